@@ -1,0 +1,4 @@
+namespace LatticeLock.Grains.Abstractions.Chats;
+
+[GenerateSerializer, Immutable, Alias("ll.CreateChat")]
+public sealed record CreateChat(Guid SessionId, string? Title);

@@ -1,0 +1,19 @@
+namespace LatticeLock.Grains.Abstractions.Validation;
+
+/// <summary>The documented size limits enforced at every boundary (grain interface and HTTP).</summary>
+public static class Limits
+{
+    public const int NameMaxLength = 256;          // user/project/chat names, model and provider ids
+    public const int EmailMaxLength = 254;
+    public const int PathMaxLength = 1024;
+    public const int ShortCodeMaxLength = 64;      // task type, priority, error code, error type, severity
+    public const int TraceIdMaxLength = 64;
+    public const int SpanIdMaxLength = 32;
+    public const int TextMaxLength = 16 * 1024;    // error messages, selection reasons, project error messages
+    public const int TurnContentMaxBytes = 256 * 1024;
+    public const int JsonMaxBytes = 64 * 1024;     // metadata, function calls/results
+    public const int RawPayloadMaxBytes = 1024 * 1024; // raw_request / raw_response
+    public const decimal MaxCostUsd = 9999.99999999m; // numeric(12,8)
+    public const int CostScale = 8;
+    public const int MaxTurnsPerRead = 1000;
+}

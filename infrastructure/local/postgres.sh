@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL 15 cluster on a free loopback port.
+#   postgres.sh start   -> initdb + start, prints `export ConnectionStrings__postgres=...`
+#   postgres.sh stop    -> stop and delete the data folder
+#   postgres.sh env     -> print the export line of the running cluster
+# State lives in $LL_STATE_DIR (default: <repo>/.local); the data folder in /tmp so the
+# postgres user can reach it even when the checkout sits in a private folder.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+STATE="$LL_STATE_DIR/postgres.state"
+PG_VERSION="${PG_VERSION:-15}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/$PG_VERSION/bin}"
+DATABASE="${LL_DATABASE:-lattice}"
+
+as_pg() {
+  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+print_env() {
+  # shellcheck disable=SC1090
+  source "$STATE"
+  echo "export ConnectionStrings__postgres='Host=127.0.0.1;Port=$PORT;Username=postgres;Database=$DATABASE'"
+}
+
+running() {
+  [ -f "$STATE" ] || return 1
+  # shellcheck disable=SC1090
+  source "$STATE"
+  as_pg "$PG_BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1
+}
+
+start() {
+  if running; then log "PostgreSQL already running"; print_env; return; fi
+  [ -x "$PG_BIN/initdb" ] || die "PostgreSQL $PG_VERSION server binaries not found in $PG_BIN (Debian package: postgresql-$PG_VERSION)"
+  if [ "$(id -u)" = "0" ]; then id postgres >/dev/null 2>&1 || die "user 'postgres' missing (install postgresql-$PG_VERSION)"; fi
+  local dir port
+  dir="$(mktemp -d /tmp/latticelock-pg.XXXXXX)"
+  chmod 755 "$dir"
+  [ "$(id -u)" = "0" ] && chown postgres "$dir"
+  port="$(free_port)"
+  log "initdb in $dir"
+  as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  log "starting PostgreSQL on 127.0.0.1:$port"
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on -c shared_buffers=256MB" start >/dev/null \
+    || { cat "$dir/server.log" >&2; die "PostgreSQL did not start"; }
+  printf 'DATA=%q\nDIR=%q\nPORT=%q\n' "$dir/data" "$dir" "$port" >"$STATE"
+  as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtA \
+    -c "CREATE DATABASE \"$DATABASE\"" >/dev/null
+  print_env
+}
+
+stop() {
+  [ -f "$STATE" ] || { log "no PostgreSQL state in $STATE"; return; }
+  # shellcheck disable=SC1090
+  source "$STATE"
+  as_pg "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$DIR" "$STATE"
+  log "PostgreSQL stopped and removed"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  env) running || die "no running PostgreSQL (run: $0 start)"; print_env ;;
+  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+esac
