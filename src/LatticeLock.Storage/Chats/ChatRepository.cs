@@ -1,0 +1,83 @@
+using LatticeLock.Grains.Abstractions.Chats;
+using LatticeLock.Grains.Abstractions.Validation;
+using Npgsql;
+
+namespace LatticeLock.Storage.Chats;
+
+/// <summary>The <c>chats</c> table and the append-only <c>chat_turns</c>: a turn is one INSERT, earlier turns are never touched.</summary>
+public sealed class ChatRepository(NpgsqlDataSource dataSource)
+{
+    public async Task InsertChatAsync(Guid id, Guid sessionId, string? title, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "INSERT INTO chats (id, session_id, title, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING");
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(sessionId);
+        command.Parameters.AddWithValue((object?)title ?? DBNull.Value);
+        command.Parameters.AddWithValue(createdAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task InsertTurnAsync(Guid chatId, ChatTurn turn, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO chat_turns (chat_id, seq, role, content, model, provider, input_tokens, output_tokens, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            """);
+        command.Parameters.AddWithValue(chatId);
+        command.Parameters.AddWithValue(turn.Seq);
+        command.Parameters.AddWithValue(WireNames.Of(turn.Role));
+        command.Parameters.AddWithValue(turn.Content);
+        command.Parameters.AddWithValue((object?)turn.Model ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)turn.Provider ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)turn.InputTokens ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)turn.OutputTokens ?? DBNull.Value);
+        command.Parameters.AddWithValue(turn.CreatedAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The last <paramref name="count"/> turns, ascending by seq.</summary>
+    public Task<List<ChatTurn>> LastTurnsAsync(Guid chatId, int count, CancellationToken cancellationToken) =>
+        QueryAsync("""
+            SELECT * FROM (
+                SELECT seq, role, content, model, provider, input_tokens, output_tokens, created_at
+                FROM chat_turns WHERE chat_id = $1 ORDER BY seq DESC LIMIT $2) t
+            ORDER BY seq
+            """, chatId, count, cancellationToken);
+
+    public Task<List<ChatTurn>> TurnsAfterAsync(Guid chatId, long afterSeq, int limit, CancellationToken cancellationToken) =>
+        QueryAsync("""
+            SELECT seq, role, content, model, provider, input_tokens, output_tokens, created_at
+            FROM chat_turns WHERE chat_id = $1 AND seq > $3 ORDER BY seq LIMIT $2
+            """, chatId, limit, cancellationToken, afterSeq);
+
+    public async Task<long> MaxSeqAsync(Guid chatId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT coalesce(max(seq), 0) FROM chat_turns WHERE chat_id = $1");
+        command.Parameters.AddWithValue(chatId);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<List<ChatTurn>> QueryAsync(string sql, Guid chatId, int limit, CancellationToken cancellationToken, long? afterSeq = null)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.AddWithValue(chatId);
+        command.Parameters.AddWithValue(limit);
+        if (afterSeq is { } after) command.Parameters.AddWithValue(after);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var turns = new List<ChatTurn>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            turns.Add(new ChatTurn(
+                reader.GetInt64(0),
+                WireNames.Parse<TurnRole>(reader.GetString(1)),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                reader.GetFieldValue<DateTimeOffset>(7)));
+        }
+        return turns;
+    }
+}

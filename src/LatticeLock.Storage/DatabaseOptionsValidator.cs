@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Options;
+
+namespace LatticeLock.Storage;
+
+/// <summary>Fails start-up with a message naming the setting when the PostgreSQL connection string is missing or malformed.</summary>
+public sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            return ValidateOptionsResult.Fail($"{DatabaseOptions.SettingName} is not set: LatticeLock needs a PostgreSQL connection string (e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=lattice, or a postgres:// URL)");
+        try
+        {
+            PostgresConnectionString.Normalize(options.ConnectionString);
+            return ValidateOptionsResult.Success;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+        {
+            return ValidateOptionsResult.Fail($"{DatabaseOptions.SettingName} is not a valid PostgreSQL connection string: {e.Message}");
+        }
+    }
+}

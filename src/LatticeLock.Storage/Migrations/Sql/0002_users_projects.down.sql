@@ -1,0 +1,3 @@
+DROP TABLE project_errors;
+DROP TABLE projects;
+DROP TABLE users;

@@ -1,0 +1,3 @@
+DROP TABLE chat_turns;
+DROP TABLE chats;
+DROP TABLE sessions;

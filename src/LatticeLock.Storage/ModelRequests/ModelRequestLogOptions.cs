@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+
+namespace LatticeLock.Storage.ModelRequests;
+
+/// <summary>Group-commit settings of the model-request log (section <c>LatticeLock:ModelRequestLog</c>).</summary>
+public sealed class ModelRequestLogOptions
+{
+    public const string Section = "LatticeLock:ModelRequestLog";
+
+    /// <summary>A batch is committed as soon as it holds this many rows.</summary>
+    public int MaxBatchSize { get; set; } = 2000;
+
+    /// <summary>…or when its first row has waited this long, whichever comes first.</summary>
+    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Batches committed in parallel, each on its own connection; while they commit the next batch fills.</summary>
+    public int ConcurrentBatches { get; set; } = 4;
+
+    /// <summary>Rows that may wait for a batch before callers are made to wait (back-pressure).</summary>
+    public int QueueCapacity { get; set; } = 100_000;
+}
+
+public sealed class ModelRequestLogOptionsValidator : IValidateOptions<ModelRequestLogOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ModelRequestLogOptions o)
+    {
+        var errors = new List<string>();
+        if (o.MaxBatchSize is < 1 or > 100_000) errors.Add($"{ModelRequestLogOptions.Section}:MaxBatchSize must be between 1 and 100000 (got {o.MaxBatchSize})");
+        if (o.MaxBatchDelay < TimeSpan.Zero || o.MaxBatchDelay > TimeSpan.FromSeconds(1)) errors.Add($"{ModelRequestLogOptions.Section}:MaxBatchDelay must be between 0 and 1 second (got {o.MaxBatchDelay})");
+        if (o.ConcurrentBatches is < 1 or > 64) errors.Add($"{ModelRequestLogOptions.Section}:ConcurrentBatches must be between 1 and 64 (got {o.ConcurrentBatches})");
+        if (o.QueueCapacity < o.MaxBatchSize) errors.Add($"{ModelRequestLogOptions.Section}:QueueCapacity must be at least MaxBatchSize (got {o.QueueCapacity})");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,76 @@
+using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Grains.Abstractions.Projects;
+using LatticeLock.Grains.Abstractions.Validation;
+using Npgsql;
+
+namespace LatticeLock.Storage.Projects;
+
+/// <summary>The <c>projects</c> and <c>project_errors</c> tables. Updates are guarded by the row's version.</summary>
+public sealed class ProjectRepository(NpgsqlDataSource dataSource)
+{
+    public async Task InsertAsync(ProjectDetails project, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO projects (id, owner_id, name, path, status, schema_status, sheriff_status, gauntlet_status,
+                                  last_validated, version, created_at, updated_at, created_by, updated_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $2, $2)
+            ON CONFLICT (id) DO NOTHING
+            """);
+        AddColumns(command, project);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Writes <paramref name="project"/> (whose version is already bumped) only if the stored version is <paramref name="expectedVersion"/>.</summary>
+    public async Task UpdateAsync(ProjectDetails project, int expectedVersion, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE projects SET owner_id = $2, name = $3, path = $4, status = $5, schema_status = $6, sheriff_status = $7,
+                   gauntlet_status = $8, last_validated = $9, version = $10, created_at = $11, updated_at = $12, updated_by = $2
+            WHERE id = $1 AND version = $13 AND NOT is_deleted
+            """);
+        AddColumns(command, project);
+        command.Parameters.AddWithValue(expectedVersion);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            throw new ConflictException("version", $"project {project.Id} is no longer at version {expectedVersion}");
+    }
+
+    public async Task<long> InsertErrorAsync(Guid projectId, ProjectErrorReport error, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO project_errors (project_id, error_type, message, file_path, line_number, severity)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+            """);
+        command.Parameters.AddWithValue(projectId);
+        command.Parameters.AddWithValue(error.ErrorType);
+        command.Parameters.AddWithValue(error.Message);
+        command.Parameters.AddWithValue((object?)error.FilePath ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)error.LineNumber ?? DBNull.Value);
+        command.Parameters.AddWithValue(error.Severity);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task SoftDeleteAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE projects SET is_deleted = true, deleted_at = $2, updated_at = $2 WHERE id = $1 AND NOT is_deleted");
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(at);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddColumns(NpgsqlCommand command, ProjectDetails p)
+    {
+        command.Parameters.AddWithValue(p.Id);
+        command.Parameters.AddWithValue(p.OwnerId);
+        command.Parameters.AddWithValue(p.Name);
+        command.Parameters.AddWithValue((object?)p.Path ?? DBNull.Value);
+        command.Parameters.AddWithValue(WireNames.Of(p.Status));
+        command.Parameters.AddWithValue(WireNames.Of(p.SchemaStatus));
+        command.Parameters.AddWithValue(WireNames.Of(p.SheriffStatus));
+        command.Parameters.AddWithValue(WireNames.Of(p.GauntletStatus));
+        command.Parameters.AddWithValue((object?)p.LastValidated ?? DBNull.Value);
+        command.Parameters.AddWithValue(p.Version);
+        command.Parameters.AddWithValue(p.CreatedAt);
+        command.Parameters.AddWithValue(p.UpdatedAt);
+    }
+}

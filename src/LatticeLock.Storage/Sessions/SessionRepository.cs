@@ -1,0 +1,47 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LatticeLock.Storage.Sessions;
+
+/// <summary>The <c>sessions</c> table and the per-session sums over <c>model_requests</c>.</summary>
+public sealed class SessionRepository(NpgsqlDataSource dataSource)
+{
+    public async Task InsertAsync(Guid id, Guid userId, Guid? projectId, string? metadataJson, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO sessions (id, user_id, project_id, metadata, started_at, created_at, updated_at)
+            VALUES ($1, $2, $3, coalesce($4, '{}'::jsonb), $5, $5, $5) ON CONFLICT (id) DO NOTHING
+            """);
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue((object?)projectId ?? DBNull.Value);
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)metadataJson ?? DBNull.Value });
+        command.Parameters.AddWithValue(startedAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task EndAsync(Guid id, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE sessions SET status = 'ended', ended_at = $2, updated_at = $2 WHERE id = $1 AND status = 'active'");
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(endedAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<SessionTotals> LoadTotalsAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT count(*), coalesce(sum(input_tokens), 0)::bigint, coalesce(sum(output_tokens), 0)::bigint,
+                   coalesce(sum(total_cost_usd), 0), coalesce(array_agg(DISTINCT model_id ORDER BY model_id), '{}'), max(created_at)
+            FROM model_requests WHERE session_id = $1
+            """);
+        command.Parameters.AddWithValue(sessionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new SessionTotals(
+            reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDecimal(3),
+            reader.GetFieldValue<string[]>(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
+    }
+}

@@ -1,0 +1,7 @@
+namespace LatticeLock.Storage.Sessions;
+
+/// <summary>What <c>model_requests</c> says a session has used; the session grain starts from this on activation.</summary>
+public sealed record SessionTotals(long RequestCount, long InputTokens, long OutputTokens, decimal TotalCostUsd, IReadOnlyList<string> Models, DateTimeOffset? LastRequestAt)
+{
+    public static readonly SessionTotals Empty = new(0, 0, 0, 0m, [], null);
+}

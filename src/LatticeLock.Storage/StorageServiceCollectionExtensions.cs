@@ -1,0 +1,41 @@
+using LatticeLock.Storage.Chats;
+using LatticeLock.Storage.Migrations;
+using LatticeLock.Storage.ModelRequests;
+using LatticeLock.Storage.Projects;
+using LatticeLock.Storage.Sessions;
+using LatticeLock.Storage.Users;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace LatticeLock.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>Registers the PostgreSQL data source, migrations, repositories and the model-request log.</summary>
+    public static IServiceCollection AddLatticeLockStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DatabaseOptions>()
+            .Configure(o => o.ConnectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+        services.AddOptions<ModelRequestLogOptions>()
+            .Bind(configuration.GetSection(ModelRequestLogOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelRequestLogOptions>, ModelRequestLogOptionsValidator>();
+
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
+                PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!))
+            .Build());
+        services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<UserRepository>();
+        services.AddSingleton<ProjectRepository>();
+        services.AddSingleton<SessionRepository>();
+        services.AddSingleton<ChatRepository>();
+        services.AddSingleton<ModelRequestLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelRequestLog>());
+        return services;
+    }
+}
