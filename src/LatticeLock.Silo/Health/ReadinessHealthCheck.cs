@@ -1,0 +1,40 @@
+using LatticeLock.Storage.Migrations;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Orleans.Runtime;
+
+namespace LatticeLock.Silo.Health;
+
+/// <summary>Ready means: PostgreSQL answers, its schema is at the newest migration, and this silo is an active cluster member.</summary>
+public sealed class ReadinessHealthCheck(
+    MigrationRunner migrations,
+    IClusterMembershipService membership,
+    ILocalSiloDetails localSilo) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>();
+        int version;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            version = await migrations.CurrentVersionAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy($"database unreachable: {e.Message}");
+        }
+        var head = MigrationCatalog.Head;
+        data["schema_version"] = version;
+        data["schema_head"] = head;
+        var status = membership.CurrentSnapshot.GetSiloStatus(localSilo.SiloAddress);
+        data["silo"] = localSilo.SiloAddress.ToString();
+        data["silo_status"] = status.ToString();
+        if (version != head)
+            return HealthCheckResult.Unhealthy($"database schema is at version {version}, this silo needs {head}: run `lattice migrate up`", data: data);
+        if (status != SiloStatus.Active)
+            return HealthCheckResult.Unhealthy($"silo is {status}, not Active", data: data);
+        return HealthCheckResult.Healthy("database reachable, schema at head, silo active", data);
+    }
+}

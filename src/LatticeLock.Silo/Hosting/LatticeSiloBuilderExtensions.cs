@@ -1,0 +1,88 @@
+using System.Data.Common;
+using LatticeLock.Grains;
+using LatticeLock.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace LatticeLock.Silo.Hosting;
+
+public static class LatticeSiloBuilderExtensions
+{
+    /// <summary>The ADO.NET invariant Orleans uses to find Npgsql.</summary>
+    public const string AdoNetInvariant = "Npgsql";
+
+    /// <summary>
+    /// Everything a LatticeLock silo needs besides its endpoints: storage services, grain storage, reminders and
+    /// clustering (Redis when <c>ConnectionStrings__redis</c> is set, PostgreSQL otherwise). Used by the host, the
+    /// test cluster and the benchmark alike.
+    /// </summary>
+    public static ISiloBuilder AddLatticeLock(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        DbProviderFactories.RegisterFactory(AdoNetInvariant, NpgsqlFactory.Instance);
+        silo.Services.AddLatticeLockStorage(configuration);
+        silo.Services.TryAddSingletonTimeProvider();
+
+        var siloOptions = ReadSiloOptions(configuration);
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = siloOptions.ClusterId;
+            o.ServiceId = siloOptions.ServiceId;
+        });
+
+        // Validated again at start-up by DatabaseOptionsValidator; here a missing value must not crash configuration.
+        var raw = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
+        var connectionString = TryNormalize(raw);
+
+        silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
+        {
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = connectionString;
+            o.GrainStorageSerializer = new TypeNameFreeJsonGrainStorageSerializer();
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = AdoNetInvariant;
+            o.ConnectionString = connectionString;
+        });
+
+        var redis = RedisClusteringSettings.Read(configuration);
+        if (redis is not null)
+        {
+            silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+        }
+        else
+        {
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = connectionString;
+            });
+        }
+        return silo;
+    }
+
+    public static SiloHostOptions ReadSiloOptions(IConfiguration configuration)
+    {
+        var options = new SiloHostOptions();
+        configuration.GetSection(SiloHostOptions.Section).Bind(options);
+        var result = new SiloHostOptionsValidator().Validate(null, options);
+        if (result.Failed) throw new OptionsValidationException(SiloHostOptions.Section, typeof(SiloHostOptions), result.Failures);
+        return options;
+    }
+
+    private static string TryNormalize(string? raw)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return "";
+        try { return PostgresConnectionString.Normalize(raw); }
+        catch (ArgumentException) { return raw; }
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(TimeProvider))) services.AddSingleton(TimeProvider.System);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace LatticeLock.Silo.Hosting;
+
+/// <summary>Where this silo sits in the cluster (section <c>LatticeLock:Silo</c>, env <c>LatticeLock__Silo__SiloPort</c> …).</summary>
+public sealed class SiloHostOptions
+{
+    public const string Section = "LatticeLock:Silo";
+
+    public string ClusterId { get; set; } = "lattice";
+    public string ServiceId { get; set; } = "lattice";
+    /// <summary>Silo-to-silo port.</summary>
+    public int SiloPort { get; set; } = 11111;
+    /// <summary>Port Orleans clients connect to.</summary>
+    public int GatewayPort { get; set; } = 30000;
+    /// <summary>The address other silos and clients use to reach this one.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+}
+
+public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloHostOptions o)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.ClusterId)) errors.Add($"{SiloHostOptions.Section}:ClusterId must not be empty");
+        if (string.IsNullOrWhiteSpace(o.ServiceId)) errors.Add($"{SiloHostOptions.Section}:ServiceId must not be empty");
+        if (o.SiloPort is < 1 or > 65535) errors.Add($"{SiloHostOptions.Section}:SiloPort must be a TCP port 1-65535 (got {o.SiloPort})");
+        if (o.GatewayPort is < 1 or > 65535) errors.Add($"{SiloHostOptions.Section}:GatewayPort must be a TCP port 1-65535 (got {o.GatewayPort})");
+        if (o.SiloPort == o.GatewayPort) errors.Add($"{SiloHostOptions.Section}:SiloPort and GatewayPort must differ");
+        if (!IPAddress.TryParse(o.AdvertisedAddress, out _)) errors.Add($"{SiloHostOptions.Section}:AdvertisedAddress must be an IP address (got '{o.AdvertisedAddress}')");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
