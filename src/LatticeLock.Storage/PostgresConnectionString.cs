@@ -15,20 +15,35 @@ public static class PostgresConnectionString
             return new NpgsqlConnectionStringBuilder(value).ConnectionString; // throws ArgumentException on bad keys
         }
 
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri))
-            throw new ArgumentException("not a valid postgres:// URL");
+        // Parsed by hand: System.Uri rejects valid libpq forms such as an empty host with ?host=/socket/dir.
+        var rest = value[(value.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        var query = "";
+        var q = rest.IndexOf('?');
+        if (q >= 0) { query = rest[(q + 1)..]; rest = rest[..q]; }
+        var database = "";
+        var slash = rest.IndexOf('/');
+        if (slash >= 0) { database = Uri.UnescapeDataString(rest[(slash + 1)..]); rest = rest[..slash]; }
         var builder = new NpgsqlConnectionStringBuilder();
-        if (!string.IsNullOrEmpty(uri.Host)) builder.Host = uri.Host;
-        if (uri.Port > 0) builder.Port = uri.Port;
-        if (!string.IsNullOrEmpty(uri.UserInfo))
+        var at = rest.LastIndexOf('@');
+        if (at >= 0)
         {
-            var parts = uri.UserInfo.Split(':', 2);
-            builder.Username = Uri.UnescapeDataString(parts[0]);
+            var parts = rest[..at].Split(':', 2);
+            if (parts[0].Length > 0) builder.Username = Uri.UnescapeDataString(parts[0]);
             if (parts.Length == 2) builder.Password = Uri.UnescapeDataString(parts[1]);
+            rest = rest[(at + 1)..];
         }
-        var database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        if (rest.Length > 0)
+        {
+            var colon = rest.LastIndexOf(':');
+            if (colon > 0 && !rest.EndsWith(']') && int.TryParse(rest[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
+            {
+                builder.Port = port;
+                rest = rest[..colon];
+            }
+            builder.Host = Uri.UnescapeDataString(rest.Trim('[', ']'));
+        }
         if (database.Length > 0) builder.Database = database;
-        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = pair.Split('=', 2);
             var key = Uri.UnescapeDataString(kv[0]);

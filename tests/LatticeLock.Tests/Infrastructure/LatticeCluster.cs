@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Hosting;
+using LatticeLock.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+
+namespace LatticeLock.Tests.Infrastructure;
+
+/// <summary>Starts an Orleans TestingHost cluster configured exactly like a real silo (our AddLatticeLock), on real servers.</summary>
+public static class LatticeCluster
+{
+    public static async Task<TestCluster> StartAsync(string postgres, string? redis = null, short silos = 2, string? clusterId = null)
+    {
+        var builder = new TestClusterBuilder(silos);
+        builder.Options.UseTestClusterMembership = false;
+        builder.Options.ClusterId = clusterId ?? "test-" + Guid.NewGuid().ToString("N")[..8];
+        builder.Options.ServiceId = "lattice-tests";
+        builder.Properties["ConnectionStrings:postgres"] = postgres;
+        if (redis is not null) builder.Properties["ConnectionStrings:redis"] = redis;
+        builder.Properties[$"{SiloHostOptions.Section}:ClusterId"] = builder.Options.ClusterId;
+        builder.Properties[$"{SiloHostOptions.Section}:ServiceId"] = builder.Options.ServiceId;
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddLatticeLock(siloBuilder.Configuration);
+            siloBuilder.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
+        {
+            var redis = RedisClusteringSettings.Read(configuration);
+            if (redis is not null)
+            {
+                clientBuilder.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            }
+            else
+            {
+                clientBuilder.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = LatticeSiloBuilderExtensions.AdoNetInvariant;
+                    o.ConnectionString = configuration.GetConnectionString("postgres");
+                });
+            }
+        }
+    }
+}

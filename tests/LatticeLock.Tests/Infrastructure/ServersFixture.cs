@@ -1,0 +1,57 @@
+using LatticeLock.Storage.Migrations;
+using LatticeLock.Testing;
+using Npgsql;
+
+namespace LatticeLock.Tests.Infrastructure;
+
+/// <summary>
+/// One real PostgreSQL (and, on demand, one real redis-server) for the whole test run, started through
+/// infrastructure/local. Each test class gets its own database so classes never see each other's rows.
+/// </summary>
+public sealed class ServersFixture : IAsyncLifetime
+{
+    private LocalServer? _postgres;
+    private LocalServer? _redis;
+    private readonly SemaphoreSlim _redisGate = new(1, 1);
+
+    public string ServerConnectionString => _postgres?.ConnectionString ?? throw new InvalidOperationException("PostgreSQL not started");
+
+    public async Task InitializeAsync() => _postgres = await LocalServer.StartAsync("postgres");
+
+    public async Task<string> RedisAsync()
+    {
+        await _redisGate.WaitAsync();
+        try { return (_redis ??= await LocalServer.StartAsync("redis")).ConnectionString; }
+        finally { _redisGate.Release(); }
+    }
+
+    /// <summary>A new empty database on the shared server; migrated to head unless asked otherwise.</summary>
+    public async Task<string> CreateDatabaseAsync(bool migrate = true)
+    {
+        var name = "t_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = NpgsqlDataSource.Create(ServerConnectionString))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE \"{name}\""))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        var connectionString = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
+        if (migrate)
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await new MigrationRunner(dataSource).UpAsync();
+        }
+        return connectionString;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_redis is not null) await _redis.DisposeAsync();
+        if (_postgres is not null) await _postgres.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServersCollection : ICollectionFixture<ServersFixture>
+{
+    public const string Name = "real servers";
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace LatticeLock.Testing;
+
+/// <summary>
+/// A throwaway server started through <c>infrastructure/local/&lt;name&gt;.sh</c> (PostgreSQL, Redis), with its own
+/// state folder so parallel users never share it. <see cref="ConnectionString"/> is what the script exported.
+/// </summary>
+public sealed partial class LocalServer : IAsyncDisposable
+{
+    private readonly string _script;
+    private readonly string _stateDir;
+
+    private LocalServer(string script, string stateDir, string connectionString)
+    {
+        _script = script;
+        _stateDir = stateDir;
+        ConnectionString = connectionString;
+    }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Starts <paramref name="name"/> (postgres or redis) and returns it once it accepts connections.</summary>
+    public static async Task<LocalServer> StartAsync(string name)
+    {
+        var script = Path.Combine(RepositoryRoot(), "infrastructure", "local", name + ".sh");
+        var stateDir = Directory.CreateTempSubdirectory("latticelock-state-").FullName;
+        var output = await RunAsync(script, "start", stateDir);
+        var match = ExportLine().Match(output);
+        if (!match.Success) throw new InvalidOperationException($"{script} start printed no connection string:\n{output}");
+        return new LocalServer(script, stateDir, match.Groups[1].Value);
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LatticeLock.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("cannot find the repository root (LatticeLock.sln) above " + AppContext.BaseDirectory);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await RunAsync(_script, "stop", _stateDir); }
+        finally { Directory.Delete(_stateDir, recursive: true); }
+    }
+
+    private static async Task<string> RunAsync(string script, string verb, string stateDir)
+    {
+        var start = new ProcessStartInfo("bash", [script, verb])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["LL_STATE_DIR"] = stateDir;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{script} {verb} failed with exit code {process.ExitCode}:\n{await stderr}\n{await stdout}");
+        return await stdout;
+    }
+
+    [GeneratedRegex(@"export ConnectionStrings__\w+='([^']*)'")]
+    private static partial Regex ExportLine();
+}
