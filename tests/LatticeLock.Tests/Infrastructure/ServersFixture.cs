@@ -1,6 +1,7 @@
 using LatticeLock.Storage.Migrations;
 using LatticeLock.Testing;
 using Npgsql;
+using Orleans.TestingHost;
 
 namespace LatticeLock.Tests.Infrastructure;
 
@@ -13,6 +14,8 @@ public sealed class ServersFixture : IAsyncLifetime
     private LocalServer? _postgres;
     private LocalServer? _redis;
     private readonly SemaphoreSlim _redisGate = new(1, 1);
+    private readonly SemaphoreSlim _clusterGate = new(1, 1);
+    private (TestCluster Cluster, string Database)? _shared;
 
     public string ServerConnectionString => _postgres?.ConnectionString ?? throw new InvalidOperationException("PostgreSQL not started");
 
@@ -43,8 +46,25 @@ public sealed class ServersFixture : IAsyncLifetime
         return connectionString;
     }
 
+    /// <summary>A two-silo cluster on its own database, shared by tests that use fresh ids and so cannot disturb each other.</summary>
+    public async Task<(TestCluster Cluster, string Database)> SharedClusterAsync()
+    {
+        await _clusterGate.WaitAsync();
+        try
+        {
+            if (_shared is null)
+            {
+                var database = await CreateDatabaseAsync();
+                _shared = (await LatticeCluster.StartAsync(database), database);
+            }
+            return _shared.Value;
+        }
+        finally { _clusterGate.Release(); }
+    }
+
     public async Task DisposeAsync()
     {
+        if (_shared is { } shared) await shared.Cluster.DisposeAsync();
         if (_redis is not null) await _redis.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
     }

@@ -1,0 +1,38 @@
+using LatticeLock.Grains.Abstractions.Users;
+
+namespace LatticeLock.Tests.Integration;
+
+/// <summary>Orleans' ADO.NET clustering, persistence and reminders running on the tables our migrations create.</summary>
+[Collection(ServersCollection.Name)]
+public sealed class OrleansProviderTests(ServersFixture servers)
+{
+    [Fact]
+    public async Task Silos_join_through_membership_rows_keep_grain_state_and_fire_reminders()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        await using var db = new Db(database);
+        var clusterId = "providers-" + Guid.NewGuid().ToString("N")[..6];
+        await using var cluster = await LatticeCluster.StartAsync(database, clusterId: clusterId);
+
+        // Membership: both silos are rows with status Active (3) in our OrleansMembershipTable.
+        Assert.Equal(2L, await db.ScalarAsync<long>(
+            "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1 AND status = 3", clusterId));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansmembershipversiontable WHERE deploymentid = $1", clusterId));
+
+        // Persistence: a state write lands in OrleansStorage and reads back after the activation is gone.
+        var userId = await Scenario.NewUserAsync(cluster.GrainFactory);
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring LIKE '%user%'"));
+        await cluster.DeactivateAsync(cluster.GrainFactory.GetGrain<IUserGrain>(userId));
+        Assert.Equal($"user-{userId:N}@example.com", (await cluster.GrainFactory.GetGrain<IUserGrain>(userId).Get()).Email);
+
+        // Reminders: a reminder registered through our reminder table fires.
+        var probe = cluster.GrainFactory.GetGrain<IReminderProbeGrain>(Guid.NewGuid());
+        await probe.Arm();
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansreminderstable WHERE remindername = 'probe'"));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await probe.Ticks() == 0 && DateTime.UtcNow < deadline) await Task.Delay(250);
+        Assert.True(await probe.Ticks() > 0, "the reminder never fired");
+        await probe.Disarm();
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansreminderstable WHERE remindername = 'probe'"));
+    }
+}
