@@ -11,7 +11,7 @@ namespace LatticeLock.Storage.ModelRequests;
 /// </summary>
 public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
-    private const string Columns =
+    public const string Columns =
         "id, session_id, chat_id, user_id, trace_id, parent_span_id, span_id, model_id, model_name, provider, task_type, priority, " +
         "requested_at, responded_at, latency_ms, input_tokens, output_tokens, input_cost_usd, output_cost_usd, status, error_code, " +
         "error_message, function_calls, function_results, context_window_used, temperature, max_tokens, was_fallback, " +
@@ -88,7 +88,8 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         try { await connection.DisposeAsync(); } catch (NpgsqlException) { /* already broken */ }
     }
 
-    private static async Task WriteRowAsync(NpgsqlBinaryImporter w, ModelRequestRow row, CancellationToken ct)
+    /// <summary>Writes one row in the column order of <see cref="Columns"/>; public so the benchmark COPYs byte-identical rows.</summary>
+    public static async Task WriteRowAsync(NpgsqlBinaryImporter w, ModelRequestRow row, CancellationToken ct)
     {
         var r = row.Request;
         await w.StartRowAsync(ct);

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Grains.Abstractions.Users;
+using LatticeLock.Silo.Hosting;
+using LatticeLock.Storage.Migrations;
+using LatticeLock.Storage.ModelRequests;
+using LatticeLock.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace LatticeLock.Benchmarks;
+
+/// <summary>
+/// Model-request ingest through the grains (group commit, binary COPY) against, in the same run and on the same rows,
+/// raw Npgsql binary COPY and the naive one-INSERT-per-row path.
+/// </summary>
+public static class IngestBenchmark
+{
+    public static async Task<int> RunAsync(IngestSettings settings)
+    {
+        LocalServer? ownServer = null;
+        var server = Environment.GetEnvironmentVariable("ConnectionStrings__postgres");
+        if (string.IsNullOrWhiteSpace(server))
+        {
+            Console.WriteLine("ConnectionStrings__postgres not set: starting a throwaway PostgreSQL through infrastructure/local/postgres.sh");
+            ownServer = await LocalServer.StartAsync("postgres");
+            server = ownServer.ConnectionString;
+        }
+        try
+        {
+            var database = await CreateDatabaseAsync(server);
+            Console.WriteLine($"database: {new NpgsqlConnectionStringBuilder(database).Database}; {settings.Requests:N0} requests, {settings.Callers} callers, {settings.Sessions:N0} sessions");
+            var rows = await RunGrainPathAsync(database, settings);
+            await RunCopyBaselineAsync(database, rows, settings);
+            await RunNaiveInsertAsync(database, rows, settings);
+            Report.Print();
+            return 0;
+        }
+        finally
+        {
+            if (ownServer is not null) await ownServer.DisposeAsync();
+        }
+    }
+
+    private static readonly BenchmarkReport Report = new();
+
+    private static async Task<List<ModelRequestRow>> RunGrainPathAsync(string database, IngestSettings settings)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = database,
+            [$"{SiloHostOptions.Section}:ClusterId"] = "bench",
+        });
+        builder.UseOrleans(silo => silo
+            .AddLatticeLock(builder.Configuration)
+            .ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort()));
+        using var host = builder.Build();
+        await host.StartAsync();
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+        var userId = Guid.NewGuid();
+        await grains.GetGrain<IUserGrain>(userId).Create(new CreateUser("bench@example.com", "bench"));
+        var sessions = new Guid[settings.Sessions];
+        for (var i = 0; i < sessions.Length; i++)
+        {
+            sessions[i] = Guid.NewGuid();
+            await grains.GetGrain<ISessionGrain>(sessions[i]).Start(new StartSession(userId, null, null));
+        }
+        var models = new[] { "gpt-4o", "claude-sonnet-4", "gemini-2.5-pro", "llama-3.1-70b" };
+        var rows = new List<ModelRequestRow>(settings.Requests);
+        var start = DateTimeOffset.UtcNow;
+        for (var i = 0; i < settings.Requests; i++)
+        {
+            rows.Add(new ModelRequestRow(sessions[i % sessions.Length], userId, new ModelRequestRecord
+            {
+                Id = Guid.NewGuid(),
+                ModelId = models[i % models.Length],
+                Provider = "bench",
+                TaskType = i % 3 == 0 ? "code" : "chat",
+                RequestedAt = start.AddMilliseconds(i),
+                RespondedAt = start.AddMilliseconds(i + 180),
+                LatencyMs = 180,
+                InputTokens = 500 + i % 1000,
+                OutputTokens = 100 + i % 300,
+                InputCostUsd = 0.00000125m * (500 + i % 1000),
+                OutputCostUsd = 0.00001m * (100 + i % 300),
+                Status = ModelRequestStatus.Success,
+                TraceId = "trace-" + (i / 10).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }));
+        }
+
+        // Warm up JIT, connections and activations on a small slice that is not measured.
+        var warmup = Math.Min(2_000, rows.Count / 10);
+        await DriveAsync(grains, rows, 0, warmup, settings.Callers, null);
+        var latencies = new LatencyRecorder(rows.Count);
+        var watch = Stopwatch.StartNew();
+        var progress = new Timer(_ => Console.WriteLine($"  grain path: {Volatile.Read(ref _done):N0}/{rows.Count - warmup:N0} acknowledged"), null, 2_000, 2_000);
+        await DriveAsync(grains, rows, warmup, rows.Count, settings.Callers, latencies);
+        watch.Stop();
+        await progress.DisposeAsync();
+
+        await using (var dataSource = NpgsqlDataSource.Create(database))
+        await using (var count = dataSource.CreateCommand("SELECT count(*) FROM model_requests"))
+        {
+            var stored = (long)(await count.ExecuteScalarAsync())!;
+            Console.WriteLine($"stored rows: {stored:N0} of {rows.Count:N0} acknowledged");
+            if (stored != rows.Count) throw new InvalidOperationException($"lost rows: {rows.Count - stored}");
+        }
+        Report.GrainRowsPerSecond = (rows.Count - warmup) / watch.Elapsed.TotalSeconds;
+        Report.P50Ms = latencies.PercentileMs(50);
+        Report.P99Ms = latencies.PercentileMs(99);
+        await host.StopAsync();
+        return rows;
+    }
+
+    private static int _done;
+
+    private static async Task DriveAsync(IGrainFactory grains, List<ModelRequestRow> rows, int from, int to, int callers, LatencyRecorder? latencies)
+    {
+        var next = from - 1;
+        _done = 0;
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < to)
+            {
+                var row = rows[i];
+                var started = Stopwatch.GetTimestamp();
+                await grains.GetGrain<ISessionGrain>(row.SessionId).RecordModelRequest(row.Request);
+                latencies?.Add(Stopwatch.GetTimestamp() - started);
+                Interlocked.Increment(ref _done);
+            }
+        })));
+    }
+
+    private static async Task RunCopyBaselineAsync(string database, List<ModelRequestRow> rows, IngestSettings settings)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(database);
+        await using (var create = dataSource.CreateCommand(
+            "CREATE TABLE model_requests_copy_baseline (LIKE model_requests INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING INDEXES)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var watch = Stopwatch.StartNew();
+        for (var offset = 0; offset < rows.Count; offset += settings.CopyBatch)
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var importer = await connection.BeginBinaryImportAsync(
+                $"COPY model_requests_copy_baseline ({ModelRequestBatchWriter.Columns}) FROM STDIN (FORMAT BINARY)"))
+            {
+                foreach (var row in rows.Skip(offset).Take(settings.CopyBatch))
+                    await ModelRequestBatchWriter.WriteRowAsync(importer, row, CancellationToken.None);
+                await importer.CompleteAsync();
+            }
+            await transaction.CommitAsync();
+        }
+        watch.Stop();
+        Report.CopyRowsPerSecond = rows.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task RunNaiveInsertAsync(string database, List<ModelRequestRow> rows, IngestSettings settings)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(database) { MaxPoolSize = settings.Callers + 4 };
+        await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        await using (var create = dataSource.CreateCommand(
+            "CREATE TABLE model_requests_naive_baseline (LIKE model_requests INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING INDEXES)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        var next = -1;
+        var inserted = 0L;
+        var stopAt = Stopwatch.StartNew();
+        var duration = TimeSpan.FromSeconds(settings.NaiveSeconds);
+        await Task.WhenAll(Enumerable.Range(0, settings.Callers).Select(_ => Task.Run(async () =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            int i;
+            while (stopAt.Elapsed < duration && (i = Interlocked.Increment(ref next)) < rows.Count)
+            {
+                var r = rows[i].Request;
+                await using var insert = new NpgsqlCommand("""
+                    INSERT INTO model_requests_naive_baseline (id, session_id, user_id, model_id, provider, task_type, requested_at, responded_at,
+                        latency_ms, input_tokens, output_tokens, input_cost_usd, output_cost_usd, status, trace_id)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'success', $14)
+                    """, connection);
+                insert.Parameters.AddWithValue(r.Id);
+                insert.Parameters.AddWithValue(rows[i].SessionId);
+                insert.Parameters.AddWithValue(rows[i].UserId);
+                insert.Parameters.AddWithValue(r.ModelId);
+                insert.Parameters.AddWithValue(r.Provider);
+                insert.Parameters.AddWithValue((object?)r.TaskType ?? DBNull.Value);
+                insert.Parameters.AddWithValue(r.RequestedAt.ToUniversalTime());
+                insert.Parameters.AddWithValue(r.RespondedAt!.Value.ToUniversalTime());
+                insert.Parameters.AddWithValue(r.LatencyMs!.Value);
+                insert.Parameters.AddWithValue(r.InputTokens);
+                insert.Parameters.AddWithValue(r.OutputTokens);
+                insert.Parameters.AddWithValue(r.InputCostUsd);
+                insert.Parameters.AddWithValue(r.OutputCostUsd);
+                insert.Parameters.AddWithValue((object?)r.TraceId ?? DBNull.Value);
+                await insert.ExecuteNonQueryAsync();
+                Interlocked.Increment(ref inserted);
+            }
+        })));
+        Report.NaiveRowsPerSecond = inserted / stopAt.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<string> CreateDatabaseAsync(string server)
+    {
+        var name = "bench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        await using (var admin = NpgsqlDataSource.Create(server))
+        await using (var create = admin.CreateCommand($"CREATE DATABASE \"{name}\""))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        var database = new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 200 }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(database);
+        await new MigrationRunner(dataSource).UpAsync();
+        return database;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

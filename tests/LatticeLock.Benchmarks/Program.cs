@@ -1,0 +1,9 @@
+using LatticeLock.Benchmarks;
+
+if (args.Length == 0 || args[0] != "ingest")
+{
+    Console.Error.WriteLine("usage: LatticeLock.Benchmarks ingest [--requests N] [--callers N] [--sessions N] [--naive-seconds S]");
+    return 2;
+}
+var settings = IngestSettings.Parse(args[1..]);
+return await IngestBenchmark.RunAsync(settings);
