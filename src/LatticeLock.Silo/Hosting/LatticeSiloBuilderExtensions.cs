@@ -25,6 +25,7 @@ public static class LatticeSiloBuilderExtensions
         DbProviderFactories.RegisterFactory(AdoNetInvariant, NpgsqlFactory.Instance);
         silo.Services.AddLatticeLockStorage(configuration);
         silo.Services.TryAddSingletonTimeProvider();
+        silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
 
         var siloOptions = ReadSiloOptions(configuration);
         silo.Configure<ClusterOptions>(o =>

@@ -17,9 +17,16 @@ public sealed class ServersFixture : IAsyncLifetime
     private readonly SemaphoreSlim _clusterGate = new(1, 1);
     private (TestCluster Cluster, string Database)? _shared;
 
-    public string ServerConnectionString => _postgres?.ConnectionString ?? throw new InvalidOperationException("PostgreSQL not started");
+    private string? _external = Environment.GetEnvironmentVariable("LL_TEST_POSTGRES");
 
-    public async Task InitializeAsync() => _postgres = await LocalServer.StartAsync("postgres");
+    /// <summary>The server's connection string; LL_TEST_POSTGRES points the tests at an already running server (for debugging).</summary>
+    public string ServerConnectionString => _external ?? _postgres?.ConnectionString ?? throw new InvalidOperationException("PostgreSQL not started");
+
+    public async Task InitializeAsync()
+    {
+        if (string.IsNullOrWhiteSpace(_external)) _postgres = await LocalServer.StartAsync("postgres");
+        else _external = _external.Trim();
+    }
 
     public async Task<string> RedisAsync()
     {

@@ -111,7 +111,9 @@ public sealed class MigrationTests(ServersFixture servers)
 
     internal static async Task<(int ExitCode, string Output)> RunCliAsync(string? connectionString, params string[] args)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "lattice.dll");
+        // The CLI's own build output (bin/<configuration>/net10.0 of src/LatticeLock.Cli), built with the tests.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var cli = Path.Combine(LatticeLock.Testing.LocalServer.RepositoryRoot(), "src", "LatticeLock.Cli", "bin", configuration, "net10.0", "lattice.dll");
         var start = new ProcessStartInfo("dotnet", [cli, .. args])
         {
             RedirectStandardOutput = true,
