@@ -7,6 +7,7 @@ public sealed class BenchmarkReport
 {
     public double GrainRowsPerSecond { get; set; }
     public double CopyRowsPerSecond { get; set; }
+    public double LogRowsPerSecond { get; set; }
     public double NaiveRowsPerSecond { get; set; }
     public double P50Ms { get; set; }
     public double P99Ms { get; set; }
@@ -16,6 +17,7 @@ public sealed class BenchmarkReport
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine();
         Console.WriteLine(string.Format(c, "grain path (RecordModelRequest, group commit): {0,12:N0} rows/s", GrainRowsPerSecond));
+        Console.WriteLine(string.Format(c, "model-request log alone (no grain hop):        {0,12:N0} rows/s", LogRowsPerSecond));
         Console.WriteLine(string.Format(c, "raw Npgsql binary COPY (baseline):             {0,12:N0} rows/s", CopyRowsPerSecond));
         Console.WriteLine(string.Format(c, "naive one INSERT per row, 64 connections:      {0,12:N0} rows/s", NaiveRowsPerSecond));
         Console.WriteLine(string.Format(c, "ratio grain-path/COPY: {0:F2}", GrainRowsPerSecond / CopyRowsPerSecond));

@@ -5,9 +5,10 @@ using NpgsqlTypes;
 namespace LatticeLock.Storage.ModelRequests;
 
 /// <summary>
-/// Writes one batch of model requests in one transaction: binary COPY into a per-connection temp table, then
-/// <c>INSERT … ON CONFLICT (id) DO NOTHING RETURNING id</c> so rows whose id is already stored are skipped.
-/// Owns its connection (temp tables live as long as the connection), reopening it after a failure.
+/// Writes one batch of model requests in one transaction: binary COPY straight into <c>model_requests</c>, commit.
+/// Repeated ids are rare (client retries), so the fast path does not look for them: when one is present the COPY
+/// fails with a unique violation, the transaction rolls back, and the batch is written again after looking up which
+/// ids are already stored. Owns one connection, reopened after a failure.
 /// </summary>
 public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
@@ -17,67 +18,68 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         "error_message, function_calls, function_results, context_window_used, temperature, max_tokens, was_fallback, " +
         "original_model_id, selection_score, selection_reason, raw_request, raw_response, metadata";
 
-    private const string CreateStage = $"""
-        CREATE TEMP TABLE IF NOT EXISTS model_requests_incoming (
-            id uuid, session_id uuid, chat_id uuid, user_id uuid, trace_id text, parent_span_id text, span_id text,
-            model_id text, model_name text, provider text, task_type text, priority text, requested_at timestamptz,
-            responded_at timestamptz, latency_ms integer, input_tokens integer, output_tokens integer,
-            input_cost_usd numeric, output_cost_usd numeric, status text, error_code text, error_message text,
-            function_calls jsonb, function_results jsonb, context_window_used integer, temperature numeric,
-            max_tokens integer, was_fallback boolean, original_model_id text, selection_score numeric,
-            selection_reason text, raw_request jsonb, raw_response jsonb, metadata jsonb
-        ) ON COMMIT DELETE ROWS
-        """;
-
-    private const string MoveStaged = $"""
-        INSERT INTO model_requests ({Columns})
-        SELECT {Columns} FROM model_requests_incoming
-        ON CONFLICT (id) DO NOTHING
-        RETURNING id
-        """;
+    private const int MaxAttempts = 3;
 
     private NpgsqlConnection? _connection;
 
     /// <summary>Commits <paramref name="rows"/> (ids distinct) and returns the ids that were newly inserted.</summary>
     public async Task<HashSet<Guid>> WriteAsync(IReadOnlyList<ModelRequestRow> rows, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var connection = await ConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using (var importer = await connection.BeginBinaryImportAsync(
-                $"COPY model_requests_incoming ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            try
             {
-                foreach (var row in rows) await WriteRowAsync(importer, row, cancellationToken);
-                await importer.CompleteAsync(cancellationToken);
+                return await TryWriteAsync(rows, lookForStoredIds: attempt > 1, cancellationToken);
             }
-            var inserted = new HashSet<Guid>(rows.Count);
-            await using (var move = new NpgsqlCommand(MoveStaged, connection, transaction))
-            await using (var reader = await move.ExecuteReaderAsync(cancellationToken))
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < MaxAttempts)
             {
-                while (await reader.ReadAsync(cancellationToken)) inserted.Add(reader.GetGuid(0));
+                // An id is stored already (or was committed by a concurrent batch meanwhile): the next attempt skips it.
             }
-            await transaction.CommitAsync(cancellationToken);
-            return inserted;
+            catch
+            {
+                await ResetAsync();
+                throw;
+            }
         }
-        catch
+    }
+
+    private async Task<HashSet<Guid>> TryWriteAsync(IReadOnlyList<ModelRequestRow> rows, bool lookForStoredIds, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var stored = new HashSet<Guid>();
+        if (lookForStoredIds)
         {
-            await ResetAsync();
-            throw;
+            var ids = new Guid[rows.Count];
+            for (var i = 0; i < ids.Length; i++) ids[i] = rows[i].Request.Id;
+            await using var lookup = new NpgsqlCommand("SELECT id FROM model_requests WHERE id = ANY($1)", connection, transaction);
+            lookup.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+            await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) stored.Add(reader.GetGuid(0));
         }
+        var inserted = new HashSet<Guid>(rows.Count);
+        if (stored.Count < rows.Count)
+        {
+            await using var importer = await connection.BeginBinaryImportAsync(
+                $"COPY model_requests ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            foreach (var row in rows)
+            {
+                if (stored.Contains(row.Request.Id)) continue;
+                await WriteRowAsync(importer, row, cancellationToken);
+                inserted.Add(row.Request.Id);
+            }
+            await importer.CompleteAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return inserted;
     }
 
     private async Task<NpgsqlConnection> ConnectionAsync(CancellationToken cancellationToken)
     {
         if (_connection is { State: System.Data.ConnectionState.Open }) return _connection;
         await ResetAsync();
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var create = new NpgsqlCommand(CreateStage, connection))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken);
-        }
-        _connection = connection;
-        return connection;
+        _connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return _connection;
     }
 
     private async Task ResetAsync()
@@ -112,7 +114,7 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         await w.WriteAsync(r.OutputTokens, NpgsqlDbType.Integer, ct);
         await w.WriteAsync(r.InputCostUsd, NpgsqlDbType.Numeric, ct);
         await w.WriteAsync(r.OutputCostUsd, NpgsqlDbType.Numeric, ct);
-        await w.WriteAsync(WireNames.Of(r.Status), NpgsqlDbType.Text, ct);
+        await w.WriteAsync(WireNames.Of(r.Status), NpgsqlDbType.Varchar, ct);
         await WriteTextAsync(w, r.ErrorCode, ct);
         await WriteTextAsync(w, r.ErrorMessage, ct);
         await WriteJsonAsync(w, r.FunctionCallsJson, ct);
@@ -130,7 +132,7 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
     }
 
     private static Task WriteTextAsync(NpgsqlBinaryImporter w, string? value, CancellationToken ct) =>
-        value is null ? w.WriteNullAsync(ct) : w.WriteAsync(value, NpgsqlDbType.Text, ct);
+        value is null ? w.WriteNullAsync(ct) : w.WriteAsync(value, NpgsqlDbType.Varchar, ct);
 
     private static Task WriteJsonAsync(NpgsqlBinaryImporter w, string? value, CancellationToken ct) =>
         value is null ? w.WriteNullAsync(ct) : w.WriteAsync(value, NpgsqlDbType.Jsonb, ct);

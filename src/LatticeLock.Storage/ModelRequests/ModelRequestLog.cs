@@ -10,8 +10,8 @@ namespace LatticeLock.Storage.ModelRequests;
 
 /// <summary>
 /// The silo-wide, zero-loss model-request log. Callers from every grain enqueue rows; a batcher closes a batch when it
-/// reaches <see cref="ModelRequestLogOptions.MaxBatchSize"/> rows or its first row has waited
-/// <see cref="ModelRequestLogOptions.MaxBatchDelay"/>, and commits it with binary COPY on one of
+/// reaches <see cref="ModelRequestLogOptions.MaxBatchSize"/> rows or its oldest row has waited
+/// <see cref="ModelRequestLogOptions.MaxBatchDelay"/> since it was enqueued, and commits it with binary COPY on one of
 /// <see cref="ModelRequestLogOptions.ConcurrentBatches"/> connections. Each caller's task completes only after its
 /// batch's transaction has committed; a failed batch fails every caller in it and acknowledges nothing.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     /// </summary>
     public async Task<bool> AppendAsync(ModelRequestRow row, CancellationToken cancellationToken = default)
     {
-        var pending = new Pending(row, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(row, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
         try
         {
             await _queue.Writer.WriteAsync(pending, cancellationToken);
@@ -81,26 +81,30 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes every waiting row up to the batch size, then waits for more only until the batch's oldest row has waited
+    /// <see cref="ModelRequestLogOptions.MaxBatchDelay"/>. Under load the rows queued while every connection was busy
+    /// are already that old, so a batch goes out at once; a lone row waits at most the delay.
+    /// </summary>
     private async Task<List<Pending>> CollectBatchAsync(ChannelReader<Pending> reader)
     {
         var batch = new List<Pending>(Math.Min(_options.MaxBatchSize, 1024));
-        using var linger = new CancellationTokenSource(_options.MaxBatchDelay);
-        while (batch.Count < _options.MaxBatchSize)
+        while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item)) batch.Add(item);
+        if (batch.Count == 0 || batch.Count >= _options.MaxBatchSize) return batch;
+
+        var remaining = _options.MaxBatchDelay - Stopwatch.GetElapsedTime(batch[0].EnqueuedAt);
+        if (remaining <= TimeSpan.Zero) return batch;
+        using var linger = new CancellationTokenSource(remaining);
+        try
         {
-            if (reader.TryRead(out var item))
+            while (batch.Count < _options.MaxBatchSize && await reader.WaitToReadAsync(linger.Token))
             {
-                batch.Add(item);
-                continue;
+                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item)) batch.Add(item);
             }
-            if (batch.Count > 0 && linger.IsCancellationRequested) break;
-            try
-            {
-                if (!await reader.WaitToReadAsync(batch.Count > 0 ? linger.Token : CancellationToken.None)) break;
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The oldest row has waited long enough.
         }
         return batch;
     }
@@ -157,5 +161,5 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         _writerSlots.Dispose();
     }
 
-    private sealed record Pending(ModelRequestRow Row, TaskCompletionSource<bool> Committed);
+    private sealed record Pending(ModelRequestRow Row, TaskCompletionSource<bool> Committed, long EnqueuedAt);
 }

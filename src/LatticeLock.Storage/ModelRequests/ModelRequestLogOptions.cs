@@ -10,11 +10,11 @@ public sealed class ModelRequestLogOptions
     /// <summary>A batch is committed as soon as it holds this many rows.</summary>
     public int MaxBatchSize { get; set; } = 2000;
 
-    /// <summary>…or when its first row has waited this long, whichever comes first.</summary>
+    /// <summary>…or when its oldest row has waited this long since it was enqueued, whichever comes first.</summary>
     public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Batches committed in parallel, each on its own connection; while they commit the next batch fills.</summary>
-    public int ConcurrentBatches { get; set; } = 4;
+    public int ConcurrentBatches { get; set; } = 2;
 
     /// <summary>Rows that may wait for a batch before callers are made to wait (back-pressure).</summary>
     public int QueueCapacity { get; set; } = 100_000;
