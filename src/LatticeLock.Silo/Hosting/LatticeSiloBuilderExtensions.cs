@@ -34,9 +34,11 @@ public static class LatticeSiloBuilderExtensions
             o.ServiceId = siloOptions.ServiceId;
         });
 
-        // Validated again at start-up by DatabaseOptionsValidator; here a missing value must not crash configuration.
-        var raw = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName);
-        var connectionString = TryNormalize(raw);
+        // Checked here, before Orleans validates its own provider options, so the message names our setting.
+        var database = new DatabaseOptions { ConnectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName) };
+        var databaseCheck = new DatabaseOptionsValidator().Validate(null, database);
+        if (databaseCheck.Failed) throw new OptionsValidationException(DatabaseOptions.SettingName, typeof(DatabaseOptions), databaseCheck.Failures);
+        var connectionString = PostgresConnectionString.Normalize(database.ConnectionString!);
 
         silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
         {
@@ -73,13 +75,6 @@ public static class LatticeSiloBuilderExtensions
         var result = new SiloHostOptionsValidator().Validate(null, options);
         if (result.Failed) throw new OptionsValidationException(SiloHostOptions.Section, typeof(SiloHostOptions), result.Failures);
         return options;
-    }
-
-    private static string TryNormalize(string? raw)
-    {
-        if (string.IsNullOrWhiteSpace(raw)) return "";
-        try { return PostgresConnectionString.Normalize(raw); }
-        catch (ArgumentException) { return raw; }
     }
 
     private static void TryAddSingletonTimeProvider(this IServiceCollection services)
