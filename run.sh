@@ -20,6 +20,7 @@ cleanup() {
   for s in "${started[@]}"; do infrastructure/local/"$s".sh stop || true; done
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 if [ -z "${ConnectionStrings__postgres:-}" ]; then
   eval "$(infrastructure/local/postgres.sh start)"
