@@ -169,7 +169,7 @@ public static class IngestBenchmark
                 $"COPY model_requests_copy_baseline ({ModelRequestBatchWriter.Columns}) FROM STDIN (FORMAT BINARY)"))
             {
                 foreach (var row in rows.Skip(offset).Take(settings.CopyBatch))
-                    await ModelRequestBatchWriter.WriteRowAsync(importer, row, CancellationToken.None);
+                    ModelRequestBatchWriter.WriteRow(importer, row);
                 await importer.CompleteAsync();
             }
             await transaction.CommitAsync();
@@ -180,7 +180,8 @@ public static class IngestBenchmark
 
     private static async Task RunNaiveInsertAsync(string database, List<ModelRequestRow> rows, IngestSettings settings)
     {
-        var builder = new NpgsqlConnectionStringBuilder(database) { MaxPoolSize = settings.Callers + 4 };
+        const int connections = 64; // the naive baseline is defined as one INSERT per row from 64 connections
+        var builder = new NpgsqlConnectionStringBuilder(database) { MaxPoolSize = connections + 4 };
         await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         await using (var create = dataSource.CreateCommand(
             "CREATE TABLE model_requests_naive_baseline (LIKE model_requests INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING INDEXES)"))
@@ -191,7 +192,7 @@ public static class IngestBenchmark
         var inserted = 0L;
         var stopAt = Stopwatch.StartNew();
         var duration = TimeSpan.FromSeconds(settings.NaiveSeconds);
-        await Task.WhenAll(Enumerable.Range(0, settings.Callers).Select(_ => Task.Run(async () =>
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             int i;

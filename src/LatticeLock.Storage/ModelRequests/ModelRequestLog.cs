@@ -24,6 +24,7 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     private readonly SemaphoreSlim _writerSlots;
     private readonly List<Task> _inFlight = [];
     private readonly Task _batcher;
+    private int _committing;
 
     public ModelRequestLog(NpgsqlDataSource dataSource, IOptions<ModelRequestLogOptions> options, ILogger<ModelRequestLog> logger)
     {
@@ -82,15 +83,15 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Takes every waiting row up to the batch size, then waits for more only until the batch's oldest row has waited
-    /// <see cref="ModelRequestLogOptions.MaxBatchDelay"/>. Under load the rows queued while every connection was busy
-    /// are already that old, so a batch goes out at once; a lone row waits at most the delay.
+    /// Takes every waiting row up to the batch size. Only when no other batch is committing does it wait for more,
+    /// until the batch's oldest row has waited <see cref="ModelRequestLogOptions.MaxBatchDelay"/>: while a commit is in
+    /// flight, callers are blocked on it, so waiting would add latency without adding rows.
     /// </summary>
     private async Task<List<Pending>> CollectBatchAsync(ChannelReader<Pending> reader)
     {
         var batch = new List<Pending>(Math.Min(_options.MaxBatchSize, 1024));
         while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var item)) batch.Add(item);
-        if (batch.Count == 0 || batch.Count >= _options.MaxBatchSize) return batch;
+        if (batch.Count == 0 || batch.Count >= _options.MaxBatchSize || Volatile.Read(ref _committing) > 0) return batch;
 
         var remaining = _options.MaxBatchDelay - Stopwatch.GetElapsedTime(batch[0].EnqueuedAt);
         if (remaining <= TimeSpan.Zero) return batch;
@@ -111,6 +112,7 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
 
     private async Task CommitAsync(ModelRequestBatchWriter writer, List<Pending> batch)
     {
+        Interlocked.Increment(ref _committing);
         await Task.Yield();
         try
         {
@@ -135,6 +137,7 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         }
         finally
         {
+            Interlocked.Decrement(ref _committing);
             lock (_idleWriters) _idleWriters.Push(writer);
             _writerSlots.Release();
         }

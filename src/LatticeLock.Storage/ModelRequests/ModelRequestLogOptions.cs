@@ -10,8 +10,13 @@ public sealed class ModelRequestLogOptions
     /// <summary>A batch is committed as soon as it holds this many rows.</summary>
     public int MaxBatchSize { get; set; } = 2000;
 
-    /// <summary>…or when its oldest row has waited this long since it was enqueued, whichever comes first.</summary>
-    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>
+    /// …or when its oldest row has waited this long since it was enqueued, whichever comes first. The default, zero,
+    /// closes a batch as soon as no more rows are waiting: rows that arrive while earlier batches commit form the next
+    /// batch (natural group commit). A few milliseconds trades latency for fewer, larger commits at low concurrency;
+    /// the ingest benchmark on 2 cores measured any linger as a loss for closed-loop callers.
+    /// </summary>
+    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>Batches committed in parallel, each on its own connection; while they commit the next batch fills.</summary>
     public int ConcurrentBatches { get; set; } = 2;
