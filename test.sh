@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Everything the tests need, then all tests. Works on a fresh machine: the test fixtures start their own
-# PostgreSQL and redis-server through infrastructure/local/ (installing redis-server with apt-get when missing).
+# Everything the tests need, then all tests. Works on a fresh machine: prerequisites.sh installs what is missing
+# (redis-server with apt-get), and the test fixtures start their own throwaway PostgreSQL 15 and redis-server
+# through infrastructure/local/, removing them afterwards. Extra arguments go to `dotnet test` (e.g. --filter X).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Install what the fixtures need before any test runs, so a missing package fails here with a clear message.
 infrastructure/local/prerequisites.sh
 
-dotnet build LatticeLock.sln -c Release -warnaserror
-dotnet test tests/LatticeLock.Tests/LatticeLock.Tests.csproj -c Release --no-build \
-  --logger "console;verbosity=normal" "$@"
+dotnet build LatticeLock.sln -c Release -warnaserror -nologo -v quiet
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test tests/LatticeLock.Tests/LatticeLock.Tests.csproj -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+
+# One plain closing line for CI: "N passed, N failed, N skipped".
+summary="$(grep -E '(Passed|Failed)!? +- +Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -1 || true)"
+if [ -n "$summary" ]; then
+  failed="$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")"
+  passed="$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")"
+  skipped="$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")"
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+fi
+exit "$status"
