@@ -15,12 +15,9 @@ status=0
 dotnet test tests/LatticeLock.Tests/LatticeLock.Tests.csproj -c Release --no-build --nologo \
   --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 
-# One plain closing line for CI: "N passed, N failed, N skipped".
-summary="$(grep -E '(Passed|Failed)!? +- +Failed: +[0-9]+, Passed: +[0-9]+' "$log" | tail -1 || true)"
-if [ -n "$summary" ]; then
-  failed="$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")"
-  passed="$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")"
-  skipped="$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")"
-  echo "tests: $passed passed, $failed failed, $skipped skipped"
+# One plain closing line for CI: "N passed, N failed, N skipped" (from the runner's "Total tests" block).
+count() { grep -E "^[[:space:]]+$1: +[0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+if grep -qE '^Total tests: +[0-9]+' "$log"; then
+  echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
 fi
 exit "$status"

@@ -28,6 +28,8 @@ public static class LatticeSiloBuilderExtensions
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
 
         var siloOptions = ReadSiloOptions(configuration);
+        silo.Services.AddOptions<SiloHostOptions>().Bind(configuration.GetSection(SiloHostOptions.Section)).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<SiloHostOptions>, SiloHostOptionsValidator>();
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = siloOptions.ClusterId;
