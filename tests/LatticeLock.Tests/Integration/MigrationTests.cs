@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using LatticeLock.Storage.Migrations;
-using LatticeLock.Testing;
 using Npgsql;
 
 namespace LatticeLock.Tests.Integration;
@@ -111,9 +110,7 @@ public sealed class MigrationTests(ServersFixture servers)
 
     internal static async Task<(int ExitCode, string Output)> RunCliAsync(string? connectionString, params string[] args)
     {
-        // The CLI's own build output (bin/<configuration>/net10.0 of src/LatticeLock.Cli), built with the tests.
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var cli = Path.Combine(LatticeLock.Testing.LocalServer.RepositoryRoot(), "src", "LatticeLock.Cli", "bin", configuration, "net10.0", "lattice.dll");
+        var cli = BuiltProgram.PathOf("LatticeLock.Cli", "lattice.dll");
         var start = new ProcessStartInfo("dotnet", [cli, .. args])
         {
             RedirectStandardOutput = true,

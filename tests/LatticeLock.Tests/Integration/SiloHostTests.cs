@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using LatticeLock.Storage.Migrations;
-using LatticeLock.Testing;
 using Npgsql;
 
 namespace LatticeLock.Tests.Integration;
@@ -86,8 +85,7 @@ public sealed class SiloHostTests(ServersFixture servers)
 
         public static SiloProcess Start(Dictionary<string, string?> environment)
         {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-            var dll = Path.Combine(LocalServer.RepositoryRoot(), "src", "LatticeLock.Silo", "bin", configuration, "net10.0", "LatticeLock.Silo.dll");
+            var dll = BuiltProgram.PathOf("LatticeLock.Silo", "LatticeLock.Silo.dll");
             var url = $"http://127.0.0.1:{FreePort()}";
             var start = new ProcessStartInfo("dotnet", [dll])
             {
