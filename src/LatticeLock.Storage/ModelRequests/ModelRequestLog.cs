@@ -53,12 +53,28 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         }
         catch (ChannelClosedException)
         {
-            throw new ModelRequestLogException("the model-request log is shutting down; the request was not recorded");
+            throw new ModelRequestLogException("the model-request log is stopped (shutting down); the request was not recorded");
         }
         return await pending.Committed.Task.WaitAsync(cancellationToken);
     }
 
     private async Task RunBatcherAsync()
+    {
+        try
+        {
+            await BatchUntilCompletedAsync();
+        }
+        catch (Exception e)
+        {
+            // Never leave callers waiting on a dead batcher: refuse new rows and fail the queued ones.
+            _logger.LogCritical(e, "The model-request batcher stopped unexpectedly; queued requests are failed, new ones refused");
+            _queue.Writer.TryComplete(e);
+            var failure = new ModelRequestLogException($"the model-request log stopped ({e.Message}); the request was not recorded");
+            while (_queue.Reader.TryRead(out var pending)) pending.Committed.TrySetException(failure);
+        }
+    }
+
+    private async Task BatchUntilCompletedAsync()
     {
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync())
