@@ -20,15 +20,18 @@ cleanup() {
   for s in "${started[@]}"; do infrastructure/local/"$s".sh stop || true; done
 }
 trap cleanup EXIT
-trap "exit 130" INT TERM
+trap 'exit 130' INT TERM
 
+# `eval "$(cmd)"` would hide a failing cmd from `set -e`; capture first, then evaluate.
 if [ -z "${ConnectionStrings__postgres:-}" ]; then
-  eval "$(infrastructure/local/postgres.sh start)"
   started+=(postgres)
+  env_line="$(infrastructure/local/postgres.sh start)"
+  eval "$env_line"
 fi
 if [ "$use_redis" = 1 ] && [ -z "${ConnectionStrings__redis:-}" ]; then
-  eval "$(infrastructure/local/redis.sh start)"
   started+=(redis)
+  env_line="$(infrastructure/local/redis.sh start)"
+  eval "$env_line"
 fi
 export ConnectionStrings__postgres
 [ -n "${ConnectionStrings__redis:-}" ] && export ConnectionStrings__redis
@@ -40,4 +43,8 @@ export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:8080}"
 echo "PostgreSQL: $ConnectionStrings__postgres"
 [ -n "${ConnectionStrings__redis:-}" ] && echo "Redis: $ConnectionStrings__redis"
 echo "Silo HTTP: $ASPNETCORE_URLS (health: $ASPNETCORE_URLS/health/ready). Ctrl-C stops the silo and the local servers."
-dotnet src/LatticeLock.Silo/bin/Release/net10.0/LatticeLock.Silo.dll
+# In the background so a TERM to this script (not only Ctrl-C to the terminal) stops the silo and cleans up.
+dotnet src/LatticeLock.Silo/bin/Release/net10.0/LatticeLock.Silo.dll &
+silo=$!
+trap 'kill -TERM "$silo" 2>/dev/null; wait "$silo"; exit 130' INT TERM
+wait "$silo"

@@ -34,8 +34,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ProjectRepository>();
         services.AddSingleton<SessionRepository>();
         services.AddSingleton<ChatRepository>();
+        // Not a hosted service: the silo drains it from its lifecycle once grains have stopped (ModelRequestLogLifecycle).
         services.AddSingleton<ModelRequestLog>();
-        services.AddHostedService(sp => sp.GetRequiredService<ModelRequestLog>());
         return services;
     }
 }

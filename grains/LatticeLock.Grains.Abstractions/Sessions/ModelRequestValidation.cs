@@ -15,7 +15,7 @@ public static class ModelRequestValidation
         Require.OptionalText(r.ParentSpanId, "parent_span_id", Limits.SpanIdMaxLength);
         Require.OptionalText(r.SpanId, "span_id", Limits.SpanIdMaxLength);
         Require.Text(r.ModelId, "model_id", Limits.NameMaxLength);
-        Require.OptionalText(r.ModelName, "model_name", Limits.NameMaxLength);
+        Require.OptionalName(r.ModelName, "model_name", Limits.NameMaxLength);
         Require.Text(r.Provider, "provider", Limits.NameMaxLength);
         Require.OptionalText(r.TaskType, "task_type", Limits.ShortCodeMaxLength);
         Require.OptionalText(r.Priority, "priority", Limits.ShortCodeMaxLength);
@@ -37,7 +37,7 @@ public static class ModelRequestValidation
         if (r.Temperature is { } t && (t < 0 || t > 9.99m || decimal.Round(t, 2) != t))
             throw new InvalidFieldException("temperature", "must be between 0 and 9.99 with at most 2 decimal places");
         Require.NonNegative(r.MaxTokens, "max_tokens");
-        Require.OptionalText(r.OriginalModelId, "original_model_id", Limits.NameMaxLength);
+        Require.OptionalName(r.OriginalModelId, "original_model_id", Limits.NameMaxLength);
         if (r.SelectionScore is { } s && (s < -999.99m || s > 999.99m || decimal.Round(s, 2) != s))
             throw new InvalidFieldException("selection_score", "must be between -999.99 and 999.99 with at most 2 decimal places");
         Require.OptionalText(r.SelectionReason, "selection_reason", Limits.TextMaxLength);

@@ -22,17 +22,46 @@ public static class Require
     {
         if (value is null) return null;
         if (value.Length > maxLength) throw new InvalidFieldException(field, $"must be at most {maxLength} characters (got {value.Length})");
-        if (value.Contains('\0')) throw new InvalidFieldException(field, "must not contain NUL characters");
+        RequireStorableText(value, field);
         return value;
     }
+
+    /// <summary>Null leaves the value out; otherwise 1..<paramref name="maxLength"/> characters, not blank.</summary>
+    public static string? OptionalName(string? value, string field, int maxLength) =>
+        value is null ? null : Text(value, field, maxLength);
 
     public static string Utf8Text(string? value, string field, int maxBytes)
     {
         if (value is null) throw new InvalidFieldException(field, "is required");
-        if (value.Contains('\0')) throw new InvalidFieldException(field, "must not contain NUL characters");
+        RequireStorableText(value, field);
         var bytes = Encoding.UTF8.GetByteCount(value);
         if (bytes > maxBytes) throw new InvalidFieldException(field, $"must be at most {maxBytes} bytes of UTF-8 (got {bytes})");
         return value;
+    }
+
+    /// <summary>PostgreSQL text holds valid UTF-8 without NUL: reject NUL characters and unpaired surrogates.</summary>
+    private static void RequireStorableText(string value, string field)
+    {
+        if (value.Contains('\0')) throw new InvalidFieldException(field, "must not contain NUL characters");
+        if (value.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') && !IsWellFormedUtf16(value))
+            throw new InvalidFieldException(field, "contains an unpaired UTF-16 surrogate (not valid Unicode text)");
+    }
+
+    private static bool IsWellFormedUtf16(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]))
+            {
+                if (i + 1 >= value.Length || !char.IsLowSurrogate(value[i + 1])) return false;
+                i++;
+            }
+            else if (char.IsLowSurrogate(value[i]))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static int NonNegative(int value, string field) =>
@@ -52,7 +81,11 @@ public static class Require
     public static T Defined<T>(T value, string field) where T : struct, Enum =>
         Enum.IsDefined(value) ? value : throw new InvalidFieldException(field, $"unknown value {value}; expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
-    /// <summary>Checks that <paramref name="json"/> is one well-formed JSON value within the size limit (and an object when asked).</summary>
+    /// <summary>
+    /// Checks that <paramref name="json"/> is one well-formed JSON value within the size limit (and an object when
+    /// asked) that PostgreSQL's jsonb will also accept: every string and property name decodes to valid Unicode
+    /// without NUL, and every number fits a double.
+    /// </summary>
     public static string? OptionalJson(string? json, string field, int maxBytes = Limits.JsonMaxBytes, bool mustBeObject = false)
     {
         if (json is null) return null;
@@ -63,13 +96,37 @@ public static class Require
             using var doc = JsonDocument.Parse(json);
             if (mustBeObject && doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidFieldException(field, "must be a JSON object");
+            RequireStorableJson(doc.RootElement, field);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new InvalidFieldException(field, $"is not valid JSON ({e.Message})");
         }
-        if (json.Contains("\\u0000", StringComparison.Ordinal)) throw new InvalidFieldException(field, "must not contain NUL characters");
         return json;
+    }
+
+    private static void RequireStorableJson(JsonElement element, string field)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    RequireStorableText(property.Name, field);
+                    RequireStorableJson(property.Value, field);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray()) RequireStorableJson(item, field);
+                break;
+            case JsonValueKind.String:
+                RequireStorableText(element.GetString()!, field); // GetString throws on invalid escapes such as a lone \ud800
+                break;
+            case JsonValueKind.Number:
+                if (!element.TryGetDouble(out var number) || !double.IsFinite(number))
+                    throw new InvalidFieldException(field, "holds a number out of range");
+                break;
+        }
     }
 
     public static string Email(string? value, string field = "email")

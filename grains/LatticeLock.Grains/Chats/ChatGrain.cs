@@ -24,6 +24,11 @@ public sealed class ChatGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (!state.State.Exists && await chats.FindChatAsync(Id, cancellationToken) is { } row)
+        {
+            // The chats row committed but the state write did not: the row is the truth.
+            state.State = new ChatState { SessionId = row.SessionId, Title = row.Title, CreatedAt = row.CreatedAt };
+        }
         if (!state.State.Exists) return;
         foreach (var turn in await chats.LastTurnsAsync(Id, RecentTurnWindow, cancellationToken)) _recent.AddLast(turn);
         _lastSeq = _recent.Last?.Value.Seq ?? 0;
@@ -34,7 +39,7 @@ public sealed class ChatGrain(
         Require.Id(Id, "id");
         ArgumentNullException.ThrowIfNull(command);
         Require.Id(command.SessionId, "session_id");
-        var title = Require.OptionalText(command.Title, "title", Limits.NameMaxLength);
+        var title = Require.OptionalName(command.Title, "title", Limits.NameMaxLength);
         if (state.State.Exists)
         {
             return state.State.SessionId == command.SessionId
@@ -66,8 +71,8 @@ public sealed class ChatGrain(
         ArgumentNullException.ThrowIfNull(turn);
         Require.Defined(turn.Role, "role");
         var content = Require.Utf8Text(turn.Content, "content", Limits.TurnContentMaxBytes);
-        var model = Require.OptionalText(turn.Model, "model", Limits.NameMaxLength);
-        var provider = Require.OptionalText(turn.Provider, "provider", Limits.NameMaxLength);
+        var model = Require.OptionalName(turn.Model, "model", Limits.NameMaxLength);
+        var provider = Require.OptionalName(turn.Provider, "provider", Limits.NameMaxLength);
         Require.NonNegative(turn.InputTokens, "input_tokens");
         Require.NonNegative(turn.OutputTokens, "output_tokens");
         Details();

@@ -13,6 +13,16 @@ public sealed class ProjectGrain(
 {
     private Guid Id => this.GetPrimaryKey();
 
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The projects row is written before the grain state; a newer row means a state write was lost.
+        if (await projects.FindAsync(Id, cancellationToken) is { } row && (row.Project.Version > state.State.Version || (row.DeletedAt is not null && state.State.DeletedAt is null)))
+        {
+            Adopt(row.Project);
+            state.State.DeletedAt = row.DeletedAt;
+        }
+    }
+
     async Task<ProjectDetails> IProjectGrain.Create(CreateProject command, CancellationToken cancellationToken)
     {
         Require.Id(Id, "id");
@@ -101,13 +111,18 @@ public sealed class ProjectGrain(
 
     private async Task SaveAsync(ProjectDetails d, CancellationToken cancellationToken)
     {
+        Adopt(d);
+        await this.PersistOrDeactivateAsync(state, cancellationToken);
+    }
+
+    private void Adopt(ProjectDetails d)
+    {
         state.State = new ProjectState
         {
             OwnerId = d.OwnerId, Name = d.Name, Path = d.Path, Status = d.Status, SchemaStatus = d.SchemaStatus,
             SheriffStatus = d.SheriffStatus, GauntletStatus = d.GauntletStatus, LastValidated = d.LastValidated,
             Version = d.Version, CreatedAt = d.CreatedAt, UpdatedAt = d.UpdatedAt,
         };
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
     }
 
     private async Task RequireUserAsync(Guid userId)

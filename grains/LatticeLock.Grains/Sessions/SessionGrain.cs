@@ -22,11 +22,36 @@ public sealed class SessionGrain(
     private SessionTotals _totals = SessionTotals.Empty;
     private readonly SortedSet<string> _models = new(StringComparer.Ordinal);
 
+    // RecordModelRequest interleaves with everything else; these keep Start and End from racing it.
+    private bool _ready;          // started and totals loaded: records are accepted
+    private bool _ending;         // End has begun: new records are refused
+    private int _recordsInFlight;
+    private TaskCompletionSource? _drained;
+
     private Guid Id => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Exists) await LoadTotalsAsync(cancellationToken);
+        // The sessions row is written before the grain state, so where they differ the row is the newer truth
+        // (a state write that failed after the row committed).
+        if (await sessions.FindAsync(Id, cancellationToken) is { } row)
+        {
+            if (!state.State.Exists)
+            {
+                state.State = new SessionState
+                {
+                    UserId = row.UserId, ProjectId = row.ProjectId, MetadataJson = row.MetadataJson,
+                    StartedAt = row.StartedAt, EndedAt = row.EndedAt,
+                };
+            }
+            else if (state.State.EndedAt is null && row.EndedAt is not null)
+            {
+                state.State.EndedAt = row.EndedAt;
+            }
+        }
+        if (!state.State.Exists) return;
+        await LoadTotalsAsync(cancellationToken);
+        _ready = true;
     }
 
     async Task<SessionSummary> ISessionGrain.Start(StartSession command, CancellationToken cancellationToken)
@@ -51,6 +76,7 @@ public sealed class SessionGrain(
         state.State = new SessionState { UserId = command.UserId, ProjectId = command.ProjectId, MetadataJson = metadata, StartedAt = now };
         await this.PersistOrDeactivateAsync(state, cancellationToken);
         await LoadTotalsAsync(cancellationToken); // a re-created grain whose state write was lost may already have rows
+        _ready = true;
         return Summary();
     }
 
@@ -60,34 +86,67 @@ public sealed class SessionGrain(
     {
         Summary();
         if (state.State.EndedAt is not null) return Summary();
-        var now = clock.GetUtcNow();
-        await sessions.EndAsync(Id, now, cancellationToken);
-        state.State.EndedAt = now;
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
-        return Summary();
+        _ending = true;
+        try
+        {
+            if (_recordsInFlight > 0)
+            {
+                _drained = new TaskCompletionSource();
+                await _drained.Task; // records accepted before End finish first, so the ended summary includes them
+            }
+            var now = clock.GetUtcNow();
+            await sessions.EndAsync(Id, now, cancellationToken);
+            state.State.EndedAt = now;
+            await this.PersistOrDeactivateAsync(state, cancellationToken);
+            return Summary();
+        }
+        catch
+        {
+            _ending = false;
+            throw;
+        }
     }
 
     async Task<ModelRequestAck> ISessionGrain.RecordModelRequest(ModelRequestRecord request, CancellationToken cancellationToken)
     {
         ModelRequestValidation.Validate(request);
         Summary();
-        if (state.State.EndedAt is not null) throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
-        if (request.ChatId is { } chatId) await RequireChatOfThisSessionAsync(chatId);
+        if (state.State.EndedAt is not null || _ending) throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
+        if (!_ready) throw new ConflictException("session_id", $"session {Id} is still starting; retry once Start has returned");
 
-        var inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, state.State.UserId, request), cancellationToken);
-        if (inserted)
+        _recordsInFlight++;
+        try
         {
-            _totals = _totals with
+            if (request.ChatId is { } chatId) await RequireChatOfThisSessionAsync(chatId);
+            bool inserted;
+            try
             {
-                RequestCount = _totals.RequestCount + 1,
-                InputTokens = _totals.InputTokens + request.InputTokens,
-                OutputTokens = _totals.OutputTokens + request.OutputTokens,
-                TotalCostUsd = _totals.TotalCostUsd + request.TotalCostUsd,
-                LastRequestAt = clock.GetUtcNow(),
-            };
-            _models.Add(request.ModelId);
+                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, state.State.UserId, request), cancellationToken);
+            }
+            catch
+            {
+                // The row may have been stored after all; rebuild the totals from model_requests rather than guess.
+                DeactivateOnIdle();
+                throw;
+            }
+            if (inserted)
+            {
+                _totals = _totals with
+                {
+                    RequestCount = _totals.RequestCount + 1,
+                    InputTokens = _totals.InputTokens + request.InputTokens,
+                    OutputTokens = _totals.OutputTokens + request.OutputTokens,
+                    TotalCostUsd = _totals.TotalCostUsd + request.TotalCostUsd,
+                    LastRequestAt = clock.GetUtcNow(),
+                };
+                _models.Add(request.ModelId);
+            }
+            return new ModelRequestAck(request.Id, WasDuplicate: !inserted);
         }
-        return new ModelRequestAck(request.Id, WasDuplicate: !inserted);
+        finally
+        {
+            if (--_recordsInFlight == 0) _drained?.TrySetResult();
+        }
     }
 
     private async Task LoadTotalsAsync(CancellationToken cancellationToken)

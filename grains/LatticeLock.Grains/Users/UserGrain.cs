@@ -12,12 +12,26 @@ public sealed class UserGrain(
 {
     private Guid Id => this.GetPrimaryKey();
 
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The users row is written first (and the CLI creates users there directly): a newer row wins.
+        if (await users.FindAsync(Id, cancellationToken) is { } row
+            && (state.State.CreatedAt == default || row.User.UpdatedAt > state.State.UpdatedAt || (row.DeletedAt is not null && state.State.DeletedAt is null)))
+        {
+            state.State = new UserState
+            {
+                Email = row.User.Email, Name = row.User.Name, CreatedAt = row.User.CreatedAt,
+                UpdatedAt = row.User.UpdatedAt, DeletedAt = row.DeletedAt,
+            };
+        }
+    }
+
     async Task<UserProfile> IUserGrain.Create(CreateUser command, CancellationToken cancellationToken)
     {
         Require.Id(Id, "id");
         ArgumentNullException.ThrowIfNull(command);
         var email = Require.Email(command.Email);
-        var name = Require.OptionalText(command.Name, "name", Limits.NameMaxLength);
+        var name = Require.OptionalName(command.Name, "name", Limits.NameMaxLength);
         if (state.State.DeletedAt is not null) throw new ConflictException("id", $"user {Id} was deleted");
         if (state.State.Exists)
         {

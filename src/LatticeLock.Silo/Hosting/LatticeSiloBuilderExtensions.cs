@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Runtime;
 
 namespace LatticeLock.Silo.Hosting;
 
@@ -26,6 +27,7 @@ public static class LatticeSiloBuilderExtensions
         silo.Services.AddLatticeLockStorage(configuration);
         silo.Services.TryAddSingletonTimeProvider();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
 
         var siloOptions = ReadSiloOptions(configuration);
         silo.Services.AddOptions<SiloHostOptions>().Bind(configuration.GetSection(SiloHostOptions.Section)).ValidateOnStart();

@@ -18,6 +18,15 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<(Guid SessionId, string? Title, DateTimeOffset CreatedAt)?> FindChatAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT session_id, title, created_at FROM chats WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
+    }
+
     public async Task InsertTurnAsync(Guid chatId, ChatTurn turn, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""

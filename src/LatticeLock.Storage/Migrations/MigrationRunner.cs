@@ -16,8 +16,9 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<MigrationState>> StatusAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await EnsureVersionTableAsync(connection, cancellationToken);
-        var applied = await AppliedAsync(connection, cancellationToken);
+        var applied = await VersionTableExistsAsync(connection, cancellationToken)
+            ? await AppliedAsync(connection, cancellationToken)
+            : [];
         return Migrations.Select(m => new MigrationState(m.Version, m.Name, applied.GetValueOrDefault(m.Version))).ToList();
     }
 
@@ -25,9 +26,7 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource)
     public async Task<int> CurrentVersionAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", connection);
-        exists.Parameters.AddWithValue("t", VersionTable);
-        if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!) return 0;
+        if (!await VersionTableExistsAsync(connection, cancellationToken)) return 0;
         await using var max = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {VersionTable}", connection);
         return (int)(await max.ExecuteScalarAsync(cancellationToken))!;
     }
@@ -81,9 +80,16 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource)
         }
         finally
         {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@k)", connection);
-            unlock.Parameters.AddWithValue("k", AdvisoryLockKey);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            // A broken connection releases the session lock by itself; never let the unlock hide the real error.
+            try
+            {
+                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(@k)", connection);
+                unlock.Parameters.AddWithValue("k", AdvisoryLockKey);
+                await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException)
+            {
+            }
         }
     }
 
@@ -109,6 +115,13 @@ public sealed class MigrationRunner(NpgsqlDataSource dataSource)
             throw new InvalidOperationException(
                 $"Migration {migration.Version:D4}_{migration.Name} ({direction.ToString().ToLowerInvariant()}) failed: {e.MessageText} (SQLSTATE {e.SqlState})", e);
         }
+    }
+
+    private static async Task<bool> VersionTableExistsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT to_regclass(@t) IS NOT NULL", connection);
+        exists.Parameters.AddWithValue("t", VersionTable);
+        return (bool)(await exists.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task EnsureVersionTableAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

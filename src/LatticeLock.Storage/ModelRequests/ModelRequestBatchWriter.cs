@@ -35,6 +35,10 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
             {
                 // An id is stored already (or was committed by a concurrent batch meanwhile): the next attempt skips it.
             }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < MaxAttempts)
+            {
+                // Two batches retrying the same ids; rows go in id order, so this is rare and a retry settles it.
+            }
             catch
             {
                 await ResetAsync();
@@ -62,7 +66,8 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         {
             await using var importer = await connection.BeginBinaryImportAsync(
                 $"COPY model_requests ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            foreach (var row in rows)
+            // In id order, so two batches holding the same retried ids lock them in the same order.
+            foreach (var row in rows.OrderBy(r => r.Request.Id))
             {
                 if (stored.Contains(row.Request.Id)) continue;
                 WriteRow(importer, row);

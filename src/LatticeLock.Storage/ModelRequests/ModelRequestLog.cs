@@ -55,7 +55,9 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         {
             throw new ModelRequestLogException("the model-request log is stopped (shutting down); the request was not recorded");
         }
-        return await pending.Committed.Task.WaitAsync(cancellationToken);
+        // Once queued, the row may commit whatever the caller does, so the outcome is always awaited: a caller that
+        // gave up could not tell a stored row from a lost one. CommitTimeout bounds the wait.
+        return await pending.Committed.Task;
     }
 
     private async Task RunBatcherAsync()
@@ -132,24 +134,20 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         await Task.Yield();
         try
         {
-            // The first occurrence of an id in a batch is written; later ones in the same batch are duplicates.
-            var seen = new HashSet<Guid>(batch.Count);
-            var rows = new List<ModelRequestRow>(batch.Count);
+            // The first occurrence of an id in a batch is written; later ones share its outcome as duplicates.
+            var firsts = new Dictionary<Guid, Pending>(batch.Count);
+            var repeats = new List<(Pending Repeat, Pending First)>();
             foreach (var p in batch)
             {
-                if (seen.Add(p.Row.Request.Id)) rows.Add(p.Row);
+                if (firsts.TryGetValue(p.Row.Request.Id, out var first)) repeats.Add((p, first));
+                else firsts.Add(p.Row.Request.Id, p);
             }
-            var started = Stopwatch.GetTimestamp();
-            var inserted = await writer.WriteAsync(rows, CancellationToken.None);
-            foreach (var p in batch) p.Committed.TrySetResult(inserted.Remove(p.Row.Request.Id));
-            _logger.LogDebug("Committed {Rows} model requests ({Inserted} new) in {Elapsed}", batch.Count, rows.Count, Stopwatch.GetElapsedTime(started));
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "A batch of {Rows} model requests could not be committed; every caller in it is failed", batch.Count);
-            var failure = new ModelRequestLogException(
-                $"the batch of {batch.Count} model requests holding this one could not be committed ({Describe(e)}); nothing in it was recorded, retry with the same id");
-            foreach (var p in batch) p.Committed.TrySetException(failure);
+            await WriteOrSplitAsync(writer, [.. firsts.Values]);
+            foreach (var (repeat, first) in repeats)
+            {
+                if (first.Committed.Task.IsCompletedSuccessfully) repeat.Committed.TrySetResult(false);
+                else repeat.Committed.TrySetException(first.Committed.Task.Exception!.InnerException!);
+            }
         }
         finally
         {
@@ -159,7 +157,47 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         }
     }
 
-    private static string Describe(Exception e) => e is PostgresException pg ? $"{pg.MessageText}, SQLSTATE {pg.SqlState}" : e.Message;
+    /// <summary>
+    /// Commits the rows; when PostgreSQL rejects a row's data (a constraint or a value it cannot store), halves the
+    /// batch until the offending rows stand alone, so one bad row never fails its neighbours. Any other failure
+    /// (connection, timeout) fails every caller in the batch.
+    /// </summary>
+    private async Task WriteOrSplitAsync(ModelRequestBatchWriter writer, List<Pending> items)
+    {
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var timeout = new CancellationTokenSource(_options.CommitTimeout);
+            var inserted = await writer.WriteAsync(items.ConvertAll(p => p.Row), timeout.Token);
+            foreach (var p in items) p.Committed.TrySetResult(inserted.Contains(p.Row.Request.Id));
+            _logger.LogDebug("Committed {Rows} model requests ({Inserted} new) in {Elapsed}", items.Count, inserted.Count, Stopwatch.GetElapsedTime(started));
+        }
+        catch (Exception e) when (IsRowDataError(e) && items.Count > 1)
+        {
+            var half = items.Count / 2;
+            await WriteOrSplitAsync(writer, items[..half]);
+            await WriteOrSplitAsync(writer, items[half..]);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "A batch of {Rows} model requests could not be committed; every caller in it is failed", items.Count);
+            var failure = new ModelRequestLogException(
+                $"the batch of {items.Count} model requests holding this one could not be committed ({Describe(e)}); " +
+                "it was not acknowledged: retry with the same id (if it was stored after all, the retry is recognised as a duplicate)");
+            foreach (var p in items) p.Committed.TrySetException(failure);
+        }
+    }
+
+    /// <summary>Errors caused by a row's values (SQLSTATE classes 22 and 23, or a value Npgsql cannot encode), not by the database.</summary>
+    private static bool IsRowDataError(Exception e) =>
+        e is PostgresException { SqlState: [ '2', '2' or '3', ..] } || e is ArgumentException or InvalidCastException;
+
+    private string Describe(Exception e) => e switch
+    {
+        PostgresException pg => $"{pg.MessageText}, SQLSTATE {pg.SqlState}",
+        OperationCanceledException => $"no commit within {_options.CommitTimeout.TotalSeconds:0.#} s",
+        _ => e.Message,
+    };
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

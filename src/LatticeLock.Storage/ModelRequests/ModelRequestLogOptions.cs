@@ -21,6 +21,9 @@ public sealed class ModelRequestLogOptions
     /// <summary>Batches committed in parallel, each on its own connection; while they commit the next batch fills.</summary>
     public int ConcurrentBatches { get; set; } = 2;
 
+    /// <summary>A batch not committed within this time is abandoned (its connection dropped) and its callers failed.</summary>
+    public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Rows that may wait for a batch before callers are made to wait (back-pressure).</summary>
     public int QueueCapacity { get; set; } = 100_000;
 }
@@ -33,6 +36,7 @@ public sealed class ModelRequestLogOptionsValidator : IValidateOptions<ModelRequ
         if (o.MaxBatchSize is < 1 or > 100_000) errors.Add($"{ModelRequestLogOptions.Section}:MaxBatchSize must be between 1 and 100000 (got {o.MaxBatchSize})");
         if (o.MaxBatchDelay < TimeSpan.Zero || o.MaxBatchDelay > TimeSpan.FromSeconds(1)) errors.Add($"{ModelRequestLogOptions.Section}:MaxBatchDelay must be between 0 and 1 second (got {o.MaxBatchDelay})");
         if (o.ConcurrentBatches is < 1 or > 64) errors.Add($"{ModelRequestLogOptions.Section}:ConcurrentBatches must be between 1 and 64 (got {o.ConcurrentBatches})");
+        if (o.CommitTimeout < TimeSpan.FromSeconds(1) || o.CommitTimeout > TimeSpan.FromMinutes(10)) errors.Add($"{ModelRequestLogOptions.Section}:CommitTimeout must be between 1 second and 10 minutes (got {o.CommitTimeout})");
         if (o.QueueCapacity < o.MaxBatchSize) errors.Add($"{ModelRequestLogOptions.Section}:QueueCapacity must be at least MaxBatchSize (got {o.QueueCapacity})");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -34,6 +34,25 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
             throw new ConflictException("version", $"project {project.Id} is no longer at version {expectedVersion}");
     }
 
+    /// <summary>The stored project and when it was deleted (null when live), or null when there is no row.</summary>
+    public async Task<(ProjectDetails Project, DateTimeOffset? DeletedAt)?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT owner_id, name, path, status, schema_status, sheriff_status, gauntlet_status, last_validated, version,
+                   created_at, updated_at, deleted_at
+            FROM projects WHERE id = $1
+            """);
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        var project = new ProjectDetails(id, reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            WireNames.Parse<ProjectStatus>(reader.GetString(3)), WireNames.Parse<ValidationStatus>(reader.GetString(4)),
+            WireNames.Parse<ValidationStatus>(reader.GetString(5)), WireNames.Parse<ValidationStatus>(reader.GetString(6)),
+            reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt32(8),
+            reader.GetFieldValue<DateTimeOffset>(9), reader.GetFieldValue<DateTimeOffset>(10));
+        return (project, reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11));
+    }
+
     public async Task<long> InsertErrorAsync(Guid projectId, ProjectErrorReport error, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""

@@ -29,6 +29,22 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<SessionRow?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT user_id, project_id, metadata::text, started_at, ended_at FROM sessions WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        var metadata = reader.GetString(2);
+        return new SessionRow(
+            reader.GetGuid(0),
+            reader.IsDBNull(1) ? null : reader.GetGuid(1),
+            metadata == "{}" ? null : metadata,
+            reader.GetFieldValue<DateTimeOffset>(3),
+            reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
+    }
+
     public async Task<SessionTotals> LoadTotalsAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""

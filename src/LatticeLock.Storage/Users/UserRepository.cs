@@ -21,6 +21,18 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
         await ExecuteAsync(command, user.Email, cancellationToken);
     }
 
+    /// <summary>The stored user and when it was deleted (null when live), or null when there is no row.</summary>
+    public async Task<(UserProfile User, DateTimeOffset? DeletedAt)?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT email, name, created_at, updated_at, deleted_at FROM users WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return (new UserProfile(id, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3)),
+            reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
+    }
+
     public async Task UpdateAsync(UserProfile user, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(

@@ -163,6 +163,49 @@ public sealed class GrainBehaviourTests(ServersFixture servers)
     }
 
     [Fact]
+    public async Task Ending_a_session_under_concurrent_records_counts_exactly_what_was_acknowledged()
+    {
+        var (cluster, database) = await servers.SharedClusterAsync();
+        await using var db = new Db(database);
+        var sessionId = await Scenario.NewSessionAsync(cluster.GrainFactory);
+        var session = cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId);
+
+        var records = Enumerable.Range(0, 300).Select(async i =>
+        {
+            if (i == 150) await session.End();
+            try { return await session.RecordModelRequest(Scenario.Request()); }
+            catch (ConflictException e) when (e.Field == "session_id") { return null; }
+        }).ToList();
+        var acks = await Task.WhenAll(records);
+        var acknowledged = acks.Count(a => a is not null);
+
+        var summary = await session.GetSummary();
+        Assert.Equal(SessionStatus.Ended, summary.Status);
+        Assert.Equal(acknowledged, summary.RequestCount);
+        Assert.Equal((long)acknowledged, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE session_id = $1", sessionId));
+        await Assert.ThrowsAsync<ConflictException>(() => session.RecordModelRequest(Scenario.Request()));
+    }
+
+    [Fact]
+    public async Task A_newer_domain_row_wins_over_grain_state_after_reactivation()
+    {
+        var (cluster, database) = await servers.SharedClusterAsync();
+        await using var db = new Db(database);
+        var owner = await Scenario.NewUserAsync(cluster.GrainFactory);
+        var id = Guid.NewGuid();
+        var project = cluster.GrainFactory.GetGrain<IProjectGrain>(id);
+        await project.Create(new CreateProject(owner, "before", null));
+
+        // As if the row's update committed but the grain-state write after it was lost.
+        await db.ScalarAsync<int>("UPDATE projects SET name = 'after', version = 2 WHERE id = $1 RETURNING version", id);
+        await cluster.DeactivateAsync(project);
+
+        var reloaded = await project.Get();
+        Assert.Equal(("after", 2), (reloaded.Name, reloaded.Version));
+        Assert.Equal(3, (await project.Update(new UpdateProject(2, "next", null, null))).Version);
+    }
+
+    [Fact]
     public async Task Grain_state_rows_carry_no_type_names()
     {
         var (cluster, database) = await servers.SharedClusterAsync();

@@ -11,7 +11,7 @@ namespace LatticeLock.Tests.Integration;
 public sealed class ModelRequestLogTests(ServersFixture servers)
 {
     [Fact]
-    public async Task A_failed_batch_fails_every_caller_in_it_and_stores_nothing_then_the_log_recovers()
+    public async Task A_row_the_database_rejects_fails_alone_and_its_batch_neighbours_commit()
     {
         var database = await servers.CreateDatabaseAsync();
         await using var db = new Db(database);
@@ -22,21 +22,29 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
 
         var good = Enumerable.Range(0, 10).Select(_ => new ModelRequestRow(sessionId, userId, Scenario.Request())).ToList();
         var poisoned = new ModelRequestRow(sessionId, userId, Scenario.Request() with { InputTokens = -1 }); // only the CHECK constraint stops it
-        var calls = good.Append(poisoned).Select(row => log.AppendAsync(row)).ToList();
+        var goodCalls = good.Select(row => log.AppendAsync(row)).ToList();
+        var poisonedCall = log.AppendAsync(poisoned);
 
+        Assert.All(await Task.WhenAll(goodCalls), Assert.True);
+        var error = await Assert.ThrowsAsync<ModelRequestLogException>(() => poisonedCall);
+        Assert.Contains("check constraint", error.Message);
+        Assert.Contains("retry with the same id", error.Message);
+        Assert.Equal(10L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE id = $1", poisoned.Request.Id));
+    }
+
+    [Fact]
+    public async Task When_the_database_is_unreachable_every_caller_in_the_batch_fails_and_nothing_is_acknowledged()
+    {
+        await using var unreachable = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2");
+        await using var log = NewLog(unreachable, new ModelRequestLogOptions { MaxBatchSize = 5, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 100 });
+        var calls = Enumerable.Range(0, 5).Select(_ => log.AppendAsync(new ModelRequestRow(Guid.NewGuid(), Guid.NewGuid(), Scenario.Request()))).ToList();
         foreach (var call in calls)
         {
             var error = await Assert.ThrowsAsync<ModelRequestLogException>(() => call);
-            Assert.Contains("batch of 11 model requests", error.Message);
-            Assert.Contains("retry with the same id", error.Message);
+            Assert.Contains("batch of 5 model requests", error.Message);
+            Assert.Contains("not acknowledged", error.Message);
         }
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
-
-        // The same good rows, retried, are recorded: the writer reconnected and nothing half-written blocks them.
-        await using var healthy = NewLog(dataSource, new ModelRequestLogOptions { MaxBatchSize = 10, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 100 });
-        var retried = await Task.WhenAll(good.Select(row => healthy.AppendAsync(row)));
-        Assert.All(retried, Assert.True);
-        Assert.Equal(10L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
     }
 
     [Fact]

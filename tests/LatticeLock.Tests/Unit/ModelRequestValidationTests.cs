@@ -18,6 +18,10 @@ public sealed class ModelRequestValidationTests
     };
 
     [Fact]
+    public void Json_with_an_escaped_backslash_before_u0000_is_not_mistaken_for_nul() =>
+        ModelRequestValidation.Validate(Valid() with { MetadataJson = "{\"path\":\"C:\\\\u0000\"}" });
+
+    [Fact]
     public void A_complete_request_passes() => ModelRequestValidation.Validate(Valid() with
     {
         MetadataJson = """{"k":1}""",
@@ -52,6 +56,11 @@ public sealed class ModelRequestValidationTests
         { "temperature", r => r with { Temperature = 12m } },
         { "trace_id", r => r with { TraceId = new string('t', 65) } },
         { "max_tokens", r => r with { MaxTokens = -1 } },
+        { "metadata", r => r with { MetadataJson = "{\"a\":\"\\ud800\"}" } },
+        { "metadata", r => r with { MetadataJson = "{\"a\":1e1000000}" } },
+        { "metadata", r => r with { MetadataJson = "{\"a\":\"\\u0000\"}" } },
+        { "error_message", r => r with { ErrorMessage = "broken \ud800 text" } },
+        { "model_name", r => r with { ModelName = " " } },
     };
 
     [Theory]
