@@ -1,6 +1,7 @@
 using System.Net;
 using LatticeLock.Silo.Health;
 using LatticeLock.Silo.Hosting;
+using LatticeLock.Silo.Http;
 using Microsoft.Extensions.Options;
 
 WebApplication app;
@@ -13,6 +14,7 @@ try
         .AddLatticeLock(builder.Configuration)
         .ConfigureEndpoints(IPAddress.Parse(siloOptions.AdvertisedAddress), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: true));
     builder.Services.AddLatticeLockHealthChecks();
+    builder.Services.AddLatticeLockGateway();
     app = builder.Build();
 }
 catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
@@ -22,6 +24,7 @@ catch (Exception e) when (e is OptionsValidationException or InvalidOperationExc
     return 2;
 }
 
+app.MapLatticeLockGateway();
 app.MapLatticeLockHealth();
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -34,8 +34,11 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ProjectRepository>();
         services.AddSingleton<SessionRepository>();
         services.AddSingleton<ChatRepository>();
+        services.AddSingleton<Auth.ApiKeyRepository>();
+        services.AddSingleton<Auth.AuthEventLog>();
         // Not a hosted service: the silo drains it from its lifecycle once grains have stopped (ModelRequestLogLifecycle).
         services.AddSingleton<ModelRequestLog>();
+        services.AddSingleton<ModelRequestQueries>();
         return services;
     }
 }

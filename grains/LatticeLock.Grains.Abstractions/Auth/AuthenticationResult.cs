@@ -1,0 +1,16 @@
+namespace LatticeLock.Grains.Abstractions.Auth;
+
+/// <summary>Either <see cref="Principal"/> (authenticated) or <see cref="FailureReason"/> (unknown, expired, revoked…).</summary>
+[GenerateSerializer, Immutable, Alias("ll.AuthenticationResult")]
+public sealed record AuthenticationResult(ApiKeyPrincipal? Principal, string? FailureReason)
+{
+    public static AuthenticationResult Fail(string reason) => new(null, reason);
+}
+
+[GenerateSerializer, Immutable, Alias("ll.ApiKeyPrincipal")]
+public sealed record ApiKeyPrincipal(Guid KeyId, Guid UserId, string Prefix, IReadOnlyList<string> Scopes)
+{
+    public bool IsAdmin => Scopes.Contains(ApiScopes.Admin);
+
+    public bool Has(string scope) => IsAdmin || Scopes.Contains(scope);
+}

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Storage.Auth;
+using Microsoft.Extensions.Logging;
+
+namespace LatticeLock.Grains.Auth;
+
+/// <summary>
+/// Holds one API key hot: every silo's gateway asks this single activation, so revocation is immediate cluster-wide.
+/// The last-use time changes on every request but is written at most every <see cref="LastUsedFlushPeriod"/>
+/// (and on deactivation), never on the request path.
+/// </summary>
+public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogger<ApiKeyGrain> logger) : Grain, IApiKeyGrain
+{
+    public static readonly TimeSpan LastUsedFlushPeriod = TimeSpan.FromSeconds(30);
+
+    private ApiKeyInfo? _key;
+    private byte[]? _hash;
+    private DateTimeOffset? _unflushedLastUse;
+    private IGrainTimer? _flushTimer;
+
+    private string Prefix => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await LoadAsync(cancellationToken);
+        _flushTimer = this.RegisterGrainTimer(FlushLastUsedAsync, LastUsedFlushPeriod, LastUsedFlushPeriod);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _flushTimer?.Dispose();
+        await FlushLastUsedAsync(cancellationToken);
+    }
+
+    Task<AuthenticationResult> IApiKeyGrain.Authenticate(byte[] keyHash)
+    {
+        if (_key is null || _hash is null || !CryptographicOperations.FixedTimeEquals(keyHash, _hash))
+            return Task.FromResult(AuthenticationResult.Fail("unknown API key"));
+        var now = clock.GetUtcNow();
+        if (_key.RevokedAt is not null) return Task.FromResult(AuthenticationResult.Fail("API key revoked"));
+        if (_key.ExpiresAt is { } expires && expires <= now) return Task.FromResult(AuthenticationResult.Fail("API key expired"));
+        _unflushedLastUse = now;
+        return Task.FromResult(new AuthenticationResult(new ApiKeyPrincipal(_key.Id, _key.UserId, _key.Prefix, _key.Scopes), null));
+    }
+
+    async Task<bool> IApiKeyGrain.Revoke(CancellationToken cancellationToken)
+    {
+        if (_key is null) return false;
+        await keys.RevokeAsync(_key.Id, clock.GetUtcNow(), cancellationToken);
+        await LoadAsync(cancellationToken);
+        return true;
+    }
+
+    Task IApiKeyGrain.Reload(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var found = await keys.FindByPrefixAsync(Prefix, cancellationToken);
+        (_key, _hash) = found is { } f ? (f.Key, f.Hash) : (null, null);
+    }
+
+    private async Task FlushLastUsedAsync(CancellationToken cancellationToken)
+    {
+        if (_unflushedLastUse is not { } at) return;
+        _unflushedLastUse = null;
+        try
+        {
+            await keys.RecordLastUsedAsync(Prefix, at, cancellationToken);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException)
+        {
+            _unflushedLastUse ??= at; // try again on the next tick
+            logger.LogWarning(e, "Could not record last use of API key {Prefix}", ApiKeyFormat.Display(Prefix));
+        }
+    }
+}

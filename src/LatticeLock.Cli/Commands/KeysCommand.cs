@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Globalization;
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Users;
+using LatticeLock.Storage.Auth;
+using LatticeLock.Storage.Users;
+using Npgsql;
+using Spectre.Console;
+
+namespace LatticeLock.Cli.Commands;
+
+/// <summary><c>lattice keys create [--admin | --user ID --scopes a,b] | list [--user ID] | revoke ID</c></summary>
+public static class KeysCommand
+{
+    public const string BootstrapAdminEmail = "admin@lattice.local";
+
+    public static Command Create()
+    {
+        var keys = new Command("keys", "Create, list and revoke API keys (talks to PostgreSQL directly)");
+
+        var admin = new Option<bool>("--admin") { Description = "An admin key (every scope, every user), owned by the bootstrap admin user; works on an empty database" };
+        var user = new Option<Guid?>("--user") { Description = "Owner of the key (a user id)" };
+        var scopes = new Option<string?>("--scopes") { Description = $"Comma-separated scopes: {string.Join(", ", ApiScopes.All)}" };
+        var name = new Option<string?>("--name") { Description = "A label for the key" };
+        var expires = new Option<DateTimeOffset?>("--expires-at") { Description = "When the key stops working (RFC 3339)" };
+        var create = new Command("create", "Create a key and print it on standard output (the only time it is shown)") { admin, user, scopes, name, expires };
+        create.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
+        {
+            await using var dataSource = CliSettings.OpenDataSource(configuration);
+            Guid owner;
+            List<string> granted;
+            if (parse.GetValue(admin))
+            {
+                owner = await EnsureBootstrapAdminAsync(dataSource, ct);
+                granted = [ApiScopes.Admin];
+            }
+            else
+            {
+                owner = parse.GetValue(user) ?? throw new CliException("give --admin, or --user ID with --scopes");
+                if (await new UserRepository(dataSource).FindAsync(owner, ct) is not { DeletedAt: null }) throw new CliException($"user {owner} does not exist");
+                granted = (parse.GetValue(scopes) ?? throw new CliException("--scopes is required with --user"))
+                    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+                if (granted.Count == 0) throw new CliException("--scopes names no scope");
+                foreach (var s in granted.Where(s => !ApiScopes.IsKnown(s))) throw new CliException($"unknown scope '{s}'; known: {string.Join(", ", ApiScopes.All)}");
+            }
+            var expiresAt = parse.GetValue(expires);
+            if (expiresAt is { } e && e <= DateTimeOffset.UtcNow) throw new CliException("--expires-at must lie in the future");
+            var (key, prefix) = ApiKeyFormat.Generate();
+            var info = new ApiKeyInfo(Guid.NewGuid(), owner, parse.GetValue(name) ?? (parse.GetValue(admin) ? "bootstrap admin" : "cli"), prefix,
+                granted, DateTimeOffset.UtcNow, expiresAt?.ToUniversalTime(), null, null);
+            await new ApiKeyRepository(dataSource).InsertAsync(info, ApiKeyFormat.Hash(key), ct);
+            await new AuthEventLog(dataSource).RecordAsync(new AuthEvent("created", ApiKeyFormat.Display(prefix), owner, "created with lattice keys create"), ct);
+            Console.Error.WriteLine($"Created key {info.Id} ({ApiKeyFormat.Display(prefix)}, scopes {string.Join(",", granted)}) for user {owner}. It is shown once:");
+            Console.Out.WriteLine(key);
+        }));
+
+        var listUser = new Option<Guid?>("--user") { Description = "Only this user's keys" };
+        var list = new Command("list", "List keys (never their secrets)") { listUser };
+        list.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
+        {
+            await using var dataSource = CliSettings.OpenDataSource(configuration);
+            var table = new Table().AddColumns("Id", "Prefix", "User", "Name", "Scopes", "Created", "Expires", "Revoked", "Last used");
+            foreach (var k in await new ApiKeyRepository(dataSource).ListAsync(parse.GetValue(listUser), ct))
+            {
+                table.AddRow(k.Id.ToString(), ApiKeyFormat.Display(k.Prefix), k.UserId.ToString(), Markup.Escape(k.Name), string.Join(",", k.Scopes),
+                    Time(k.CreatedAt), Time(k.ExpiresAt), Time(k.RevokedAt), Time(k.LastUsedAt));
+            }
+            AnsiConsole.Write(table);
+        }));
+
+        var keyId = new Argument<Guid>("id") { Description = "The key's id" };
+        var revoke = new Command("revoke", "Revoke a key; every silo refuses it at once") { keyId };
+        revoke.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
+        {
+            await using var dataSource = CliSettings.OpenDataSource(configuration);
+            var id = parse.GetValue(keyId);
+            var prefix = await new ApiKeyRepository(dataSource).RevokeAsync(id, DateTimeOffset.UtcNow, ct) ?? throw new CliException($"API key {id} does not exist");
+            await new AuthEventLog(dataSource).RecordAsync(new AuthEvent("revoked", ApiKeyFormat.Display(prefix), null, "revoked with lattice keys revoke"), ct);
+            AnsiConsole.MarkupLine($"[yellow]Revoked[/] {id} ({ApiKeyFormat.Display(prefix)})");
+        }));
+
+        keys.Subcommands.Add(create);
+        keys.Subcommands.Add(list);
+        keys.Subcommands.Add(revoke);
+        return keys;
+    }
+
+    private static string Time(DateTimeOffset? t) => t?.ToString("u", CultureInfo.InvariantCulture) ?? "";
+
+    private static async Task<Guid> EnsureBootstrapAdminAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using (var find = dataSource.CreateCommand("SELECT id FROM users WHERE lower(email) = $1 AND NOT is_deleted"))
+        {
+            find.Parameters.AddWithValue(BootstrapAdminEmail);
+            if (await find.ExecuteScalarAsync(ct) is Guid existing) return existing;
+        }
+        var id = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        await new UserRepository(dataSource).InsertAsync(new UserProfile(id, BootstrapAdminEmail, "Bootstrap admin", now, now), ct);
+        return id;
+    }
+}

@@ -1,0 +1,74 @@
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Silo.Http;
+using LatticeLock.Storage.Auth;
+
+namespace LatticeLock.Silo.Auth;
+
+/// <summary>
+/// Every /v1 route: <c>Authorization: Bearer ll_…</c> checked against the key's grain (a hash crosses the wire, never
+/// the secret). Missing, malformed, unknown, expired or revoked keys get 401; failures are written to auth_events.
+/// </summary>
+public sealed class ApiKeyAuthenticationFilter(IGrainFactory grains, AuthEventLog authEvents, ILogger<ApiKeyAuthenticationFilter> logger) : IEndpointFilter
+{
+    public const string PrincipalItem = "lattice.principal";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var header = http.Request.Headers.Authorization.ToString();
+        string? failure;
+        string? prefix = null;
+        if (string.IsNullOrEmpty(header)) failure = "missing Authorization header (expected: Bearer <API key>)";
+        else if (!header.StartsWith("Bearer ", StringComparison.Ordinal)) failure = "the Authorization header must use the Bearer scheme";
+        else if ((prefix = ApiKeyFormat.PrefixOf(header["Bearer ".Length..].Trim())) is null) failure = "malformed API key";
+        else
+        {
+            var result = await grains.GetGrain<IApiKeyGrain>(prefix).Authenticate(ApiKeyFormat.Hash(header["Bearer ".Length..].Trim()));
+            if (result.Principal is { } principal)
+            {
+                http.Items[PrincipalItem] = principal;
+                return await next(context);
+            }
+            failure = result.FailureReason ?? "authentication failed";
+        }
+
+        await RecordFailureAsync(http, prefix, failure);
+        http.Response.Headers.WWWAuthenticate = "Bearer";
+        await ProblemMapping.WriteAsync(http, StatusCodes.Status401Unauthorized, failure);
+        return null;
+    }
+
+    private async Task RecordFailureAsync(HttpContext http, string? prefix, string reason)
+    {
+        try
+        {
+            await authEvents.RecordAsync(new AuthEvent("failure", prefix is null ? null : ApiKeyFormat.Display(prefix), null, reason,
+                http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString()), http.RequestAborted);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not record a failed authentication");
+        }
+    }
+}
+
+public static class CallerExtensions
+{
+    /// <summary>The authenticated key behind this request (set by <see cref="ApiKeyAuthenticationFilter"/>).</summary>
+    public static ApiKeyPrincipal Caller(this HttpContext context) =>
+        context.Items[ApiKeyAuthenticationFilter.PrincipalItem] as ApiKeyPrincipal
+        ?? throw new InvalidOperationException("route is not behind ApiKeyAuthenticationFilter");
+
+    /// <summary>403 unless the key has <paramref name="scope"/> (admin has every scope).</summary>
+    public static ApiKeyPrincipal RequireScope(this HttpContext context, string scope)
+    {
+        var caller = context.Caller();
+        return caller.Has(scope) ? caller : throw ApiProblem.Forbidden($"this API key lacks the '{scope}' scope");
+    }
+
+    /// <summary>403 unless the caller owns the data (or is admin).</summary>
+    public static void RequireOwner(this ApiKeyPrincipal caller, Guid ownerId)
+    {
+        if (!caller.IsAdmin && caller.UserId != ownerId) throw ApiProblem.Forbidden("this API key may not reach another user's data");
+    }
+}

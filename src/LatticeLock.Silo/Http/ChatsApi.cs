@@ -1,0 +1,63 @@
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Chats;
+using LatticeLock.Silo.Auth;
+
+namespace LatticeLock.Silo.Http;
+
+public static class ChatsApi
+{
+    public sealed record CreateChatBody(string? Title);
+    public sealed record ChatResponse(Guid Id, Guid SessionId, string? Title, DateTimeOffset CreatedAt);
+    public sealed record AppendTurnBody(TurnRole Role, string Content, string? Model, string? Provider, int? InputTokens, int? OutputTokens);
+    public sealed record TurnsResponse(IReadOnlyList<ChatTurn> Turns);
+
+    public static RouteGroupBuilder MapChatsApi(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/sessions/{id}/chats", CreateAsync).Accepts<CreateChatBody>("application/json").Produces<ChatResponse>(StatusCodes.Status201Created);
+        v1.MapPost("/chats/{id}/turns", AppendAsync).Accepts<AppendTurnBody>("application/json").Produces<ChatTurn>(StatusCodes.Status201Created);
+        v1.MapGet("/chats/{id}/turns", TurnsAsync).Produces<TurnsResponse>();
+        return v1;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.SessionsWrite);
+        var sessionId = RouteValues.Id(id);
+        await SessionsApi.OwnedAsync(grains, caller, sessionId);
+        var body = await JsonBody.ReadAsync<CreateChatBody>(http);
+        var chatId = Guid.NewGuid();
+        var chat = await grains.GetGrain<IChatGrain>(chatId).Create(new CreateChat(sessionId, body.Title), http.RequestAborted);
+        return Results.Created($"/v1/chats/{chatId}", new ChatResponse(chat.Id, chat.SessionId, chat.Title, chat.CreatedAt));
+    }
+
+    private static async Task<IResult> AppendAsync(HttpContext http, IGrainFactory grains, TimeProvider clock, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.SessionsWrite);
+        var chatId = RouteValues.Id(id);
+        await OwnedAsync(grains, caller, chatId);
+        var body = await JsonBody.ReadAsync<AppendTurnBody>(http);
+        var seq = await grains.GetGrain<IChatGrain>(chatId).AppendTurn(
+            new AppendTurn(body.Role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens), http.RequestAborted);
+        var turn = new ChatTurn(seq, body.Role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens, clock.GetUtcNow());
+        return Results.Created($"/v1/chats/{chatId}/turns?after={seq - 1}", turn);
+    }
+
+    private static async Task<IResult> TurnsAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.SessionsRead);
+        var chatId = RouteValues.Id(id);
+        var last = RouteValues.OptionalInt(http.Request, "last", 1, 1000);
+        var after = RouteValues.OptionalLong(http.Request, "after", 0);
+        if (last is not null && after is not null) throw ApiProblem.BadRequest("after", "after: use either last or after, not both");
+        await OwnedAsync(grains, caller, chatId);
+        var chat = grains.GetGrain<IChatGrain>(chatId);
+        var turns = after is { } a ? await chat.GetTurnsAfter(a, 1000, http.RequestAborted) : await chat.GetLastTurns(last ?? 100, http.RequestAborted);
+        return Results.Ok(new TurnsResponse(turns));
+    }
+
+    private static async Task OwnedAsync(IGrainFactory grains, ApiKeyPrincipal caller, Guid chatId)
+    {
+        var chat = await grains.GetGrain<IChatGrain>(chatId).Get();
+        await SessionsApi.OwnedAsync(grains, caller, chat.SessionId);
+    }
+}

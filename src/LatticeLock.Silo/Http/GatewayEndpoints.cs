@@ -1,0 +1,34 @@
+using LatticeLock.Silo.Auth;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace LatticeLock.Silo.Http;
+
+/// <summary>The HTTP/JSON gateway co-hosted in the silo: every /v1 route behind API-key authentication.</summary>
+public static class GatewayEndpoints
+{
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    public static IServiceCollection AddLatticeLockGateway(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o => JsonSettings.Apply(o.SerializerOptions));
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
+        services.AddOpenApi();
+        services.AddSingleton<ApiKeyAuthenticationFilter>();
+        services.AddHostedService<ApiKeyChangeListener>();
+        return services;
+    }
+
+    public static WebApplication MapLatticeLockGateway(this WebApplication app)
+    {
+        app.UseMiddleware<ProblemMapping>();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyAuthenticationFilter>();
+        v1.MapUsersApi();
+        v1.MapApiKeysApi();
+        v1.MapProjectsApi();
+        v1.MapSessionsApi();
+        v1.MapChatsApi();
+        v1.MapModelRequestsApi();
+        return app;
+    }
+}

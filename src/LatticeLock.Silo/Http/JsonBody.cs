@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace LatticeLock.Silo.Http;
+
+/// <summary>Reads a request body as JSON, turning every way it can be wrong into a status and a named field.</summary>
+public static partial class JsonBody
+{
+    public static async Task<T> ReadAsync<T>(HttpContext context) where T : class
+    {
+        var request = context.Request;
+        if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            throw new ApiProblem(StatusCodes.Status415UnsupportedMediaType, "the body must be application/json");
+        var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(request.Body, options, context.RequestAborted)
+                ?? throw ApiProblem.BadRequest("body", "the body must be a JSON object, not null");
+        }
+        catch (JsonException e)
+        {
+            var field = FieldOf(e);
+            var reason = e.Message.Contains("missing required properties", StringComparison.Ordinal)
+                ? "is required"
+                : e.InnerException?.Message ?? ShortMessage(e.Message);
+            throw ApiProblem.BadRequest(field, $"{field}: {reason}");
+        }
+    }
+
+    private static string FieldOf(JsonException e)
+    {
+        var missing = MissingProperty().Match(e.Message);
+        if (missing.Success) return missing.Groups[1].Value;
+        var path = e.Path;
+        if (string.IsNullOrEmpty(path) || path == "$") return "body";
+        return path.TrimStart('$', '.').Replace("['", "").Replace("']", "");
+    }
+
+    private static string ShortMessage(string message)
+    {
+        if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)) return "has the wrong type or an unknown value";
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+
+    [GeneratedRegex("missing required properties including: '([^']+)'")]
+    private static partial Regex MissingProperty();
+}

@@ -1,0 +1,54 @@
+using LatticeLock.Grains.Abstractions.Errors;
+
+namespace LatticeLock.Silo.Http;
+
+/// <summary>Turns every failure of a /v1 request into application/problem+json with the right status and field.</summary>
+public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (!context.Response.HasStarted && Map(e) is { } problem)
+        {
+            if (problem.Status >= 500) logger.LogWarning(e, "Request {Path} failed", context.Request.Path);
+            await WriteAsync(context, problem.Status, problem.Detail, problem.Field);
+        }
+    }
+
+    public static Task WriteAsync(HttpContext context, int status, string detail, string? field = null)
+    {
+        context.Response.StatusCode = status;
+        var body = new Dictionary<string, object?>
+        {
+            ["type"] = $"https://httpstatuses.io/{status}",
+            ["title"] = Title(status),
+            ["status"] = status,
+            ["detail"] = detail,
+        };
+        if (field is not null) body["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
+        return Results.Json(body, contentType: "application/problem+json", statusCode: status).ExecuteAsync(context);
+    }
+
+    private static (int Status, string Detail, string? Field)? Map(Exception e) => e switch
+    {
+        ApiProblem p => (p.Status, p.Message, p.Field),
+        InvalidFieldException f => (StatusCodes.Status400BadRequest, f.Message, f.Field),
+        NotFoundException n => (StatusCodes.Status404NotFound, n.Message, null),
+        ConflictException c => (StatusCodes.Status409Conflict, c.Message, c.Field),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "the body is larger than 1 MiB", "body"),
+        BadHttpRequestException b => (b.StatusCode, b.Message, null),
+        ModelRequestLogException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
+        StorageFailureException s => (StatusCodes.Status503ServiceUnavailable, s.Message, null),
+        _ => null,
+    };
+
+    private static string Title(int status) => status switch
+    {
+        400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found", 409 => "Conflict",
+        413 => "Payload Too Large", 415 => "Unsupported Media Type", 428 => "Precondition Required",
+        503 => "Service Unavailable", _ => "Error",
+    };
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Projects;
+using LatticeLock.Silo.Auth;
+
+namespace LatticeLock.Silo.Http;
+
+public static class ProjectsApi
+{
+    public sealed record CreateProjectBody(string Name, string? Path);
+    public sealed record UpdateProjectBody(string? Name, string? Path, ProjectStatus? Status);
+    public sealed record ProjectErrorBody(string ErrorType, string Message, string Severity, string? FilePath, int? LineNumber);
+    public sealed record ProjectErrorResponse(long Id, Guid ProjectId);
+
+    public static RouteGroupBuilder MapProjectsApi(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/projects", CreateAsync).Accepts<CreateProjectBody>("application/json").Produces<ProjectDetails>(StatusCodes.Status201Created);
+        v1.MapGet("/projects/{id}", GetAsync).Produces<ProjectDetails>();
+        v1.MapPatch("/projects/{id}", UpdateAsync).Accepts<UpdateProjectBody>("application/json").Produces<ProjectDetails>();
+        v1.MapPost("/projects/{id}/errors", RecordErrorAsync).Accepts<ProjectErrorBody>("application/json").Produces<ProjectErrorResponse>(StatusCodes.Status201Created);
+        return v1;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var body = await JsonBody.ReadAsync<CreateProjectBody>(http);
+        var id = Guid.NewGuid();
+        var project = await grains.GetGrain<IProjectGrain>(id).Create(new CreateProject(caller.UserId, body.Name, body.Path), http.RequestAborted);
+        return WithVersion(http, project, Results.Created($"/v1/projects/{id}", project));
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsRead);
+        var project = await OwnedAsync(grains, caller, RouteValues.Id(id));
+        return WithVersion(http, project, Results.Ok(project));
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var projectId = RouteValues.Id(id);
+        var ifMatch = http.Request.Headers.IfMatch.ToString().Trim().Trim('"');
+        if (ifMatch.Length == 0) throw new ApiProblem(StatusCodes.Status428PreconditionRequired, "PATCH needs If-Match: <version> (the version you read)", "If-Match");
+        if (!int.TryParse(ifMatch, NumberStyles.None, CultureInfo.InvariantCulture, out var expected) || expected < 1)
+            throw ApiProblem.BadRequest("If-Match", "If-Match: must be a project version (a positive integer)");
+        await OwnedAsync(grains, caller, projectId);
+        var body = await JsonBody.ReadAsync<UpdateProjectBody>(http);
+        var project = await grains.GetGrain<IProjectGrain>(projectId).Update(new UpdateProject(expected, body.Name, body.Path, body.Status), http.RequestAborted);
+        return WithVersion(http, project, Results.Ok(project));
+    }
+
+    private static async Task<IResult> RecordErrorAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var projectId = RouteValues.Id(id);
+        await OwnedAsync(grains, caller, projectId);
+        var body = await JsonBody.ReadAsync<ProjectErrorBody>(http);
+        var errorId = await grains.GetGrain<IProjectGrain>(projectId)
+            .RecordError(new ProjectErrorReport(body.ErrorType, body.Message, body.Severity, body.FilePath, body.LineNumber), http.RequestAborted);
+        return Results.Created($"/v1/projects/{projectId}/errors/{errorId}", new ProjectErrorResponse(errorId, projectId));
+    }
+
+    private static async Task<ProjectDetails> OwnedAsync(IGrainFactory grains, ApiKeyPrincipal caller, Guid projectId)
+    {
+        var project = await grains.GetGrain<IProjectGrain>(projectId).Get();
+        caller.RequireOwner(project.OwnerId);
+        return project;
+    }
+
+    private static IResult WithVersion(HttpContext http, ProjectDetails project, IResult result)
+    {
+        http.Response.Headers.ETag = $"\"{project.Version.ToString(CultureInfo.InvariantCulture)}\"";
+        return result;
+    }
+}
