@@ -34,8 +34,7 @@ public sealed class ApiKeyAuthenticationFilter(IGrainFactory grains, AuthEventLo
 
         await RecordFailureAsync(http, prefix, failure);
         http.Response.Headers.WWWAuthenticate = "Bearer";
-        await ProblemMapping.WriteAsync(http, StatusCodes.Status401Unauthorized, failure);
-        return null;
+        return ProblemMapping.Result(StatusCodes.Status401Unauthorized, failure);
     }
 
     private async Task RecordFailureAsync(HttpContext http, string? prefix, string reason)

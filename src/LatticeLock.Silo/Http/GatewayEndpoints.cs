@@ -21,6 +21,9 @@ public static class GatewayEndpoints
     public static WebApplication MapLatticeLockGateway(this WebApplication app)
     {
         app.UseMiddleware<ProblemMapping>();
+        // Statuses the framework sets without a body (415 from content-type matching, 404 for unknown routes) get problem+json too.
+        app.UseStatusCodePages(context => ProblemMapping.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
+            context.HttpContext.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "the body must be application/json" : "no such resource or route"));
         app.MapOpenApi("/openapi/{documentName}.json");
         var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyAuthenticationFilter>();
         v1.MapUsersApi();

@@ -24,6 +24,7 @@ public static partial class JsonBody
             var field = FieldOf(e);
             var reason = e.Message.Contains("missing required properties", StringComparison.Ordinal)
                 ? "is required"
+                : e.InnerException is InvalidOperationException or FormatException ? "has the wrong type"
                 : e.InnerException?.Message ?? ShortMessage(e.Message);
             throw ApiProblem.BadRequest(field, $"{field}: {reason}");
         }

@@ -18,9 +18,12 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         }
     }
 
-    public static Task WriteAsync(HttpContext context, int status, string detail, string? field = null)
+    public static Task WriteAsync(HttpContext context, int status, string detail, string? field = null) =>
+        Result(status, detail, field).ExecuteAsync(context);
+
+    /// <summary>A problem+json response; <paramref name="field"/> adds <c>errors: {field: [detail]}</c>.</summary>
+    public static IResult Result(int status, string detail, string? field = null)
     {
-        context.Response.StatusCode = status;
         var body = new Dictionary<string, object?>
         {
             ["type"] = $"https://httpstatuses.io/{status}",
@@ -29,7 +32,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
             ["detail"] = detail,
         };
         if (field is not null) body["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
-        return Results.Json(body, contentType: "application/problem+json", statusCode: status).ExecuteAsync(context);
+        return Results.Json(body, contentType: "application/problem+json", statusCode: status);
     }
 
     private static (int Status, string Detail, string? Field)? Map(Exception e) => e switch
