@@ -10,9 +10,11 @@ namespace LatticeLock.Tests.Infrastructure;
 /// <summary>Starts an Orleans TestingHost cluster configured exactly like a real silo (our AddLatticeLock), on real servers.</summary>
 public static class LatticeCluster
 {
-    public static async Task<TestCluster> StartAsync(string postgres, string? redis = null, short silos = 2, string? clusterId = null)
+    /// <param name="tcp">Real TCP sockets instead of the in-memory transport, so clients outside the test cluster can connect.</param>
+    public static async Task<TestCluster> StartAsync(string postgres, string? redis = null, short silos = 2, string? clusterId = null, bool tcp = false)
     {
         var builder = new TestClusterBuilder(silos);
+        if (tcp) builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.Options.UseTestClusterMembership = false;
         builder.Options.ClusterId = clusterId ?? "test-" + Guid.NewGuid().ToString("N")[..8];
         builder.Options.ServiceId = "lattice-tests";

@@ -1,0 +1,73 @@
+using LatticeLock.Grains.Abstractions.Chats;
+using LatticeLock.Grains.Abstractions.Projects;
+using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Grains.Abstractions.Users;
+
+namespace LatticeLock.Client;
+
+/// <summary>
+/// The typed entry point for .NET orchestrators: <c>client.Sessions.Start(...)</c>,
+/// <c>client.Sessions.RecordModelRequest(...)</c>, <c>client.Chats.AppendTurn(...)</c>. Every call goes to the owning
+/// grain; errors arrive as the grain contracts' exceptions (InvalidFieldException, NotFoundException, ConflictException…).
+/// </summary>
+public sealed class LatticeLockClient(IGrainFactory grains)
+{
+    public UsersClient Users { get; } = new(grains);
+    public ProjectsClient Projects { get; } = new(grains);
+    public SessionsClient Sessions { get; } = new(grains);
+    public ChatsClient Chats { get; } = new(grains);
+}
+
+public sealed class UsersClient(IGrainFactory grains)
+{
+    /// <summary>Creates a user; pass <paramref name="id"/> to make a retried create harmless.</summary>
+    public Task<UserProfile> Create(string email, string? name = null, Guid? id = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IUserGrain>(id ?? Guid.NewGuid()).Create(new CreateUser(email, name), cancellationToken);
+
+    public Task<UserProfile> Get(Guid id) => grains.GetGrain<IUserGrain>(id).Get();
+}
+
+public sealed class ProjectsClient(IGrainFactory grains)
+{
+    public Task<ProjectDetails> Create(Guid ownerId, string name, string? path = null, Guid? id = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IProjectGrain>(id ?? Guid.NewGuid()).Create(new CreateProject(ownerId, name, path), cancellationToken);
+
+    public Task<ProjectDetails> Get(Guid id) => grains.GetGrain<IProjectGrain>(id).Get();
+
+    /// <summary>Applies the change only if the project is still at <paramref name="expectedVersion"/>.</summary>
+    public Task<ProjectDetails> Update(Guid id, int expectedVersion, string? name = null, string? path = null, ProjectStatus? status = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IProjectGrain>(id).Update(new UpdateProject(expectedVersion, name, path, status), cancellationToken);
+}
+
+public sealed class SessionsClient(IGrainFactory grains)
+{
+    /// <summary>Starts a session for <paramref name="userId"/>; <paramref name="metadataJson"/> is a JSON object or null.</summary>
+    public Task<SessionSummary> Start(Guid userId, Guid? projectId = null, string? metadataJson = null, Guid? id = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<ISessionGrain>(id ?? Guid.NewGuid()).Start(new StartSession(userId, projectId, metadataJson), cancellationToken);
+
+    /// <summary>Request count, tokens, cost and models so far, straight from the session's memory.</summary>
+    public Task<SessionSummary> Get(Guid sessionId) => grains.GetGrain<ISessionGrain>(sessionId).GetSummary();
+
+    public Task<SessionSummary> End(Guid sessionId, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<ISessionGrain>(sessionId).End(cancellationToken);
+
+    /// <summary>Returns once the request is committed; retrying with the same <see cref="ModelRequestRecord.Id"/> is safe.</summary>
+    public Task<ModelRequestAck> RecordModelRequest(Guid sessionId, ModelRequestRecord request, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<ISessionGrain>(sessionId).RecordModelRequest(request, cancellationToken);
+}
+
+public sealed class ChatsClient(IGrainFactory grains)
+{
+    public Task<ChatDetails> Create(Guid sessionId, string? title = null, Guid? id = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IChatGrain>(id ?? Guid.NewGuid()).Create(new CreateChat(sessionId, title), cancellationToken);
+
+    /// <summary>Appends a turn and returns its sequence number (1, 2, 3… per chat).</summary>
+    public Task<long> AppendTurn(Guid chatId, AppendTurn turn, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IChatGrain>(chatId).AppendTurn(turn, cancellationToken);
+
+    public Task<IReadOnlyList<ChatTurn>> GetLastTurns(Guid chatId, int last, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IChatGrain>(chatId).GetLastTurns(last, cancellationToken);
+
+    public Task<IReadOnlyList<ChatTurn>> GetTurnsAfter(Guid chatId, long afterSeq, int limit = 1000, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IChatGrain>(chatId).GetTurnsAfter(afterSeq, limit, cancellationToken);
+}

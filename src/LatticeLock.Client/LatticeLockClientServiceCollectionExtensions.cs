@@ -1,0 +1,47 @@
+using System.Data.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace LatticeLock.Client;
+
+public static class LatticeLockClientServiceCollectionExtensions
+{
+    /// <summary>Adds an Orleans client connected to the LatticeLock cluster and the <see cref="LatticeLockClient"/> facade.</summary>
+    public static IServiceCollection AddLatticeLockClient(this IServiceCollection services, Action<LatticeLockClientOptions> configure)
+    {
+        var options = new LatticeLockClientOptions();
+        configure(options);
+        if (string.IsNullOrWhiteSpace(options.RedisConnectionString) && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
+            throw new ArgumentException("LatticeLockClientOptions: set PostgresConnectionString (ConnectionStrings__postgres) or RedisConnectionString (ConnectionStrings__redis)");
+        if (string.IsNullOrWhiteSpace(options.ClusterId) || string.IsNullOrWhiteSpace(options.ServiceId))
+            throw new ArgumentException("LatticeLockClientOptions: ClusterId and ServiceId must not be empty");
+
+        services.AddOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId;
+                o.ServiceId = options.ServiceId;
+            });
+            if (!string.IsNullOrWhiteSpace(options.RedisConnectionString))
+            {
+                var redis = ConfigurationOptions.Parse(options.RedisConnectionString);
+                client.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            }
+            else
+            {
+                DbProviderFactories.RegisterFactory("Npgsql", NpgsqlFactory.Instance);
+                client.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = options.PostgresConnectionString;
+                });
+            }
+        });
+        services.AddSingleton<LatticeLockClient>();
+        return services;
+    }
+}

@@ -1,0 +1,55 @@
+using LatticeLock.Client;
+using LatticeLock.Grains.Abstractions.Chats;
+using LatticeLock.Grains.Abstractions.Errors;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace LatticeLock.Tests.Integration;
+
+/// <summary>The typed client, as an orchestrator uses it, against a two-silo TestingHost cluster on PostgreSQL clustering.</summary>
+[Collection(ServersCollection.Name)]
+public sealed class ClientLibraryTests(ServersFixture servers)
+{
+    [Fact]
+    public async Task An_orchestrator_records_a_multi_turn_chat_and_its_model_requests_through_the_client()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        var clusterId = "client-" + Guid.NewGuid().ToString("N")[..8];
+        await using var cluster = await LatticeCluster.StartAsync(database, clusterId: clusterId, tcp: true);
+        Assert.Equal(2, cluster.Silos.Count);
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddLatticeLockClient(o =>
+        {
+            o.PostgresConnectionString = database;
+            o.ClusterId = clusterId;
+            o.ServiceId = "lattice-tests";
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var lattice = host.Services.GetRequiredService<LatticeLockClient>();
+
+        var user = await lattice.Users.Create("client@example.com", "Client");
+        var session = await lattice.Sessions.Start(user.Id, metadataJson: """{"workflow":"test"}""");
+        var chat = await lattice.Chats.Create(session.Id, "chat");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(2 * i + 1, await lattice.Chats.AppendTurn(chat.Id, new AppendTurn(TurnRole.User, $"q{i}")));
+            Assert.Equal(2 * i + 2, await lattice.Chats.AppendTurn(chat.Id, new AppendTurn(TurnRole.Assistant, $"a{i}", "gpt-4o", "openai", 10, 5)));
+            var request = Scenario.Request() with { ChatId = chat.Id, InputCostUsd = 0.01m, OutputCostUsd = 0.02m };
+            Assert.False((await lattice.Sessions.RecordModelRequest(session.Id, request)).WasDuplicate);
+            Assert.True((await lattice.Sessions.RecordModelRequest(session.Id, request)).WasDuplicate);
+        }
+
+        var summary = await lattice.Sessions.Get(session.Id);
+        Assert.Equal((5, 0.15m), (summary.RequestCount, summary.TotalCostUsd));
+        Assert.Equal(["q4", "a4"], (await lattice.Chats.GetLastTurns(chat.Id, 2)).Select(t => t.Content));
+        var error = await Assert.ThrowsAsync<InvalidFieldException>(() => lattice.Chats.AppendTurn(chat.Id, new AppendTurn((TurnRole)9, "x")));
+        Assert.Equal("role", error.Field);
+
+        await using var db = new Db(database);
+        Assert.Equal(5L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE chat_id = $1", chat.Id));
+        Assert.Equal(10L, await db.ScalarAsync<long>("SELECT count(*) FROM chat_turns WHERE chat_id = $1", chat.Id));
+        await host.StopAsync();
+    }
+}
