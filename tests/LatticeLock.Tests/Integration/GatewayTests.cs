@@ -113,6 +113,27 @@ public sealed class GatewayTests(ServersFixture servers)
         await owner.SendAsync(HttpMethod.Patch, $"/v1/projects/{projectId}", """{"name":"stale"}""", HttpStatusCode.Conflict, ifMatch: "1");
         var stored = await owner.SendAsync(HttpMethod.Get, $"/v1/projects/{projectId}", null, HttpStatusCode.OK);
         Assert.Equal("q", stored["name"]!.GetValue<string>());
+        var projectError = await owner.SendAsync(HttpMethod.Post, $"/v1/projects/{projectId}/errors",
+            """{"error_type":"lint","message":"unused import","severity":"warning","file_path":"a.py","line_number":3}""", HttpStatusCode.Created);
+        Assert.True(projectError["id"]!.GetValue<long>() > 0);
+        await owner.SendAsync(HttpMethod.Post, $"/v1/projects/{projectId}/errors", """{"error_type":"lint","message":"m","severity":"warning","line_number":-1}""", HttpStatusCode.BadRequest);
+        await reader.SendAsync(HttpMethod.Get, $"/v1/projects/{projectId}", null, HttpStatusCode.Forbidden);
+
+        // Users: self or admin; keys: a key cannot grant scopes it lacks, and expiry must lie ahead.
+        var ownerId = session["user_id"]!.GetValue<Guid>();
+        Assert.Equal(ownerId, (await owner.SendAsync(HttpMethod.Get, $"/v1/users/{ownerId}", null, HttpStatusCode.OK))["id"]!.GetValue<Guid>());
+        await reader.SendAsync(HttpMethod.Get, $"/v1/users/{ownerId}", null, HttpStatusCode.Forbidden);
+        await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys", """{"name":"x","scopes":["admin"]}""", HttpStatusCode.Forbidden);
+        await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys", """{"name":"x","scopes":["analytics:read"]}""", HttpStatusCode.Forbidden);
+        await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys", """{"name":"x","scopes":["telepathy"]}""", HttpStatusCode.BadRequest);
+        await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys", """{"name":"x","scopes":["sessions:read"],"expires_at":"2020-01-01T00:00:00Z"}""", HttpStatusCode.BadRequest);
+        var shortLived = await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys",
+            $$"""{"name":"short","scopes":["sessions:read"],"expires_at":"{{DateTimeOffset.UtcNow.AddSeconds(2):O}}"}""", HttpStatusCode.Created);
+        var expiring = env.Client(shortLived["key"]!.GetValue<string>());
+        await expiring.SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.OK);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var expired = await expiring.SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.Unauthorized);
+        Assert.Contains("expired", expired["detail"]!.GetValue<string>());
 
         var malformed = await owner.SendAsync(HttpMethod.Post, "/v1/sessions", "{\"metadata\": ", HttpStatusCode.BadRequest);
         Assert.NotNull(malformed["errors"]);
