@@ -17,7 +17,7 @@ public static class MigrateCommand
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var runner = new MigrationRunner(dataSource);
-            var applied = await runner.UpAsync(parse.GetValue(upTo), Progress(), ct);
+            var applied = await WithProgressAsync(progress => runner.UpAsync(parse.GetValue(upTo), progress, ct));
             AnsiConsole.MarkupLine(applied == 0
                 ? $"[green]Schema already at version {await runner.CurrentVersionAsync(ct)}[/]"
                 : $"[green]Applied {applied} migration(s); schema at version {await runner.CurrentVersionAsync(ct)}[/]");
@@ -31,7 +31,7 @@ public static class MigrateCommand
             var runner = new MigrationRunner(dataSource);
             var target = parse.GetValue(downTo);
             if (target < 0) throw new CliException("--to must be >= 0");
-            var reverted = await runner.DownAsync(target, Progress(), ct);
+            var reverted = await WithProgressAsync(progress => runner.DownAsync(target, progress, ct));
             AnsiConsole.MarkupLine($"[yellow]Reverted {reverted} migration(s); schema at version {await runner.CurrentVersionAsync(ct)}[/]");
         }));
 
@@ -55,9 +55,27 @@ public static class MigrateCommand
         return migrate;
     }
 
-    private static IProgress<MigrationProgress> Progress()
+    /// <summary>A progress bar on a terminal; one line per step when output is redirected (CI, scripts).</summary>
+    private static async Task<int> WithProgressAsync(Func<IProgress<MigrationProgress>, Task<int>> run)
     {
-        return new SynchronousProgress<MigrationProgress>(p =>
-            AnsiConsole.MarkupLine($"[[{p.Step}/{p.TotalSteps}]] {(p.Direction == MigrationDirection.Up ? "applying" : "reverting")} {p.Migration.Version:D4}_{Markup.Escape(p.Migration.Name)}"));
+        static string Describe(MigrationProgress p) =>
+            $"{(p.Direction == MigrationDirection.Up ? "applying" : "reverting")} {p.Migration.Version:D4}_{Markup.Escape(p.Migration.Name)}";
+
+        if (Console.IsOutputRedirected)
+        {
+            return await run(new SynchronousProgress<MigrationProgress>(p => AnsiConsole.MarkupLine($"[[{p.Step}/{p.TotalSteps}]] {Describe(p)}")));
+        }
+        return await AnsiConsole.Progress().StartAsync(async context =>
+        {
+            ProgressTask? bar = null;
+            var result = await run(new SynchronousProgress<MigrationProgress>(p =>
+            {
+                bar ??= context.AddTask("migrations", maxValue: p.TotalSteps);
+                bar.Value = p.Step - 1;
+                bar.Description = Describe(p);
+            }));
+            if (bar is not null) bar.Value = bar.MaxValue;
+            return result;
+        });
     }
 }
