@@ -30,7 +30,8 @@ public static partial class JsonBody
         }
     }
 
-    private static string FieldOf(JsonException e)
+    /// <summary>The snake_case field a JSON error is about ("body" when it concerns the whole document).</summary>
+    public static string FieldOf(JsonException e)
     {
         var missing = MissingProperty().Match(e.Message);
         if (missing.Success) return missing.Groups[1].Value;

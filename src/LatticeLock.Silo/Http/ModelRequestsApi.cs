@@ -120,7 +120,7 @@ public static class ModelRequestsApi
     private static (int Status, string Detail, string? Field)? Rejection(Exception e) => e switch
     {
         ApiProblem p => (p.Status, p.Message, p.Field),
-        JsonException j => (400, $"{FieldOf(j)}: has a missing, mistyped or unknown value", FieldOf(j)),
+        JsonException j => (400, $"{JsonBody.FieldOf(j)}: has a missing, mistyped or unknown value", JsonBody.FieldOf(j)),
         InvalidFieldException f => (400, f.Message, f.Field),
         NotFoundException n => (404, n.Message, "session_id"),
         ConflictException c => (409, c.Message, c.Field),
@@ -128,11 +128,4 @@ public static class ModelRequestsApi
         StorageFailureException s => (503, s.Message, null),
         _ => null,
     };
-
-    private static string FieldOf(JsonException e)
-    {
-        var missing = System.Text.RegularExpressions.Regex.Match(e.Message, "missing required properties including: '([^']+)'");
-        if (missing.Success) return missing.Groups[1].Value;
-        return string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-    }
 }
