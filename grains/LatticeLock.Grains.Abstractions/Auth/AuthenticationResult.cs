@@ -8,9 +8,12 @@ public sealed record AuthenticationResult(ApiKeyPrincipal? Principal, string? Fa
 }
 
 [GenerateSerializer, Immutable, Alias("ll.ApiKeyPrincipal")]
-public sealed record ApiKeyPrincipal(Guid KeyId, Guid UserId, string Prefix, IReadOnlyList<string> Scopes)
+public sealed record ApiKeyPrincipal(Guid KeyId, Guid UserId, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt)
 {
     public bool IsAdmin => Scopes.Contains(ApiScopes.Admin);
 
     public bool Has(string scope) => IsAdmin || Scopes.Contains(scope);
+
+    /// <summary>Whether this key holds every one of <paramref name="scopes"/> (admin holds all).</summary>
+    public bool HasAll(IEnumerable<string> scopes) => scopes.All(Has);
 }

@@ -8,7 +8,8 @@ namespace LatticeLock.Grains.Auth;
 /// <summary>
 /// Holds one API key hot: every silo's gateway asks this single activation, so revocation is immediate cluster-wide.
 /// The last-use time changes on every request but is written at most every <see cref="LastUsedFlushPeriod"/>
-/// (and on deactivation), never on the request path.
+/// (and on deactivation), never on the request path. The same tick re-reads the key, so a change whose NOTIFY was
+/// missed (a silo reconnecting) still takes effect within one period.
 /// </summary>
 public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogger<ApiKeyGrain> logger) : Grain, IApiKeyGrain
 {
@@ -16,6 +17,7 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
 
     private ApiKeyInfo? _key;
     private byte[]? _hash;
+    private bool _ownerDeleted;
     private DateTimeOffset? _unflushedLastUse;
     private IGrainTimer? _flushTimer;
 
@@ -24,7 +26,7 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await LoadAsync(cancellationToken);
-        _flushTimer = this.RegisterGrainTimer(FlushLastUsedAsync, LastUsedFlushPeriod, LastUsedFlushPeriod);
+        _flushTimer = this.RegisterGrainTimer(RefreshAsync, LastUsedFlushPeriod, LastUsedFlushPeriod);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -35,13 +37,18 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
 
     Task<AuthenticationResult> IApiKeyGrain.Authenticate(byte[] keyHash)
     {
-        if (_key is null || _hash is null || !CryptographicOperations.FixedTimeEquals(keyHash, _hash))
+        if (_key is null || _hash is null)
+        {
+            DeactivateOnIdle(); // guessed prefixes must not pile up activations
             return Task.FromResult(AuthenticationResult.Fail("unknown API key"));
+        }
+        if (!CryptographicOperations.FixedTimeEquals(keyHash, _hash)) return Task.FromResult(AuthenticationResult.Fail("unknown API key"));
         var now = clock.GetUtcNow();
+        if (_ownerDeleted) return Task.FromResult(AuthenticationResult.Fail("the API key's user was deleted"));
         if (_key.RevokedAt is not null) return Task.FromResult(AuthenticationResult.Fail("API key revoked"));
         if (_key.ExpiresAt is { } expires && expires <= now) return Task.FromResult(AuthenticationResult.Fail("API key expired"));
         _unflushedLastUse = now;
-        return Task.FromResult(new AuthenticationResult(new ApiKeyPrincipal(_key.Id, _key.UserId, _key.Prefix, _key.Scopes), null));
+        return Task.FromResult(new AuthenticationResult(new ApiKeyPrincipal(_key.Id, _key.UserId, _key.Prefix, _key.Scopes, _key.ExpiresAt), null));
     }
 
     async Task<bool> IApiKeyGrain.Revoke(CancellationToken cancellationToken)
@@ -57,7 +64,20 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var found = await keys.FindByPrefixAsync(Prefix, cancellationToken);
-        (_key, _hash) = found is { } f ? (f.Key, f.Hash) : (null, null);
+        (_key, _hash, _ownerDeleted) = found is { } f ? (f.Key, f.Hash, f.OwnerDeleted) : (null, null, false);
+    }
+
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await FlushLastUsedAsync(cancellationToken);
+        try
+        {
+            await LoadAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not refresh API key {Prefix}", ApiKeyFormat.Display(Prefix));
+        }
     }
 
     private async Task FlushLastUsedAsync(CancellationToken cancellationToken)

@@ -21,7 +21,7 @@ public static class ApiKeysApi
 
     public static RouteGroupBuilder MapApiKeysApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/users/{id}/api-keys", CreateAsync).Accepts<CreateKeyBody>("application/json").Produces<CreatedKeyResponse>(StatusCodes.Status201Created);
+        v1.MapPost("/users/{id}/api-keys", CreateAsync).Accepts<CreateKeyBody>(isOptional: true, "application/json").Produces<CreatedKeyResponse>(StatusCodes.Status201Created);
         v1.MapGet("/users/{id}/api-keys", ListAsync).Produces<KeyResponse[]>();
         v1.MapDelete("/api-keys/{id}", RevokeAsync).Produces(StatusCodes.Status204NoContent);
         return v1;
@@ -43,6 +43,8 @@ public static class ApiKeysApi
         }
         var now = clock.GetUtcNow();
         if (body.ExpiresAt is { } expires && expires <= now) throw ApiProblem.BadRequest("expires_at", "expires_at: must lie in the future");
+        if (!caller.IsAdmin && caller.ExpiresAt is { } callerExpires && (body.ExpiresAt is null || body.ExpiresAt > callerExpires))
+            throw ApiProblem.Forbidden($"this API key expires at {callerExpires:O}; it cannot create a key that outlives it");
         await grains.GetGrain<IUserGrain>(userId).Get(); // 404 for an unknown user
 
         var (key, prefix) = ApiKeyFormat.Generate();
@@ -67,6 +69,7 @@ public static class ApiKeysApi
         var key = await keys.FindByIdAsync(keyId, http.RequestAborted) ?? throw ApiProblem.NotFound($"API key {keyId} does not exist");
         var caller = http.Caller();
         caller.RequireOwner(key.UserId);
+        if (!caller.HasAll(key.Scopes)) throw ApiProblem.Forbidden("this API key cannot revoke a key with scopes it does not hold");
         await grains.GetGrain<IApiKeyGrain>(key.Prefix).Revoke(http.RequestAborted);
         await events.RecordAsync(new AuthEvent("revoked", ApiKeyFormat.Display(key.Prefix), key.UserId, $"revoked by {ApiKeyFormat.Display(caller.Prefix)}",
             http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString()), http.RequestAborted);

@@ -8,13 +8,13 @@ public static class ChatsApi
 {
     public sealed record CreateChatBody(string? Title);
     public sealed record ChatResponse(Guid Id, Guid SessionId, string? Title, DateTimeOffset CreatedAt);
-    public sealed record AppendTurnBody(TurnRole Role, string Content, string? Model, string? Provider, int? InputTokens, int? OutputTokens);
+    public sealed record AppendTurnBody(TurnRole? Role, string Content, string? Model, string? Provider, int? InputTokens, int? OutputTokens);
     public sealed record TurnsResponse(IReadOnlyList<ChatTurn> Turns);
 
     public static RouteGroupBuilder MapChatsApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/sessions/{id}/chats", CreateAsync).Accepts<CreateChatBody>("application/json").Produces<ChatResponse>(StatusCodes.Status201Created);
-        v1.MapPost("/chats/{id}/turns", AppendAsync).Accepts<AppendTurnBody>("application/json").Produces<ChatTurn>(StatusCodes.Status201Created);
+        v1.MapPost("/sessions/{id}/chats", CreateAsync).Accepts<CreateChatBody>(isOptional: true, "application/json").Produces<ChatResponse>(StatusCodes.Status201Created);
+        v1.MapPost("/chats/{id}/turns", AppendAsync).Accepts<AppendTurnBody>(isOptional: true, "application/json").Produces<ChatTurn>(StatusCodes.Status201Created);
         v1.MapGet("/chats/{id}/turns", TurnsAsync).Produces<TurnsResponse>();
         return v1;
     }
@@ -36,9 +36,10 @@ public static class ChatsApi
         var chatId = RouteValues.Id(id);
         await OwnedAsync(grains, caller, chatId);
         var body = await JsonBody.ReadAsync<AppendTurnBody>(http);
+        var role = body.Role ?? throw ApiProblem.BadRequest("role", "role: is required (system, user, assistant or tool)");
         var seq = await grains.GetGrain<IChatGrain>(chatId).AppendTurn(
-            new AppendTurn(body.Role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens), http.RequestAborted);
-        var turn = new ChatTurn(seq, body.Role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens, clock.GetUtcNow());
+            new AppendTurn(role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens), http.RequestAborted);
+        var turn = new ChatTurn(seq, role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens, clock.GetUtcNow());
         return Results.Created($"/v1/chats/{chatId}/turns?after={seq - 1}", turn);
     }
 

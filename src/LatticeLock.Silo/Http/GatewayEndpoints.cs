@@ -13,7 +13,7 @@ public static class GatewayEndpoints
         services.ConfigureHttpJsonOptions(o => JsonSettings.Apply(o.SerializerOptions));
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
         services.AddOpenApi();
-        services.AddSingleton<ApiKeyAuthenticationFilter>();
+        services.AddSingleton<ApiKeyAuthentication>();
         services.AddHostedService<ApiKeyChangeListener>();
         return services;
     }
@@ -24,8 +24,10 @@ public static class GatewayEndpoints
         // Statuses the framework sets without a body (415 from content-type matching, 404 for unknown routes) get problem+json too.
         app.UseStatusCodePages(context => ProblemMapping.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
             context.HttpContext.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "the body must be application/json" : "no such resource or route"));
+        app.UseMiddleware<ApiKeyAuthentication>();
+        app.UseRouting(); // explicitly after authentication, so /v1 is authenticated before any route matching
         app.MapOpenApi("/openapi/{documentName}.json");
-        var v1 = app.MapGroup("/v1").AddEndpointFilter<ApiKeyAuthenticationFilter>();
+        var v1 = app.MapGroup("/v1");
         v1.MapUsersApi();
         v1.MapApiKeysApi();
         v1.MapProjectsApi();

@@ -51,9 +51,9 @@ public static class ModelRequestsApi
 
     public static RouteGroupBuilder MapModelRequestsApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/model-requests", RecordAsync).Accepts<ModelRequestBody>("application/json")
+        v1.MapPost("/model-requests", RecordAsync).Accepts<ModelRequestBody>(isOptional: true, "application/json")
             .Produces<ModelRequestResponse>(StatusCodes.Status201Created).Produces<ModelRequestResponse>();
-        v1.MapPost("/model-requests/batch", RecordBatchAsync).Accepts<BatchBody>("application/json").Produces<BatchResponse>();
+        v1.MapPost("/model-requests/batch", RecordBatchAsync).Accepts<BatchBody>(isOptional: true, "application/json").Produces<BatchResponse>();
         return v1;
     }
 
@@ -61,13 +61,12 @@ public static class ModelRequestsApi
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var body = await JsonBody.ReadAsync<ModelRequestBody>(http);
-        var (row, duplicate) = await RecordOneAsync(grains, caller, body, http.RequestAborted);
+        var (row, duplicate) = await RecordOneAsync(grains, queries, caller, body, http.RequestAborted);
         if (!duplicate) return Results.Created($"/v1/model-requests/{row.Request.Id}", ModelRequestResponse.From(row));
-        var stored = await queries.FindAsync(row.Request.Id, http.RequestAborted) ?? row;
-        return Results.Ok(ModelRequestResponse.From(stored));
+        return Results.Ok(ModelRequestResponse.From(row));
     }
 
-    private static async Task<IResult> RecordBatchAsync(HttpContext http, IGrainFactory grains, IOptions<JsonOptions> json)
+    private static async Task<IResult> RecordBatchAsync(HttpContext http, IGrainFactory grains, ModelRequestQueries queries, IOptions<JsonOptions> json)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var body = await JsonBody.ReadAsync<BatchBody>(http);
@@ -84,7 +83,7 @@ public static class ModelRequestsApi
                 var request = item.Deserialize<ModelRequestBody>(json.Value.SerializerOptions)
                     ?? throw ApiProblem.BadRequest("body", "the item must be a JSON object");
                 id = request.Id;
-                var (row, duplicate) = await RecordOneAsync(grains, caller, request, http.RequestAborted);
+                var (row, duplicate) = await RecordOneAsync(grains, queries, caller, request, http.RequestAborted);
                 return new BatchItemResult(index, row.Request.Id, duplicate ? "duplicate" : "created", duplicate ? 200 : 201, null, null);
             }
             catch (Exception e) when (Rejection(e) is { } r)
@@ -96,7 +95,11 @@ public static class ModelRequestsApi
             results.Count(r => r.Status == "created"), results.Count(r => r.Status == "duplicate"), results.Count(r => r.Status == "rejected"), results));
     }
 
-    private static async Task<(ModelRequestRow Row, bool Duplicate)> RecordOneAsync(IGrainFactory grains, ApiKeyPrincipal caller, ModelRequestBody b, CancellationToken ct)
+    /// <summary>
+    /// Records one request; for a repeated id returns the stored row. Ids are global, so a repeated id stored under
+    /// another session is a conflict: never reveal or count another tenant's request.
+    /// </summary>
+    private static async Task<(ModelRequestRow Row, bool Duplicate)> RecordOneAsync(IGrainFactory grains, ModelRequestQueries queries, ApiKeyPrincipal caller, ModelRequestBody b, CancellationToken ct)
     {
         if (b.SessionId == Guid.Empty) throw ApiProblem.BadRequest("session_id", "session_id: is required and must not be the nil UUID");
         var session = await SessionsApi.OwnedAsync(grains, caller, b.SessionId);
@@ -114,7 +117,11 @@ public static class ModelRequestsApi
             MetadataJson = b.Metadata?.GetRawText(),
         };
         var ack = await grains.GetGrain<ISessionGrain>(b.SessionId).RecordModelRequest(record, ct);
-        return (new ModelRequestRow(b.SessionId, session.UserId, record), ack.WasDuplicate);
+        if (!ack.WasDuplicate) return (new ModelRequestRow(b.SessionId, session.UserId, record), false);
+        var stored = await queries.FindAsync(record.Id, ct);
+        if (stored is null || stored.SessionId != b.SessionId)
+            throw new ConflictException("id", $"id {record.Id} is already used by another model request; choose a new id");
+        return (stored, true);
     }
 
     private static (int Status, string Detail, string? Field)? Rejection(Exception e) => e switch
@@ -126,6 +133,8 @@ public static class ModelRequestsApi
         ConflictException c => (409, c.Message, c.Field),
         ModelRequestLogException l => (503, l.Message, null),
         StorageFailureException s => (503, s.Message, null),
-        _ => null,
+        OperationCanceledException => null, // the client went away: let the request fail as a whole
+        // Anything else (silo unavailable, timeout): this item is not acknowledged, the others stand.
+        _ => (503, $"could not be recorded ({e.GetType().Name}); retry with the same id", null),
     };
 }

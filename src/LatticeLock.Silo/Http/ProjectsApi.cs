@@ -14,10 +14,10 @@ public static class ProjectsApi
 
     public static RouteGroupBuilder MapProjectsApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/projects", CreateAsync).Accepts<CreateProjectBody>("application/json").Produces<ProjectDetails>(StatusCodes.Status201Created);
+        v1.MapPost("/projects", CreateAsync).Accepts<CreateProjectBody>(isOptional: true, "application/json").Produces<ProjectDetails>(StatusCodes.Status201Created);
         v1.MapGet("/projects/{id}", GetAsync).Produces<ProjectDetails>();
-        v1.MapPatch("/projects/{id}", UpdateAsync).Accepts<UpdateProjectBody>("application/json").Produces<ProjectDetails>();
-        v1.MapPost("/projects/{id}/errors", RecordErrorAsync).Accepts<ProjectErrorBody>("application/json").Produces<ProjectErrorResponse>(StatusCodes.Status201Created);
+        v1.MapPatch("/projects/{id}", UpdateAsync).Accepts<UpdateProjectBody>(isOptional: true, "application/json").Produces<ProjectDetails>();
+        v1.MapPost("/projects/{id}/errors", RecordErrorAsync).Accepts<ProjectErrorBody>(isOptional: true, "application/json").Produces<ProjectErrorResponse>(StatusCodes.Status201Created);
         return v1;
     }
 

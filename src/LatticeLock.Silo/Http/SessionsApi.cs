@@ -21,7 +21,7 @@ public static class SessionsApi
 
     public static RouteGroupBuilder MapSessionsApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/sessions", StartAsync).Accepts<StartSessionBody>("application/json").Produces<SessionResponse>(StatusCodes.Status201Created);
+        v1.MapPost("/sessions", StartAsync).Accepts<StartSessionBody>(isOptional: true, "application/json").Produces<SessionResponse>(StatusCodes.Status201Created);
         v1.MapGet("/sessions/{id}", GetAsync).Produces<SessionResponse>();
         v1.MapPost("/sessions/{id}/end", EndAsync).Produces<SessionResponse>();
         return v1;

@@ -15,7 +15,7 @@ public static class UsersApi
 
     public static RouteGroupBuilder MapUsersApi(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/users", CreateAsync).Accepts<CreateUserBody>("application/json").Produces<UserResponse>(StatusCodes.Status201Created);
+        v1.MapPost("/users", CreateAsync).Accepts<CreateUserBody>(isOptional: true, "application/json").Produces<UserResponse>(StatusCodes.Status201Created);
         v1.MapGet("/users/{id}", GetAsync).Produces<UserResponse>();
         return v1;
     }

@@ -28,13 +28,15 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<(ApiKeyInfo Key, byte[] Hash)?> FindByPrefixAsync(string prefix, CancellationToken cancellationToken)
+    /// <summary>The key, its hash, and whether its owner has been deleted (which disables the key).</summary>
+    public async Task<(ApiKeyInfo Key, byte[] Hash, bool OwnerDeleted)?> FindByPrefixAsync(string prefix, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns}, key_hash FROM api_keys WHERE prefix = $1");
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {Columns}, key_hash, (SELECT u.is_deleted FROM users u WHERE u.id = api_keys.user_id) FROM api_keys WHERE prefix = $1");
         command.Parameters.AddWithValue(prefix);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return (Read(reader), reader.GetFieldValue<byte[]>(9));
+        return (Read(reader), reader.GetFieldValue<byte[]>(9), reader.GetBoolean(10));
     }
 
     public async Task<ApiKeyInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken)

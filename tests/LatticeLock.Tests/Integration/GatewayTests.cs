@@ -88,6 +88,7 @@ public sealed class GatewayTests(ServersFixture servers)
         var sessionId = session["id"]!.GetValue<Guid>();
 
         await env.Client(null).SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.Unauthorized);
+        await env.Client(null).SendAsync(HttpMethod.Post, "/v1/sessions", "hello", HttpStatusCode.Unauthorized, contentType: "text/plain"); // 401 before 415
         await env.Client("not-a-key").SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.Unauthorized);
         await env.Client("ll_aaaaaaaaaaaa_" + new string('A', 43)).SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.Unauthorized);
         var reader = env.Client(readerKey);
@@ -148,8 +149,20 @@ public sealed class GatewayTests(ServersFixture servers)
         await owner.SendAsync(HttpMethod.Post, "/v1/sessions", huge, HttpStatusCode.RequestEntityTooLarge);
         await owner.SendAsync(HttpMethod.Get, $"/v1/chats/{Guid.NewGuid()}/turns?last=0", null, HttpStatusCode.BadRequest);
 
+        // A model-request id is global: reusing another user's id is a conflict, never a peek at their row.
+        var (_, otherKey) = await env.NewUserWithKeyAsync("sessions:read", "sessions:write");
+        var other = env.Client(otherKey);
+        var otherSession = (await other.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        var sharedId = Guid.NewGuid();
+        await owner.SendAsync(HttpMethod.Post, "/v1/model-requests", $$"""{"id":"{{sharedId}}","session_id":"{{sessionId}}","model_id":"m","provider":"p","requested_at":"2026-11-23T10:00:00Z","status":"error","error_message":"secret detail"}""", HttpStatusCode.Created);
+        var clash = await other.SendAsync(HttpMethod.Post, "/v1/model-requests", $$"""{"id":"{{sharedId}}","session_id":"{{otherSession}}","model_id":"m","provider":"p","requested_at":"2026-11-23T10:00:00Z","status":"success"}""", HttpStatusCode.Conflict);
+        Assert.DoesNotContain("secret detail", clash.ToJsonString());
+        var chat = await owner.SendAsync(HttpMethod.Post, $"/v1/sessions/{sessionId}/chats", "{}", HttpStatusCode.Created);
+        var noRole = await owner.SendAsync(HttpMethod.Post, $"/v1/chats/{chat["id"]!.GetValue<Guid>()}/turns", """{"content":"hi"}""", HttpStatusCode.BadRequest);
+        Assert.NotNull(noRole["errors"]!["role"]);
+
         await using var db = new Db(env.Database);
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
         Assert.True(await db.ScalarAsync<long>("SELECT count(*) FROM auth_events WHERE outcome = 'failure'") >= 3);
     }
 

@@ -5,21 +5,26 @@ using LatticeLock.Storage.Auth;
 namespace LatticeLock.Silo.Auth;
 
 /// <summary>
-/// Every /v1 route: <c>Authorization: Bearer ll_…</c> checked against the key's grain (a hash crosses the wire, never
+/// Every /v1 request: <c>Authorization: Bearer ll_…</c> checked against the key's grain (a hash crosses the wire, never
 /// the secret). Missing, malformed, unknown, expired or revoked keys get 401; failures are written to auth_events.
+/// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
-public sealed class ApiKeyAuthenticationFilter(IGrainFactory grains, AuthEventLog authEvents, ILogger<ApiKeyAuthenticationFilter> logger) : IEndpointFilter
+public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthEventLog authEvents, ILogger<ApiKeyAuthentication> logger) : IMiddleware
 {
     public const string PrincipalItem = "lattice.principal";
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
-        var http = context.HttpContext;
+        if (!http.Request.Path.StartsWithSegments("/v1"))
+        {
+            await next(http);
+            return;
+        }
         var header = http.Request.Headers.Authorization.ToString();
         string? failure;
         string? prefix = null;
         if (string.IsNullOrEmpty(header)) failure = "missing Authorization header (expected: Bearer <API key>)";
-        else if (!header.StartsWith("Bearer ", StringComparison.Ordinal)) failure = "the Authorization header must use the Bearer scheme";
+        else if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) failure = "the Authorization header must use the Bearer scheme";
         else if ((prefix = ApiKeyFormat.PrefixOf(header["Bearer ".Length..].Trim())) is null) failure = "malformed API key";
         else
         {
@@ -27,14 +32,15 @@ public sealed class ApiKeyAuthenticationFilter(IGrainFactory grains, AuthEventLo
             if (result.Principal is { } principal)
             {
                 http.Items[PrincipalItem] = principal;
-                return await next(context);
+                await next(http);
+                return;
             }
             failure = result.FailureReason ?? "authentication failed";
         }
 
         await RecordFailureAsync(http, prefix, failure);
         http.Response.Headers.WWWAuthenticate = "Bearer";
-        return ProblemMapping.Result(StatusCodes.Status401Unauthorized, failure);
+        await ProblemMapping.WriteAsync(http, StatusCodes.Status401Unauthorized, failure);
     }
 
     private async Task RecordFailureAsync(HttpContext http, string? prefix, string reason)
@@ -53,10 +59,10 @@ public sealed class ApiKeyAuthenticationFilter(IGrainFactory grains, AuthEventLo
 
 public static class CallerExtensions
 {
-    /// <summary>The authenticated key behind this request (set by <see cref="ApiKeyAuthenticationFilter"/>).</summary>
+    /// <summary>The authenticated key behind this request (set by <see cref="ApiKeyAuthentication"/>).</summary>
     public static ApiKeyPrincipal Caller(this HttpContext context) =>
-        context.Items[ApiKeyAuthenticationFilter.PrincipalItem] as ApiKeyPrincipal
-        ?? throw new InvalidOperationException("route is not behind ApiKeyAuthenticationFilter");
+        context.Items[ApiKeyAuthentication.PrincipalItem] as ApiKeyPrincipal
+        ?? throw new InvalidOperationException("route is not behind ApiKeyAuthentication");
 
     /// <summary>403 unless the key has <paramref name="scope"/> (admin has every scope).</summary>
     public static ApiKeyPrincipal RequireScope(this HttpContext context, string scope)
