@@ -10,4 +10,5 @@ root.Subcommands.Add(UsersCommand.Create());
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(SessionsCommand.Create());
 root.Subcommands.Add(RequestsCommand.Create());
+root.Subcommands.Add(PricesCommand.Create());
 return await root.Parse(args).InvokeAsync();

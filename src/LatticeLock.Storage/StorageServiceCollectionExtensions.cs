@@ -36,6 +36,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ChatRepository>();
         services.AddSingleton<Auth.ApiKeyRepository>();
         services.AddSingleton<Auth.AuthEventLog>();
+        services.AddSingleton<Prices.PriceRepository>();
+        services.AddSingleton<Prices.PriceBook>();
         // Not a hosted service: the silo drains it from its lifecycle once grains have stopped (ModelRequestLogLifecycle).
         services.AddSingleton<ModelRequestLog>();
         services.AddSingleton<ModelRequestQueries>();

@@ -215,8 +215,8 @@ public static class IngestBenchmark
                 insert.Parameters.AddWithValue(r.LatencyMs!.Value);
                 insert.Parameters.AddWithValue(r.InputTokens);
                 insert.Parameters.AddWithValue(r.OutputTokens);
-                insert.Parameters.AddWithValue(r.InputCostUsd);
-                insert.Parameters.AddWithValue(r.OutputCostUsd);
+                insert.Parameters.AddWithValue(r.InputCostUsd!.Value);
+                insert.Parameters.AddWithValue(r.OutputCostUsd!.Value);
                 insert.Parameters.AddWithValue((object?)r.TraceId ?? DBNull.Value);
                 await insert.ExecuteNonQueryAsync();
                 Interlocked.Increment(ref inserted);

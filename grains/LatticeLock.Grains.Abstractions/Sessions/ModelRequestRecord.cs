@@ -2,7 +2,8 @@ namespace LatticeLock.Grains.Abstractions.Sessions;
 
 /// <summary>
 /// One LLM call as the orchestrator saw it: the atomic unit of usage tracking.
-/// JSON-valued fields carry JSON text. Costs are exact decimals in USD (at most 8 decimal places).
+/// JSON-valued fields carry JSON text. Costs are exact decimals in USD (at most 8 decimal places); leave both null to
+/// have them computed from the price table at <see cref="RequestedAt"/> (<see cref="CostSource"/> says which happened).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ll.ModelRequestRecord")]
 public sealed record ModelRequestRecord
@@ -23,8 +24,8 @@ public sealed record ModelRequestRecord
     [Id(12)] public int? LatencyMs { get; init; }
     [Id(13)] public int InputTokens { get; init; }
     [Id(14)] public int OutputTokens { get; init; }
-    [Id(15)] public decimal InputCostUsd { get; init; }
-    [Id(16)] public decimal OutputCostUsd { get; init; }
+    [Id(15)] public decimal? InputCostUsd { get; init; }
+    [Id(16)] public decimal? OutputCostUsd { get; init; }
     [Id(17)] public ModelRequestStatus Status { get; init; }
     [Id(18)] public string? ErrorCode { get; init; }
     [Id(19)] public string? ErrorMessage { get; init; }
@@ -40,7 +41,13 @@ public sealed record ModelRequestRecord
     [Id(29)] public string? RawRequestJson { get; init; }
     [Id(30)] public string? RawResponseJson { get; init; }
     [Id(31)] public string? MetadataJson { get; init; }
+    /// <summary>Where the costs came from; set by LatticeLock, ignored on input.</summary>
+    [Id(32)] public CostSource CostSource { get; init; }
+
+    /// <summary>True when neither cost was given, so the price table decides.</summary>
+    public bool CostsOmitted => InputCostUsd is null && OutputCostUsd is null;
 
     public long TotalTokens => (long)InputTokens + OutputTokens;
-    public decimal TotalCostUsd => InputCostUsd + OutputCostUsd;
+    /// <summary>Input plus output cost; an unpriced request counts as zero.</summary>
+    public decimal TotalCostUsd => (InputCostUsd ?? 0m) + (OutputCostUsd ?? 0m);
 }

@@ -25,9 +25,9 @@ public static class ModelRequestValidation
         Require.NonNegative(r.LatencyMs, "latency_ms");
         Require.NonNegative(r.InputTokens, "input_tokens");
         Require.NonNegative(r.OutputTokens, "output_tokens");
-        Require.Cost(r.InputCostUsd, "input_cost_usd");
-        Require.Cost(r.OutputCostUsd, "output_cost_usd");
-        Require.Cost(r.InputCostUsd + r.OutputCostUsd, "total_cost_usd");
+        if (r.InputCostUsd is { } input) Require.Cost(input, "input_cost_usd");
+        if (r.OutputCostUsd is { } output) Require.Cost(output, "output_cost_usd");
+        Require.Cost(r.TotalCostUsd, "total_cost_usd");
         Require.Defined(r.Status, "status");
         Require.OptionalText(r.ErrorCode, "error_code", Limits.ShortCodeMaxLength);
         Require.OptionalText(r.ErrorMessage, "error_message", Limits.TextMaxLength);

@@ -5,6 +5,7 @@ using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Storage.ModelRequests;
+using LatticeLock.Storage.Prices;
 using LatticeLock.Storage.Sessions;
 
 namespace LatticeLock.Grains.Sessions;
@@ -17,6 +18,7 @@ public sealed class SessionGrain(
     [PersistentState("session", GrainStorage.Name)] IPersistentState<SessionState> state,
     SessionRepository sessions,
     ModelRequestLog requestLog,
+    PriceBook priceBook,
     TimeProvider clock) : Grain, ISessionGrain
 {
     private SessionTotals _totals = SessionTotals.Empty;
@@ -118,6 +120,7 @@ public sealed class SessionGrain(
         try
         {
             if (request.ChatId is { } chatId) await RequireChatOfThisSessionAsync(chatId);
+            request = await priceBook.PriceAsync(request, cancellationToken);
             bool inserted;
             try
             {

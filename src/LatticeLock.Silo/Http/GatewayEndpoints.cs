@@ -34,6 +34,7 @@ public static class GatewayEndpoints
         v1.MapSessionsApi();
         v1.MapChatsApi();
         v1.MapModelRequestsApi();
+        v1.MapPricesApi();
         return app;
     }
 }

@@ -17,7 +17,7 @@ public static class ModelRequestsApi
     public sealed record ModelRequestBody(
         Guid? Id, Guid SessionId, Guid? ChatId, string? TraceId, string? ParentSpanId, string? SpanId, string ModelId, string? ModelName,
         string Provider, string? TaskType, string? Priority, DateTimeOffset RequestedAt, DateTimeOffset? RespondedAt, int? LatencyMs,
-        int InputTokens, int OutputTokens, decimal InputCostUsd, decimal OutputCostUsd, ModelRequestStatus? Status, string? ErrorCode,
+        int InputTokens, int OutputTokens, decimal? InputCostUsd, decimal? OutputCostUsd, ModelRequestStatus? Status, string? ErrorCode,
         string? ErrorMessage, JsonElement? FunctionCalls, JsonElement? FunctionResults, int? ContextWindowUsed, decimal? Temperature,
         int? MaxTokens, bool WasFallback, string? OriginalModelId, decimal? SelectionScore, string? SelectionReason,
         JsonElement? RawRequest, JsonElement? RawResponse, JsonElement? Metadata);
@@ -25,7 +25,7 @@ public static class ModelRequestsApi
     public sealed record ModelRequestResponse(
         Guid Id, Guid SessionId, Guid UserId, Guid? ChatId, string? TraceId, string? ParentSpanId, string? SpanId, string ModelId,
         string? ModelName, string Provider, string? TaskType, string? Priority, DateTimeOffset RequestedAt, DateTimeOffset? RespondedAt,
-        int? LatencyMs, int InputTokens, int OutputTokens, long TotalTokens, decimal InputCostUsd, decimal OutputCostUsd, decimal TotalCostUsd,
+        int? LatencyMs, int InputTokens, int OutputTokens, long TotalTokens, decimal? InputCostUsd, decimal? OutputCostUsd, decimal? TotalCostUsd, CostSource CostSource,
         ModelRequestStatus Status, string? ErrorCode, string? ErrorMessage, JsonElement? FunctionCalls, JsonElement? FunctionResults,
         int? ContextWindowUsed, decimal? Temperature, int? MaxTokens, bool WasFallback, string? OriginalModelId, decimal? SelectionScore,
         string? SelectionReason, JsonElement? Metadata)
@@ -35,7 +35,7 @@ public static class ModelRequestsApi
             var r = row.Request;
             return new(r.Id, row.SessionId, row.UserId, r.ChatId, r.TraceId, r.ParentSpanId, r.SpanId, r.ModelId, r.ModelName, r.Provider,
                 r.TaskType, r.Priority, r.RequestedAt, r.RespondedAt, r.LatencyMs, r.InputTokens, r.OutputTokens, r.TotalTokens,
-                r.InputCostUsd, r.OutputCostUsd, r.TotalCostUsd, r.Status, r.ErrorCode, r.ErrorMessage, Json(r.FunctionCallsJson),
+                r.InputCostUsd, r.OutputCostUsd, r.CostSource == CostSource.Unpriced ? null : r.TotalCostUsd, r.CostSource, r.Status, r.ErrorCode, r.ErrorMessage, Json(r.FunctionCallsJson),
                 Json(r.FunctionResultsJson), r.ContextWindowUsed, r.Temperature, r.MaxTokens, r.WasFallback, r.OriginalModelId,
                 r.SelectionScore, r.SelectionReason, Json(r.MetadataJson));
         }

@@ -11,7 +11,7 @@ public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
         "id, session_id, user_id, chat_id, trace_id, parent_span_id, span_id, model_id, model_name, provider, task_type, priority, " +
         "requested_at, responded_at, latency_ms, input_tokens, output_tokens, input_cost_usd, output_cost_usd, status, error_code, " +
         "error_message, function_calls::text, function_results::text, context_window_used, temperature, max_tokens, was_fallback, " +
-        "original_model_id, selection_score, selection_reason, metadata::text";
+        "original_model_id, selection_score, selection_reason, metadata::text, cost_source";
 
     public async Task<ModelRequestRow?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -49,12 +49,13 @@ public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
             RequestedAt = r.GetFieldValue<DateTimeOffset>(12),
             RespondedAt = r.IsDBNull(13) ? null : r.GetFieldValue<DateTimeOffset>(13),
             LatencyMs = I(14), InputTokens = r.GetInt32(15), OutputTokens = r.GetInt32(16),
-            InputCostUsd = r.GetDecimal(17), OutputCostUsd = r.GetDecimal(18),
+            InputCostUsd = D(17), OutputCostUsd = D(18),
             Status = WireNames.Parse<ModelRequestStatus>(r.GetString(19)),
             ErrorCode = S(20), ErrorMessage = S(21), FunctionCallsJson = S(22), FunctionResultsJson = S(23),
             ContextWindowUsed = I(24), Temperature = D(25), MaxTokens = I(26), WasFallback = r.GetBoolean(27),
             OriginalModelId = S(28), SelectionScore = D(29), SelectionReason = S(30),
             MetadataJson = metadata == "{}" ? null : metadata,
+            CostSource = WireNames.Parse<CostSource>(r.GetString(32)),
         });
     }
 }

@@ -1,0 +1,41 @@
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Prices;
+using LatticeLock.Silo.Auth;
+using LatticeLock.Storage.Prices;
+
+namespace LatticeLock.Silo.Http;
+
+public static class PricesApi
+{
+    public sealed record PriceBody(string Provider, string Model, decimal? InputUsdPerMtok, decimal? OutputUsdPerMtok, decimal? CachedInputUsdPerMtok, DateTimeOffset? EffectiveFrom);
+    public sealed record PricesResponse(IReadOnlyList<ModelPrice> Prices);
+
+    public static RouteGroupBuilder MapPricesApi(this RouteGroupBuilder v1)
+    {
+        v1.MapPut("/model-prices", SetAsync).Accepts<PriceBody>(isOptional: true, "application/json").Produces<ModelPrice>();
+        v1.MapGet("/model-prices", ListAsync).Produces<PricesResponse>();
+        return v1;
+    }
+
+    private static async Task<IResult> SetAsync(HttpContext http, PriceRepository prices, PriceBook book)
+    {
+        http.RequireScope(ApiScopes.Admin);
+        var body = await JsonBody.ReadAsync<PriceBody>(http);
+        var price = new ModelPrice(body.Provider, body.Model,
+            body.InputUsdPerMtok ?? throw ApiProblem.BadRequest("input_usd_per_mtok", "input_usd_per_mtok: is required"),
+            body.OutputUsdPerMtok ?? throw ApiProblem.BadRequest("output_usd_per_mtok", "output_usd_per_mtok: is required"),
+            body.CachedInputUsdPerMtok,
+            body.EffectiveFrom ?? throw ApiProblem.BadRequest("effective_from", "effective_from: is required")).Validated();
+        var created = await prices.SetAsync(price, http.RequestAborted);
+        book.Invalidate();
+        return created ? Results.Created($"/v1/model-prices?provider={Uri.EscapeDataString(price.Provider)}&model={Uri.EscapeDataString(price.Model)}", price) : Results.Ok(price);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, PriceRepository prices)
+    {
+        http.Caller(); // any valid key may read prices
+        var provider = http.Request.Query["provider"].ToString();
+        var model = http.Request.Query["model"].ToString();
+        return Results.Ok(new PricesResponse(await prices.ListAsync(provider.Length == 0 ? null : provider, model.Length == 0 ? null : model, http.RequestAborted)));
+    }
+}

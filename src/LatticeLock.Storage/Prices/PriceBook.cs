@@ -1,0 +1,67 @@
+using LatticeLock.Grains.Abstractions.Prices;
+using LatticeLock.Grains.Abstractions.Sessions;
+
+namespace LatticeLock.Storage.Prices;
+
+/// <summary>
+/// Prices requests that arrive without costs, from the price in effect at their <c>requested_at</c>. The whole table
+/// is held in memory per silo and re-read at most every <see cref="RefreshInterval"/> (at once after a local change),
+/// so pricing adds no query to the ingest path.
+/// </summary>
+public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
+{
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(10);
+
+    private readonly SemaphoreSlim _reload = new(1, 1);
+    private Dictionary<(string Provider, string Model), ModelPrice[]>? _byModel;
+    private DateTimeOffset _loadedAt;
+
+    /// <summary>The request with costs filled in (CostSource PriceTable), or marked Unpriced; costs given are kept (Client).</summary>
+    public async Task<ModelRequestRecord> PriceAsync(ModelRequestRecord request, CancellationToken cancellationToken)
+    {
+        if (!request.CostsOmitted) return request with { CostSource = CostSource.Client };
+        var price = await ResolveAsync(request.Provider, request.ModelId, request.RequestedAt, cancellationToken);
+        if (price is null) return request with { CostSource = CostSource.Unpriced };
+        return request with
+        {
+            InputCostUsd = ModelPrice.Cost(request.InputTokens, price.InputUsdPerMtok),
+            OutputCostUsd = ModelPrice.Cost(request.OutputTokens, price.OutputUsdPerMtok),
+            CostSource = CostSource.PriceTable,
+        };
+    }
+
+    /// <summary>The latest price with <c>effective_from</c> at or before <paramref name="at"/>, or null.</summary>
+    public async Task<ModelPrice?> ResolveAsync(string provider, string model, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var table = await TableAsync(cancellationToken);
+        if (!table.TryGetValue((provider, model), out var history)) return null;
+        ModelPrice? found = null;
+        foreach (var p in history)
+        {
+            if (p.EffectiveFrom > at) break;
+            found = p;
+        }
+        return found;
+    }
+
+    /// <summary>Forget the cached table (after a price was set on this silo).</summary>
+    public void Invalidate() => _byModel = null;
+
+    private async Task<Dictionary<(string, string), ModelPrice[]>> TableAsync(CancellationToken cancellationToken)
+    {
+        if (_byModel is { } cached && clock.GetUtcNow() - _loadedAt < RefreshInterval) return cached;
+        await _reload.WaitAsync(cancellationToken);
+        try
+        {
+            if (_byModel is { } fresh && clock.GetUtcNow() - _loadedAt < RefreshInterval) return fresh;
+            var all = await prices.ListAsync(null, null, cancellationToken);
+            _byModel = all.GroupBy(p => (p.Provider, p.Model)).ToDictionary(g => g.Key, g => g.OrderBy(p => p.EffectiveFrom).ToArray());
+            _loadedAt = clock.GetUtcNow();
+            return _byModel;
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+}
