@@ -144,7 +144,7 @@ public sealed class SessionGrain(
                 };
                 _models.Add(request.ModelId);
             }
-            return new ModelRequestAck(request.Id, WasDuplicate: !inserted);
+            return new ModelRequestAck(request.Id, WasDuplicate: !inserted, request.InputCostUsd, request.OutputCostUsd, request.CostSource);
         }
         finally
         {

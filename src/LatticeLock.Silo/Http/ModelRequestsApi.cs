@@ -117,11 +117,15 @@ public static class ModelRequestsApi
             MetadataJson = b.Metadata?.GetRawText(),
         };
         var ack = await grains.GetGrain<ISessionGrain>(b.SessionId).RecordModelRequest(record, ct);
-        if (!ack.WasDuplicate) return (new ModelRequestRow(b.SessionId, session.UserId, record), false);
-        var stored = await queries.FindAsync(record.Id, ct);
-        if (stored is null || stored.SessionId != b.SessionId)
+        if (!ack.WasDuplicate)
+        {
+            var stored = record with { InputCostUsd = ack.InputCostUsd, OutputCostUsd = ack.OutputCostUsd, CostSource = ack.CostSource };
+            return (new ModelRequestRow(b.SessionId, session.UserId, stored), false);
+        }
+        var existing = await queries.FindAsync(record.Id, ct);
+        if (existing is null || existing.SessionId != b.SessionId)
             throw new ConflictException("id", $"id {record.Id} is already used by another model request; choose a new id");
-        return (stored, true);
+        return (existing, true);
     }
 
     private static (int Status, string Detail, string? Field)? Rejection(Exception e) => e switch

@@ -73,6 +73,33 @@ public sealed class GatewayTests(ServersFixture servers)
         Assert.True(code == 0, report);
         Assert.Contains("claude-sonnet-4", report);
 
+        // Prices: admin sets them; a request without costs is priced from the table.
+        await api.SendAsync(HttpMethod.Put, "/v1/model-prices", """{"provider":"openai","model":"gpt-4o-mini","input_usd_per_mtok":0.15,"output_usd_per_mtok":0.6,"effective_from":"2026-01-01T00:00:00Z"}""", HttpStatusCode.Forbidden);
+        var admin = env.Client(env.AdminKey);
+        await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", """{"provider":"openai","model":"gpt-4o-mini","input_usd_per_mtok":0.15,"output_usd_per_mtok":0.6,"effective_from":"2026-01-01T00:00:00Z"}""", HttpStatusCode.Created);
+        await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", """{"provider":"openai","model":"gpt-4o-mini","input_usd_per_mtok":-1,"output_usd_per_mtok":0.6,"effective_from":"2026-01-01T00:00:00Z"}""", HttpStatusCode.BadRequest);
+        var listed = await api.SendAsync(HttpMethod.Get, "/v1/model-prices?provider=openai&model=gpt-4o-mini", null, HttpStatusCode.OK);
+        Assert.Equal(0.6m, listed["prices"]![0]!["output_usd_per_mtok"]!.GetValue<decimal>());
+        var session2 = (await api.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        var priced = await api.SendAsync(HttpMethod.Post, "/v1/model-requests", $$"""{"session_id":"{{session2}}","model_id":"gpt-4o-mini","provider":"openai","requested_at":"2026-11-23T10:00:00Z","input_tokens":1000000,"output_tokens":1000000,"status":"success"}""", HttpStatusCode.Created);
+        Assert.Equal(("price_table", 0.75m), (priced["cost_source"]!.GetValue<string>(), priced["total_cost_usd"]!.GetValue<decimal>()));
+        var unpriced = await api.SendAsync(HttpMethod.Post, "/v1/model-requests", $$"""{"session_id":"{{session2}}","model_id":"no-price","provider":"openai","requested_at":"2026-11-23T10:00:00Z","input_tokens":10,"status":"success"}""", HttpStatusCode.Created);
+        Assert.Equal("unpriced", unpriced["cost_source"]!.GetValue<string>());
+        Assert.Equal(JsonValueKind.Null, JsonSerializer.SerializeToElement(unpriced["total_cost_usd"]).ValueKind);
+
+        var csv = Path.Combine(Path.GetTempPath(), $"prices-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(csv, "provider,model,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,effective_from\nanthropic,claude-sonnet-4,3,15,0.3,2026-01-01T00:00:00Z\n");
+        (code, report) = await MigrationTests.RunCliAsync(env.Database, "prices", "import", csv);
+        Assert.True(code == 0, report);
+        (code, report) = await MigrationTests.RunCliAsync(env.Database, "prices", "list", "--provider", "anthropic");
+        Assert.True(code == 0, report);
+        Assert.Contains("claude-sonnet-4", report);
+        await File.WriteAllTextAsync(csv, "wrong,header\n");
+        (code, report) = await MigrationTests.RunCliAsync(env.Database, "prices", "import", csv);
+        Assert.NotEqual(0, code);
+        Assert.Contains("header", report);
+        File.Delete(csv);
+
         var openApi = await env.Http.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/v1/model-requests/batch", openApi);
     }
