@@ -128,17 +128,11 @@ public static class ModelRequestsApi
         return (existing, true);
     }
 
+    /// <summary>One batch item's failure, mapped like a single request's; anything unexplained fails only that item (503).</summary>
     private static (int Status, string Detail, string? Field)? Rejection(Exception e) => e switch
     {
-        ApiProblem p => (p.Status, p.Message, p.Field),
         JsonException j => (400, $"{JsonBody.FieldOf(j)}: has a missing, mistyped or unknown value", JsonBody.FieldOf(j)),
-        InvalidFieldException f => (400, f.Message, f.Field),
-        NotFoundException n => (404, n.Message, "session_id"),
-        ConflictException c => (409, c.Message, c.Field),
-        ModelRequestLogException l => (503, l.Message, null),
-        StorageFailureException s => (503, s.Message, null),
         OperationCanceledException => null, // the client went away: let the request fail as a whole
-        // Anything else (silo unavailable, timeout): this item is not acknowledged, the others stand.
-        _ => (503, $"could not be recorded ({e.GetType().Name}); retry with the same id", null),
+        _ => ProblemMapping.Map(e) ?? (503, $"could not be recorded ({e.GetType().Name}); retry with the same id", null),
     };
 }

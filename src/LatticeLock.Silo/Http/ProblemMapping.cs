@@ -35,7 +35,8 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         return Results.Json(body, contentType: "application/problem+json", statusCode: status);
     }
 
-    private static (int Status, string Detail, string? Field)? Map(Exception e) => e switch
+    /// <summary>Status, detail and field for an exception the API knows how to explain; null for anything else.</summary>
+    public static (int Status, string Detail, string? Field)? Map(Exception e) => e switch
     {
         ApiProblem p => (p.Status, p.Message, p.Field),
         InvalidFieldException f => (StatusCodes.Status400BadRequest, f.Message, f.Field),

@@ -65,11 +65,11 @@ public sealed class GatewayTests(ServersFixture servers)
         var ended = await api.SendAsync(HttpMethod.Post, $"/v1/sessions/{sessionId}/end", null, HttpStatusCode.OK);
         Assert.Equal("ended", ended["status"]!.GetValue<string>());
 
-        var (code, report) = await MigrationTests.RunCliAsync(env.Database, "sessions", "show", sessionId.ToString());
+        var (code, report) = await BuiltProgram.RunCliAsync(env.Database, "sessions", "show", sessionId.ToString());
         Assert.True(code == 0, report);
         Assert.Contains("0.00650000", report);
         Assert.Contains("plan", report);
-        (code, report) = await MigrationTests.RunCliAsync(env.Database, "requests", "tail", "-n", "5");
+        (code, report) = await BuiltProgram.RunCliAsync(env.Database, "requests", "tail", "-n", "5");
         Assert.True(code == 0, report);
         Assert.Contains("claude-sonnet-4", report);
 
@@ -89,13 +89,13 @@ public sealed class GatewayTests(ServersFixture servers)
 
         var csv = Path.Combine(Path.GetTempPath(), $"prices-{Guid.NewGuid():N}.csv");
         await File.WriteAllTextAsync(csv, "provider,model,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,effective_from\nanthropic,claude-sonnet-4,3,15,0.3,2026-01-01T00:00:00Z\n");
-        (code, report) = await MigrationTests.RunCliAsync(env.Database, "prices", "import", csv);
+        (code, report) = await BuiltProgram.RunCliAsync(env.Database, "prices", "import", csv);
         Assert.True(code == 0, report);
-        (code, report) = await MigrationTests.RunCliAsync(env.Database, "prices", "list", "--provider", "anthropic");
+        (code, report) = await BuiltProgram.RunCliAsync(env.Database, "prices", "list", "--provider", "anthropic");
         Assert.True(code == 0, report);
         Assert.Contains("claude-sonnet-4", report);
         await File.WriteAllTextAsync(csv, "wrong,header\n");
-        (code, report) = await MigrationTests.RunCliAsync(env.Database, "prices", "import", csv);
+        (code, report) = await BuiltProgram.RunCliAsync(env.Database, "prices", "import", csv);
         Assert.NotEqual(0, code);
         Assert.Contains("header", report);
         File.Delete(csv);
@@ -213,7 +213,7 @@ public sealed class GatewayTests(ServersFixture servers)
             var keyId = keys.AsArray().Single()!["id"]!.GetValue<Guid>();
             if (viaCli)
             {
-                var (code, output) = await MigrationTests.RunCliAsync(env.Database, "keys", "revoke", keyId.ToString());
+                var (code, output) = await BuiltProgram.RunCliAsync(env.Database, "keys", "revoke", keyId.ToString());
                 Assert.True(code == 0, output);
             }
             else
@@ -254,7 +254,7 @@ internal sealed class GatewayEnvironment : IAsyncDisposable
     public static async Task<GatewayEnvironment> StartAsync(ServersFixture servers)
     {
         var database = await servers.CreateDatabaseAsync();
-        var (code, output) = await MigrationTests.RunCliAsync(database, "keys", "create", "--admin");
+        var (code, output) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
         Assert.True(code == 0, output);
         var adminKey = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
         var clusterId = "gw-" + Guid.NewGuid().ToString("N")[..8];

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using LatticeLock.Storage.Migrations;
 using Npgsql;
@@ -79,16 +78,16 @@ public sealed class MigrationTests(ServersFixture servers)
     public async Task Lattice_cli_migrates_up_reports_status_and_goes_down_to_zero()
     {
         var cs = await servers.CreateDatabaseAsync(migrate: false);
-        var (code, output) = await RunCliAsync(cs, "migrate", "up");
+        var (code, output) = await BuiltProgram.RunCliAsync(cs, "migrate", "up");
         Assert.True(code == 0, output);
         Assert.Contains($"schema at version {MigrationCatalog.Head}", output);
 
-        (code, output) = await RunCliAsync(cs, "migrate", "status");
+        (code, output) = await BuiltProgram.RunCliAsync(cs, "migrate", "status");
         Assert.True(code == 0, output);
         Assert.Contains("model_requests", output);
         Assert.DoesNotContain("pending", output);
 
-        (code, output) = await RunCliAsync(cs, "migrate", "down", "--to", "0");
+        (code, output) = await BuiltProgram.RunCliAsync(cs, "migrate", "down", "--to", "0");
         Assert.True(code == 0, output);
         await using var dataSource = NpgsqlDataSource.Create(cs);
         Assert.Equal(0, await new MigrationRunner(dataSource).CurrentVersionAsync());
@@ -97,34 +96,15 @@ public sealed class MigrationTests(ServersFixture servers)
     [Fact]
     public async Task Lattice_cli_explains_a_missing_or_unreachable_database_without_a_stack_trace()
     {
-        var (code, output) = await RunCliAsync(null, "migrate", "up");
+        var (code, output) = await BuiltProgram.RunCliAsync(null, "migrate", "up");
         Assert.NotEqual(0, code);
         Assert.Contains("ConnectionStrings__postgres is not set", output);
         Assert.DoesNotContain("   at ", output);
 
-        (code, output) = await RunCliAsync("Host=127.0.0.1;Port=1;Timeout=2", "migrate", "status");
+        (code, output) = await BuiltProgram.RunCliAsync("Host=127.0.0.1;Port=1;Timeout=2", "migrate", "status");
         Assert.NotEqual(0, code);
         Assert.Contains("cannot use PostgreSQL", output);
         Assert.DoesNotContain("   at ", output);
-    }
-
-    internal static async Task<(int ExitCode, string Output)> RunCliAsync(string? connectionString, params string[] args)
-    {
-        var cli = BuiltProgram.PathOf("LatticeLock.Cli", "lattice.dll");
-        var start = new ProcessStartInfo("dotnet", [cli, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment.Remove("ConnectionStrings__postgres");
-        if (connectionString is not null) start.Environment["ConnectionStrings__postgres"] = connectionString;
-        start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>Tables, columns (type, nullability, default), indexes and constraints of the public schema, sorted.</summary>
