@@ -1,3 +1,5 @@
+using LatticeLock.Grains.Abstractions.Budgets;
+
 namespace LatticeLock.Grains.Abstractions.Projects;
 
 /// <summary>A project under orchestration. Updates carry the version they were based on (optimistic locking).</summary>
@@ -11,4 +13,18 @@ public interface IProjectGrain : IGrainWithGuidKey
     [Alias("RecordError")] Task<long> RecordError(ProjectErrorReport error, CancellationToken cancellationToken = default);
     [Alias("SetValidationStatus")] Task<ProjectDetails> SetValidationStatus(ValidationKind kind, ValidationStatus status, CancellationToken cancellationToken = default);
     [Alias("Delete")] Task Delete(CancellationToken cancellationToken = default);
+
+    /// <summary>Sets (or replaces) the monthly budget; thresholds already reached this month alert at once.</summary>
+    [Alias("SetBudget")] Task<BudgetStatus> SetBudget(BudgetSettings settings, CancellationToken cancellationToken = default);
+    /// <summary>The budget's month-to-date position; <c>NotFoundException</c> when the project has no budget.</summary>
+    [Alias("GetBudget")] Task<BudgetStatus> GetBudget(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Holds the estimate when spent + reserved + estimate fits the monthly budget, else throws
+    /// <c>BudgetExceededException</c>. Calls are serialized by the grain, so concurrent reservations never overbook.
+    /// </summary>
+    [Alias("Reserve")] Task<BudgetReservation> Reserve(ReserveBudget request, CancellationToken cancellationToken = default);
+    /// <summary>Releases a reservation before it expires; <c>NotFoundException</c> when it is unknown, settled or expired.</summary>
+    [Alias("ReleaseReservation")] Task ReleaseReservation(Guid reservationId, CancellationToken cancellationToken = default);
+    /// <summary>Counts a newly stored request's cost (called by sessions); settles its reservation, if any.</summary>
+    [Alias("RecordSpend")] Task RecordSpend(ProjectSpend spend, CancellationToken cancellationToken = default);
 }

@@ -43,6 +43,8 @@ public sealed record ModelRequestRecord
     [Id(31)] public string? MetadataJson { get; init; }
     /// <summary>Where the costs came from; set by LatticeLock, ignored on input.</summary>
     [Id(32)] public CostSource CostSource { get; init; }
+    /// <summary>The budget reservation this call was made under (see IProjectGrain.Reserve); recording it settles the reservation.</summary>
+    [Id(33)] public Guid? ReservationId { get; init; }
 
     /// <summary>True when neither cost was given, so the price table decides.</summary>
     public bool CostsOmitted => InputCostUsd is null && OutputCostUsd is null;

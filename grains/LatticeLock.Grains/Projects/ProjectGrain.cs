@@ -1,17 +1,26 @@
+using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
+using LatticeLock.Storage.Budgets;
 using LatticeLock.Storage.Projects;
+using Microsoft.Extensions.Logging;
 
 namespace LatticeLock.Grains.Projects;
 
 public sealed class ProjectGrain(
     [PersistentState("project", GrainStorage.Name)] IPersistentState<ProjectState> state,
     ProjectRepository projects,
-    TimeProvider clock) : Grain, IProjectGrain
+    BudgetRepository budgets,
+    AlertEventRepository alerts,
+    TimeProvider clock,
+    ILogger<ProjectGrain> logger) : Grain, IProjectGrain
 {
+    private ProjectBudgetLedger? _budget;
+
     private Guid Id => this.GetPrimaryKey();
+    private ProjectBudgetLedger Budget => _budget ??= new ProjectBudgetLedger(Id, budgets, alerts, clock, logger);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -21,6 +30,7 @@ public sealed class ProjectGrain(
             Adopt(row.Project);
             state.State.DeletedAt = row.DeletedAt;
         }
+        if (state.State.Exists) await Budget.LoadAsync(cancellationToken);
     }
 
     async Task<ProjectDetails> IProjectGrain.Create(CreateProject command, CancellationToken cancellationToken)
@@ -101,6 +111,41 @@ public sealed class ProjectGrain(
         await this.PersistOrDeactivateAsync(state, cancellationToken);
     }
 
+    async Task<BudgetStatus> IProjectGrain.SetBudget(BudgetSettings settings, CancellationToken cancellationToken)
+    {
+        Details();
+        return await Budget.SetAsync(settings, state.State.Reservations, cancellationToken);
+    }
+
+    async Task<BudgetStatus> IProjectGrain.GetBudget(CancellationToken cancellationToken)
+    {
+        Details();
+        return await Budget.GetAsync(state.State.Reservations, cancellationToken);
+    }
+
+    async Task<BudgetReservation> IProjectGrain.Reserve(ReserveBudget request, CancellationToken cancellationToken)
+    {
+        Details();
+        var reservation = await Budget.ReserveAsync(request, state.State.Reservations, cancellationToken);
+        await this.PersistOrDeactivateAsync(state, cancellationToken); // acknowledged only once the hold is stored
+        return reservation;
+    }
+
+    async Task IProjectGrain.ReleaseReservation(Guid reservationId, CancellationToken cancellationToken)
+    {
+        Details();
+        if (!Budget.Release(reservationId, state.State.Reservations)) throw new NotFoundException("reservation", reservationId);
+        await this.PersistOrDeactivateAsync(state, cancellationToken);
+    }
+
+    async Task IProjectGrain.RecordSpend(ProjectSpend spend, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spend);
+        if (!state.State.Exists) return; // a deleted project's requests still count in model_requests, not here
+        if (await Budget.RecordSpendAsync(spend, state.State.Reservations, cancellationToken))
+            await this.PersistOrDeactivateAsync(state, cancellationToken);
+    }
+
     private async Task<ProjectDetails> WriteChangeAsync(ProjectDetails current, ProjectDetails updated, CancellationToken cancellationToken)
     {
         updated = updated with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() };
@@ -117,8 +162,10 @@ public sealed class ProjectGrain(
 
     private void Adopt(ProjectDetails d)
     {
+        var reservations = state.State.Reservations;
         state.State = new ProjectState
         {
+            Reservations = reservations,
             OwnerId = d.OwnerId, Name = d.Name, Path = d.Path, Status = d.Status, SchemaStatus = d.SchemaStatus,
             SheriffStatus = d.SheriffStatus, GauntletStatus = d.GauntletStatus, LastValidated = d.LastValidated,
             Version = d.Version, CreatedAt = d.CreatedAt, UpdatedAt = d.UpdatedAt,

@@ -16,6 +16,7 @@ public sealed class ProjectState
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
+    public List<ReservationState> Reservations { get; set; } = [];
 
     public bool Exists => Version > 0 && DeletedAt is null;
 }

@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
@@ -7,6 +8,7 @@ using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Storage.ModelRequests;
 using LatticeLock.Storage.Prices;
 using LatticeLock.Storage.Sessions;
+using Microsoft.Extensions.Logging;
 
 namespace LatticeLock.Grains.Sessions;
 
@@ -19,7 +21,8 @@ public sealed class SessionGrain(
     SessionRepository sessions,
     ModelRequestLog requestLog,
     PriceBook priceBook,
-    TimeProvider clock) : Grain, ISessionGrain
+    TimeProvider clock,
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     private SessionTotals _totals = SessionTotals.Empty;
     private readonly SortedSet<string> _models = new(StringComparer.Ordinal);
@@ -115,6 +118,11 @@ public sealed class SessionGrain(
         Summary();
         if (state.State.EndedAt is not null || _ending) throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
         if (!_ready) throw new ConflictException("session_id", $"session {Id} is still starting; retry once Start has returned");
+        if (request.ReservationId is { } rid)
+        {
+            Require.Id(rid, "reservation_id");
+            if (state.State.ProjectId is null) throw new InvalidFieldException("reservation_id", $"session {Id} has no project, so there is no budget to settle");
+        }
 
         _recordsInFlight++;
         try
@@ -124,7 +132,7 @@ public sealed class SessionGrain(
             bool inserted;
             try
             {
-                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, state.State.UserId, request), cancellationToken);
+                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, state.State.UserId, request, state.State.ProjectId), cancellationToken);
             }
             catch
             {
@@ -143,12 +151,31 @@ public sealed class SessionGrain(
                     LastRequestAt = clock.GetUtcNow(),
                 };
                 _models.Add(request.ModelId);
+                await ReportSpendAsync(request);
             }
             return new ModelRequestAck(request.Id, WasDuplicate: !inserted, request.InputCostUsd, request.OutputCostUsd, request.CostSource);
         }
         finally
         {
             if (--_recordsInFlight == 0) _drained?.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Tells the project's budget about the stored request. The row is committed whatever happens here, so a failure
+    /// is logged, not thrown: the project grain rebuilds its spend from model_requests when it next activates.
+    /// </summary>
+    private async Task ReportSpendAsync(ModelRequestRecord request)
+    {
+        if (state.State.ProjectId is not { } projectId) return;
+        try
+        {
+            await GrainFactory.GetGrain<IProjectGrain>(projectId)
+                .RecordSpend(new ProjectSpend(request.Id, request.TotalCostUsd, request.RequestedAt, request.ReservationId));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Model request {RequestId} is stored but project {ProjectId}'s budget could not be told", request.Id, projectId);
         }
     }
 

@@ -21,6 +21,14 @@ public static class LatticeSiloBuilderExtensions
     /// clustering (Redis when <c>ConnectionStrings__redis</c> is set, PostgreSQL otherwise). Used by the host, the
     /// test cluster and the benchmark alike.
     /// </summary>
+    private static void AddBudgetAlerts(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Budgets.BudgetWebhookOptions>().Bind(configuration.GetSection(Budgets.BudgetWebhookOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Budgets.BudgetWebhookOptions>, Budgets.BudgetWebhookOptionsValidator>();
+        services.AddHttpClient(Budgets.BudgetAlertWebhookDispatcher.HttpClientName);
+        services.AddHostedService<Budgets.BudgetAlertWebhookDispatcher>();
+    }
+
     public static ISiloBuilder AddLatticeLock(this ISiloBuilder silo, IConfiguration configuration)
     {
         DbProviderFactories.RegisterFactory(AdoNetInvariant, NpgsqlFactory.Instance);
@@ -28,6 +36,7 @@ public static class LatticeSiloBuilderExtensions
         silo.Services.TryAddSingletonTimeProvider();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
+        AddBudgetAlerts(silo.Services, configuration);
 
         var siloOptions = ReadSiloOptions(configuration);
         silo.Services.AddOptions<SiloHostOptions>().Bind(configuration.GetSection(SiloHostOptions.Section)).ValidateOnStart();

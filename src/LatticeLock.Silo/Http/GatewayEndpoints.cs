@@ -35,6 +35,7 @@ public static class GatewayEndpoints
         v1.MapChatsApi();
         v1.MapModelRequestsApi();
         v1.MapPricesApi();
+        v1.MapBudgetsApi();
         return app;
     }
 }

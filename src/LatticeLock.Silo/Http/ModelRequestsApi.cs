@@ -20,7 +20,7 @@ public static class ModelRequestsApi
         int InputTokens, int OutputTokens, decimal? InputCostUsd, decimal? OutputCostUsd, ModelRequestStatus? Status, string? ErrorCode,
         string? ErrorMessage, JsonElement? FunctionCalls, JsonElement? FunctionResults, int? ContextWindowUsed, decimal? Temperature,
         int? MaxTokens, bool WasFallback, string? OriginalModelId, decimal? SelectionScore, string? SelectionReason,
-        JsonElement? RawRequest, JsonElement? RawResponse, JsonElement? Metadata);
+        JsonElement? RawRequest, JsonElement? RawResponse, JsonElement? Metadata, Guid? ReservationId);
 
     public sealed record ModelRequestResponse(
         Guid Id, Guid SessionId, Guid UserId, Guid? ChatId, string? TraceId, string? ParentSpanId, string? SpanId, string ModelId,
@@ -28,7 +28,7 @@ public static class ModelRequestsApi
         int? LatencyMs, int InputTokens, int OutputTokens, long TotalTokens, decimal? InputCostUsd, decimal? OutputCostUsd, decimal? TotalCostUsd, CostSource CostSource,
         ModelRequestStatus Status, string? ErrorCode, string? ErrorMessage, JsonElement? FunctionCalls, JsonElement? FunctionResults,
         int? ContextWindowUsed, decimal? Temperature, int? MaxTokens, bool WasFallback, string? OriginalModelId, decimal? SelectionScore,
-        string? SelectionReason, JsonElement? Metadata)
+        string? SelectionReason, JsonElement? Metadata, Guid? ProjectId, Guid? ReservationId)
     {
         public static ModelRequestResponse From(ModelRequestRow row)
         {
@@ -37,7 +37,7 @@ public static class ModelRequestsApi
                 r.TaskType, r.Priority, r.RequestedAt, r.RespondedAt, r.LatencyMs, r.InputTokens, r.OutputTokens, r.TotalTokens,
                 r.InputCostUsd, r.OutputCostUsd, r.CostSource == CostSource.Unpriced ? null : r.TotalCostUsd, r.CostSource, r.Status, r.ErrorCode, r.ErrorMessage, Json(r.FunctionCallsJson),
                 Json(r.FunctionResultsJson), r.ContextWindowUsed, r.Temperature, r.MaxTokens, r.WasFallback, r.OriginalModelId,
-                r.SelectionScore, r.SelectionReason, Json(r.MetadataJson));
+                r.SelectionScore, r.SelectionReason, Json(r.MetadataJson), row.ProjectId, r.ReservationId);
         }
 
         private static JsonElement? Json(string? text) => text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
@@ -114,13 +114,13 @@ public static class ModelRequestsApi
             FunctionResultsJson = b.FunctionResults?.GetRawText(), ContextWindowUsed = b.ContextWindowUsed, Temperature = b.Temperature,
             MaxTokens = b.MaxTokens, WasFallback = b.WasFallback, OriginalModelId = b.OriginalModelId, SelectionScore = b.SelectionScore,
             SelectionReason = b.SelectionReason, RawRequestJson = b.RawRequest?.GetRawText(), RawResponseJson = b.RawResponse?.GetRawText(),
-            MetadataJson = b.Metadata?.GetRawText(),
+            MetadataJson = b.Metadata?.GetRawText(), ReservationId = b.ReservationId,
         };
         var ack = await grains.GetGrain<ISessionGrain>(b.SessionId).RecordModelRequest(record, ct);
         if (!ack.WasDuplicate)
         {
             var stored = record with { InputCostUsd = ack.InputCostUsd, OutputCostUsd = ack.OutputCostUsd, CostSource = ack.CostSource };
-            return (new ModelRequestRow(b.SessionId, session.UserId, stored), false);
+            return (new ModelRequestRow(b.SessionId, session.UserId, stored, session.ProjectId), false);
         }
         var existing = await queries.FindAsync(record.Id, ct);
         if (existing is null || existing.SessionId != b.SessionId)

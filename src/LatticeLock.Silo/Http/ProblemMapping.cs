@@ -22,7 +22,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         Result(status, detail, field).ExecuteAsync(context);
 
     /// <summary>A problem+json response; <paramref name="field"/> adds <c>errors: {field: [detail]}</c>.</summary>
-    public static IResult Result(int status, string detail, string? field = null)
+    public static IResult Result(int status, string detail, string? field = null, IReadOnlyDictionary<string, object?>? extensions = null)
     {
         var body = new Dictionary<string, object?>
         {
@@ -32,6 +32,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
             ["detail"] = detail,
         };
         if (field is not null) body["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>()) body[key] = value;
         return Results.Json(body, contentType: "application/problem+json", statusCode: status);
     }
 
@@ -51,7 +52,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
 
     private static string Title(int status) => status switch
     {
-        400 => "Bad Request", 401 => "Unauthorized", 403 => "Forbidden", 404 => "Not Found", 409 => "Conflict",
+        400 => "Bad Request", 401 => "Unauthorized", 402 => "Payment Required", 403 => "Forbidden", 404 => "Not Found", 409 => "Conflict",
         413 => "Payload Too Large", 415 => "Unsupported Media Type", 428 => "Precondition Required",
         503 => "Service Unavailable", _ => "Error",
     };

@@ -16,7 +16,7 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         "id, session_id, chat_id, user_id, trace_id, parent_span_id, span_id, model_id, model_name, provider, task_type, priority, " +
         "requested_at, responded_at, latency_ms, input_tokens, output_tokens, input_cost_usd, output_cost_usd, status, error_code, " +
         "error_message, function_calls, function_results, context_window_used, temperature, max_tokens, was_fallback, " +
-        "original_model_id, selection_score, selection_reason, raw_request, raw_response, metadata, cost_source";
+        "original_model_id, selection_score, selection_reason, raw_request, raw_response, metadata, cost_source, project_id, reservation_id";
 
     private const int MaxAttempts = 3;
 
@@ -139,6 +139,8 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         WriteJson(w, r.RawResponseJson);
         WriteJson(w, r.MetadataJson ?? "{}");
         w.Write(WireNames.Of(r.CostSource), NpgsqlDbType.Varchar);
+        WriteNullable(w, row.ProjectId, NpgsqlDbType.Uuid);
+        WriteNullable(w, r.ReservationId, NpgsqlDbType.Uuid);
     }
 
     private static void WriteText(NpgsqlBinaryImporter w, string? value)

@@ -11,7 +11,7 @@ public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
         "id, session_id, user_id, chat_id, trace_id, parent_span_id, span_id, model_id, model_name, provider, task_type, priority, " +
         "requested_at, responded_at, latency_ms, input_tokens, output_tokens, input_cost_usd, output_cost_usd, status, error_code, " +
         "error_message, function_calls::text, function_results::text, context_window_used, temperature, max_tokens, was_fallback, " +
-        "original_model_id, selection_score, selection_reason, metadata::text, cost_source";
+        "original_model_id, selection_score, selection_reason, metadata::text, cost_source, project_id, reservation_id";
 
     public async Task<ModelRequestRow?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
@@ -56,6 +56,7 @@ public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
             OriginalModelId = S(28), SelectionScore = D(29), SelectionReason = S(30),
             MetadataJson = metadata == "{}" ? null : metadata,
             CostSource = WireNames.Parse<CostSource>(r.GetString(32)),
-        });
+            ReservationId = r.IsDBNull(34) ? null : r.GetGuid(34),
+        }, r.IsDBNull(33) ? null : r.GetGuid(33));
     }
 }

@@ -11,7 +11,9 @@ namespace LatticeLock.Tests.Infrastructure;
 public static class LatticeCluster
 {
     /// <param name="tcp">Real TCP sockets instead of the in-memory transport, so clients outside the test cluster can connect.</param>
-    public static async Task<TestCluster> StartAsync(string postgres, string? redis = null, short silos = 2, string? clusterId = null, bool tcp = false)
+    /// <param name="settings">Extra configuration for every silo (e.g. <c>Budgets:Webhooks:PollInterval</c>).</param>
+    public static async Task<TestCluster> StartAsync(string postgres, string? redis = null, short silos = 2, string? clusterId = null, bool tcp = false,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var builder = new TestClusterBuilder(silos);
         if (tcp) builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
@@ -22,6 +24,7 @@ public static class LatticeCluster
         if (redis is not null) builder.Properties["ConnectionStrings:redis"] = redis;
         builder.Properties[$"{SiloHostOptions.Section}:ClusterId"] = builder.Options.ClusterId;
         builder.Properties[$"{SiloHostOptions.Section}:ServiceId"] = builder.Options.ServiceId;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.Properties[key] = value;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();

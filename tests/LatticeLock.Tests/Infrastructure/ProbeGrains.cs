@@ -40,3 +40,32 @@ public sealed class ReminderProbeGrain : Grain, IReminderProbeGrain, IRemindable
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Reserves budget from wherever this activation was placed, so reservations arrive from several silos.</summary>
+public interface IReservingProbeGrain : IGrainWithGuidKey
+{
+    Task<ReservationOutcome> ReserveMany(Guid projectId, int count, decimal estimateUsd);
+}
+
+[GenerateSerializer]
+public sealed record ReservationOutcome([property: Id(0)] string Silo, [property: Id(1)] decimal[] Granted, [property: Id(2)] int Refused);
+
+public sealed class ReservingProbeGrain(ILocalSiloDetails silo) : Grain, IReservingProbeGrain
+{
+    public async Task<ReservationOutcome> ReserveMany(Guid projectId, int count, decimal estimateUsd)
+    {
+        var project = GrainFactory.GetGrain<LatticeLock.Grains.Abstractions.Projects.IProjectGrain>(projectId);
+        var attempts = await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            try
+            {
+                return (await project.Reserve(new LatticeLock.Grains.Abstractions.Budgets.ReserveBudget(estimateUsd))).EstimatedCostUsd;
+            }
+            catch (LatticeLock.Grains.Abstractions.Errors.BudgetExceededException)
+            {
+                return -1m;
+            }
+        }));
+        return new ReservationOutcome(silo.SiloAddress.ToString(), [.. attempts.Where(a => a > 0)], attempts.Count(a => a < 0));
+    }
+}

@@ -1,4 +1,5 @@
 using LatticeLock.Grains.Abstractions.Chats;
+using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
 
@@ -20,6 +21,17 @@ internal static class Scenario
         var id = Guid.NewGuid();
         await grains.GetGrain<ISessionGrain>(id).Start(new StartSession(user, null, """{"source":"test"}"""));
         return id;
+    }
+
+    /// <summary>A user, a project they own and a session charged to it.</summary>
+    public static async Task<(Guid ProjectId, Guid SessionId)> NewProjectSessionAsync(IGrainFactory grains)
+    {
+        var user = await NewUserAsync(grains);
+        var projectId = Guid.NewGuid();
+        await grains.GetGrain<IProjectGrain>(projectId).Create(new CreateProject(user, "project", null));
+        var sessionId = Guid.NewGuid();
+        await grains.GetGrain<ISessionGrain>(sessionId).Start(new StartSession(user, projectId, null));
+        return (projectId, sessionId);
     }
 
     public static async Task<Guid> NewChatAsync(IGrainFactory grains, Guid sessionId)

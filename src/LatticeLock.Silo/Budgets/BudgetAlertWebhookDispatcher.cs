@@ -1,0 +1,116 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LatticeLock.Storage.Budgets;
+using Microsoft.Extensions.Options;
+
+namespace LatticeLock.Silo.Budgets;
+
+/// <summary>
+/// POSTs budget alerts to project webhooks. The queue is the <c>alert_events</c> table itself: every silo polls it,
+/// claims due rows with a lease (so two silos never send the same attempt) and records each attempt's outcome.
+/// Failures are retried with exponential backoff and jitter until <see cref="BudgetWebhookOptions.MaxAttempts"/>;
+/// a crash mid-delivery only delays it until the lease runs out. Receivers should de-duplicate on
+/// <c>X-LatticeLock-Alert-Id</c>, since an attempt whose answer was lost is sent again.
+/// </summary>
+public sealed class BudgetAlertWebhookDispatcher(
+    AlertEventRepository alerts,
+    IHttpClientFactory httpClients,
+    IOptions<BudgetWebhookOptions> options,
+    ILogger<BudgetAlertWebhookDispatcher> logger) : BackgroundService
+{
+    public const string HttpClientName = "budget-webhooks";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        using var timer = new PeriodicTimer(o.PollInterval);
+        do
+        {
+            try
+            {
+                List<AlertEvent> due;
+                while ((due = await alerts.ClaimDueAsync(20, o.RequestTimeout * 3, stoppingToken)).Count > 0)
+                {
+                    await Task.WhenAll(due.Select(e => DeliverAsync(e, o, stoppingToken)));
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Could not read due budget alert deliveries; retrying in {Interval}", o.PollInterval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    private async Task DeliverAsync(AlertEvent alert, BudgetWebhookOptions o, CancellationToken stoppingToken)
+    {
+        var attempt = alert.Attempts + 1;
+        int? statusCode = null;
+        string error;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            timeout.CancelAfter(o.RequestTimeout);
+            using var request = new HttpRequestMessage(HttpMethod.Post, alert.WebhookUrl)
+            {
+                Content = JsonContent.Create(Payload(alert), options: Json),
+            };
+            request.Headers.Add("X-LatticeLock-Alert-Id", alert.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            request.Headers.Add("X-LatticeLock-Event", "budget.threshold_crossed");
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
+            statusCode = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                await alerts.MarkDeliveredAsync(alert.Id, attempt, statusCode.Value, CancellationToken.None);
+                logger.LogInformation("Delivered budget alert {AlertId} ({Threshold}%) to {Url} on attempt {Attempt}", alert.Id, alert.ThresholdPct, alert.WebhookUrl, attempt);
+                return;
+            }
+            error = $"HTTP {statusCode}";
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return; // the lease runs out and another silo (or this one, restarted) tries again
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException)
+        {
+            error = e is OperationCanceledException ? $"no answer within {o.RequestTimeout.TotalSeconds:0.#} s" : e.Message;
+        }
+
+        var retryAfter = attempt >= o.MaxAttempts ? (TimeSpan?)null : Backoff(attempt, o);
+        try
+        {
+            await alerts.MarkAttemptFailedAsync(alert.Id, attempt, statusCode, error, retryAfter, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Could not record delivery attempt {Attempt} of budget alert {AlertId}", attempt, alert.Id);
+        }
+        if (retryAfter is null) logger.LogWarning("Gave up delivering budget alert {AlertId} to {Url} after {Attempts} attempts: {Error}", alert.Id, alert.WebhookUrl, attempt, error);
+        else logger.LogInformation("Budget alert {AlertId} delivery attempt {Attempt} failed ({Error}); retrying in {Delay}", alert.Id, attempt, error, retryAfter);
+    }
+
+    /// <summary>InitialBackoff × 2^(attempt−1), capped, with ±20 % jitter so many failing hooks do not retry in step.</summary>
+    public static TimeSpan Backoff(int failedAttempts, BudgetWebhookOptions o)
+    {
+        var exponential = o.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
+        var capped = Math.Min(exponential, o.MaxBackoff.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.8 + Random.Shared.NextDouble() * 0.4));
+    }
+
+    private static object Payload(AlertEvent a) => new
+    {
+        Event = "budget.threshold_crossed",
+        AlertId = a.Id,
+        ProjectId = a.ProjectId,
+        PeriodStart = a.PeriodStart,
+        ThresholdPct = a.ThresholdPct,
+        SpentUsd = a.SpentUsd,
+        MonthlyUsd = a.MonthlyUsd,
+        CreatedAt = a.CreatedAt,
+    };
+}

@@ -1,0 +1,85 @@
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Budgets;
+using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Grains.Abstractions.Projects;
+using LatticeLock.Silo.Auth;
+using LatticeLock.Storage.Budgets;
+
+namespace LatticeLock.Silo.Http;
+
+public static class BudgetsApi
+{
+    public sealed record BudgetBody(decimal? MonthlyUsd, int[]? AlertThresholdsPct, string? WebhookUrl);
+    public sealed record ReservationBody(decimal? EstimatedCostUsd, int? TtlSeconds);
+    public sealed record AlertEventResponse(long Id, int ThresholdPct, DateOnly PeriodStart, decimal SpentUsd, decimal MonthlyUsd,
+        string DeliveryStatus, int Attempts, int? LastStatusCode, string? LastError, DateTimeOffset CreatedAt);
+    public sealed record AlertEventsResponse(IReadOnlyList<AlertEventResponse> Alerts);
+
+    public static RouteGroupBuilder MapBudgetsApi(this RouteGroupBuilder v1)
+    {
+        v1.MapPut("/projects/{id}/budget", SetAsync).Accepts<BudgetBody>(isOptional: true, "application/json").Produces<BudgetStatus>();
+        v1.MapGet("/projects/{id}/budget", GetAsync).Produces<BudgetStatus>();
+        v1.MapPost("/projects/{id}/budget/reservations", ReserveAsync).Accepts<ReservationBody>(isOptional: true, "application/json")
+            .Produces<BudgetReservation>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status402PaymentRequired);
+        v1.MapDelete("/projects/{id}/budget/reservations/{reservationId}", ReleaseAsync).Produces(StatusCodes.Status204NoContent);
+        v1.MapGet("/projects/{id}/budget/alerts", AlertsAsync).Produces<AlertEventsResponse>();
+        return v1;
+    }
+
+    private static async Task<IResult> SetAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsWrite);
+        var body = await JsonBody.ReadAsync<BudgetBody>(http);
+        var settings = new BudgetSettings(
+            body.MonthlyUsd ?? throw ApiProblem.BadRequest("monthly_usd", "monthly_usd: is required"),
+            body.AlertThresholdsPct ?? [], body.WebhookUrl);
+        return Results.Ok(await project.SetBudget(settings, http.RequestAborted));
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsRead);
+        return Results.Ok(await project.GetBudget(http.RequestAborted));
+    }
+
+    private static async Task<IResult> ReserveAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsWrite);
+        var body = await JsonBody.ReadAsync<ReservationBody>(http);
+        var request = new ReserveBudget(
+            body.EstimatedCostUsd ?? throw ApiProblem.BadRequest("estimated_cost_usd", "estimated_cost_usd: is required"), body.TtlSeconds);
+        try
+        {
+            var reservation = await project.Reserve(request, http.RequestAborted);
+            return Results.Created($"/v1/projects/{reservation.ProjectId}/budget/reservations/{reservation.ReservationId}", reservation);
+        }
+        catch (BudgetExceededException e)
+        {
+            return ProblemMapping.Result(StatusCodes.Status402PaymentRequired, e.Message, "estimated_cost_usd",
+                new Dictionary<string, object?> { ["remaining_usd"] = e.RemainingUsd, ["estimated_cost_usd"] = e.EstimatedCostUsd });
+        }
+    }
+
+    private static async Task<IResult> ReleaseAsync(HttpContext http, IGrainFactory grains, string id, string reservationId)
+    {
+        var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsWrite);
+        await project.ReleaseReservation(RouteValues.Id(reservationId, "reservation_id"), http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> AlertsAsync(HttpContext http, IGrainFactory grains, AlertEventRepository alerts, string id)
+    {
+        await OwnedAsync(http, grains, id, ApiScopes.ProjectsRead);
+        var events = await alerts.ListAsync(RouteValues.Id(id), http.RequestAborted);
+        return Results.Ok(new AlertEventsResponse([.. events.Select(e => new AlertEventResponse(e.Id, e.ThresholdPct, e.PeriodStart, e.SpentUsd,
+            e.MonthlyUsd, e.DeliveryStatus, e.Attempts, e.LastStatusCode, e.LastError, e.CreatedAt))]));
+    }
+
+    private static async Task<IProjectGrain> OwnedAsync(HttpContext http, IGrainFactory grains, string id, string scope)
+    {
+        var caller = http.RequireScope(scope);
+        var project = grains.GetGrain<IProjectGrain>(RouteValues.Id(id));
+        caller.RequireOwner((await project.Get()).OwnerId);
+        return project;
+    }
+}

@@ -1,0 +1,57 @@
+using LatticeLock.Grains.Abstractions.Budgets;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LatticeLock.Storage.Budgets;
+
+/// <summary>The <c>project_budgets</c> table, and month-to-date spend from <c>model_requests</c>.</summary>
+public sealed class BudgetRepository(NpgsqlDataSource dataSource)
+{
+    public async Task<BudgetSettings?> FindAsync(Guid projectId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT monthly_usd, alert_thresholds_pct, webhook_url FROM project_budgets WHERE project_id = $1");
+        command.Parameters.AddWithValue(projectId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new BudgetSettings(reader.GetDecimal(0), reader.GetFieldValue<int[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+    }
+
+    public async Task UpsertAsync(Guid projectId, BudgetSettings settings, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO project_budgets (project_id, monthly_usd, alert_thresholds_pct, webhook_url)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (project_id) DO UPDATE
+            SET monthly_usd = excluded.monthly_usd, alert_thresholds_pct = excluded.alert_thresholds_pct,
+                webhook_url = excluded.webhook_url, updated_at = now()
+            """);
+        command.Parameters.AddWithValue(projectId);
+        command.Parameters.AddWithValue(settings.MonthlyUsd);
+        command.Parameters.AddWithValue(settings.AlertThresholdsPct);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.WebhookUrl ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The project's spend on requests made in [<paramref name="from"/>, <paramref name="to"/>), and the ids of those
+    /// among them committed in the last <paramref name="recent"/> (so a caller can tell which late notifications the
+    /// sum already holds).
+    /// </summary>
+    public async Task<(decimal SpentUsd, Guid[] RecentIds)> SpendAsync(Guid projectId, DateTimeOffset from, DateTimeOffset to, TimeSpan recent, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT coalesce(sum(coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0)), 0),
+                   coalesce(array_agg(id) FILTER (WHERE created_at > now() - $4), '{}')
+            FROM model_requests
+            WHERE project_id = $1 AND requested_at >= $2 AND requested_at < $3
+            """);
+        command.Parameters.AddWithValue(projectId);
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(to);
+        command.Parameters.AddWithValue(recent);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetDecimal(0), reader.GetFieldValue<Guid[]>(1));
+    }
+}

@@ -1,0 +1,12 @@
+DROP VIEW cost_aggregations_monthly;
+DROP VIEW cost_aggregations_weekly;
+DROP TABLE cost_aggregations;
+DROP TABLE metric_points;
+DROP FUNCTION ensure_metric_points_partition(date);
+DROP TABLE metric_rejections;
+DROP TABLE metric_sink_cursors;
+DROP TABLE alert_events;
+DROP TABLE project_budgets;
+DROP INDEX idx_model_requests_xact;
+DROP INDEX idx_model_requests_project;
+ALTER TABLE model_requests DROP COLUMN xact_id, DROP COLUMN reservation_id, DROP COLUMN project_id;
