@@ -11,4 +11,5 @@ root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(SessionsCommand.Create());
 root.Subcommands.Add(RequestsCommand.Create());
 root.Subcommands.Add(PricesCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 return await root.Parse(args).InvokeAsync();

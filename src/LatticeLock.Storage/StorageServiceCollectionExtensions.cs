@@ -43,6 +43,14 @@ public static class StorageServiceCollectionExtensions
         // Not a hosted service: the silo drains it from its lifecycle once grains have stopped (ModelRequestLogLifecycle).
         services.AddSingleton<ModelRequestLog>();
         services.AddSingleton<ModelRequestQueries>();
+
+        services.AddOptions<Metrics.MetricDeliveryOptions>().Bind(configuration.GetSection(Metrics.MetricDeliveryOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Metrics.MetricDeliveryOptions>, Metrics.MetricDeliveryOptionsValidator>();
+        services.AddSingleton<Metrics.ModelRequestFeed>();
+        services.AddSingleton<Metrics.MetricCursorStore>();
+        services.AddSingleton<Metrics.CostAggregationConsumer>();
+        services.AddSingleton<Metrics.MetricConsumerRegistry>();
+        services.AddSingleton<Analytics.CostAnalytics>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Grains.Abstractions.Metrics;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
@@ -151,6 +152,8 @@ public sealed class SessionGrain(
                     LastRequestAt = clock.GetUtcNow(),
                 };
                 _models.Add(request.ModelId);
+                _ = GrainFactory.GetGrain<IMetricAggregatorGrain>(0).Record(new MetricSample(request.Provider, request.ModelId, request.TaskType,
+                    WireNames.Of(request.Status), request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd, state.State.ProjectId));
                 await ReportSpendAsync(request);
             }
             return new ModelRequestAck(request.Id, WasDuplicate: !inserted, request.InputCostUsd, request.OutputCostUsd, request.CostSource);

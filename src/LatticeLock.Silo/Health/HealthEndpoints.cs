@@ -10,7 +10,9 @@ public static class HealthEndpoints
 
     public static IServiceCollection AddLatticeLockHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: [ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<ReadinessHealthCheck>("ready", tags: [ReadyTag])
+            .AddCheck<MetricSinksHealthCheck>("metric_sinks", tags: [ReadyTag]);
         return services;
     }
 

@@ -21,6 +21,15 @@ public static class LatticeSiloBuilderExtensions
     /// clustering (Redis when <c>ConnectionStrings__redis</c> is set, PostgreSQL otherwise). Used by the host, the
     /// test cluster and the benchmark alike.
     /// </summary>
+    /// <summary>Registers the sinks named in <c>Metrics:Sinks</c> (default <c>postgres</c>); unknown names fail start-up.</summary>
+    private static void AddMetricSinks(IServiceCollection services, IConfiguration configuration)
+    {
+        var sinks = Storage.Metrics.MetricDeliveryOptions.ParseSinks(
+            configuration[$"{Storage.Metrics.MetricDeliveryOptions.Section}:Sinks"] ?? new Storage.Metrics.MetricDeliveryOptions().Sinks);
+        if (sinks.Contains(TimeSeries.Postgres.PostgresMetricSink.SinkName))
+            services.AddSingleton<TimeSeries.IMetricSink, TimeSeries.Postgres.PostgresMetricSink>();
+    }
+
     private static void AddBudgetAlerts(IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<Budgets.BudgetWebhookOptions>().Bind(configuration.GetSection(Budgets.BudgetWebhookOptions.Section)).ValidateOnStart();
@@ -37,6 +46,8 @@ public static class LatticeSiloBuilderExtensions
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
         AddBudgetAlerts(silo.Services, configuration);
+        AddMetricSinks(silo.Services, configuration);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MetricPumpStarter>();
 
         var siloOptions = ReadSiloOptions(configuration);
         silo.Services.AddOptions<SiloHostOptions>().Bind(configuration.GetSection(SiloHostOptions.Section)).ValidateOnStart();

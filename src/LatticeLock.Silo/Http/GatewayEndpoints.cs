@@ -36,6 +36,7 @@ public static class GatewayEndpoints
         v1.MapModelRequestsApi();
         v1.MapPricesApi();
         v1.MapBudgetsApi();
+        v1.MapAnalyticsApi();
         return app;
     }
 }

@@ -50,6 +50,7 @@ public interface IReservingProbeGrain : IGrainWithGuidKey
 [GenerateSerializer]
 public sealed record ReservationOutcome([property: Id(0)] string Silo, [property: Id(1)] decimal[] Granted, [property: Id(2)] int Refused);
 
+[Orleans.Placement.RandomPlacement]
 public sealed class ReservingProbeGrain(ILocalSiloDetails silo) : Grain, IReservingProbeGrain
 {
     public async Task<ReservationOutcome> ReserveMany(Guid projectId, int count, decimal estimateUsd)

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using LatticeLock.Storage.Analytics;
+using Spectre.Console;
+
+namespace LatticeLock.Cli.Commands;
+
+/// <summary><c>lattice report costs | models</c>: the /v1/analytics answers as tables (read from PostgreSQL directly).</summary>
+public static class ReportCommand
+{
+    private static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
+
+    public static Command Create()
+    {
+        var report = new Command("report", "Cost and model reports");
+        var c = CultureInfo.InvariantCulture;
+
+        var from = new Option<DateOnly?>("--from") { Description = "First UTC day (default: first of this month)" };
+        var to = new Option<DateOnly?>("--to") { Description = "Day after the last one (default: tomorrow)" };
+        var groupBy = new Option<string>("--group-by") { Description = string.Join("|", GroupBys), DefaultValueFactory = _ => "day" };
+        var project = new Option<Guid?>("--project") { Description = "Only this project's requests" };
+        var user = new Option<Guid?>("--user") { Description = "Only this user's requests" };
+        var costs = new Command("costs", "Requests, tokens and cost per group (from cost_aggregations)") { from, to, groupBy, project, user };
+        costs.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
+        {
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            var first = parse.GetValue(from) ?? new DateOnly(today.Year, today.Month, 1);
+            var last = parse.GetValue(to) ?? today.AddDays(1);
+            if (last <= first) throw new CliException("--to must be after --from");
+            var g = parse.GetValue(groupBy)!;
+            var index = Array.IndexOf(GroupBys, g);
+            if (index < 0) throw new CliException($"--group-by must be one of {string.Join(", ", GroupBys)}");
+            await using var dataSource = CliSettings.OpenDataSource(configuration);
+            var rows = await new CostAnalytics(dataSource).CostsAsync(first, last, (CostGroupBy)index, new AnalyticsScope(parse.GetValue(user), parse.GetValue(project)), ct);
+            var table = new Table().AddColumns(g, "Requests", "Input tokens", "Output tokens", "Cost (USD)");
+            foreach (var column in table.Columns.Skip(1)) column.RightAligned();
+            foreach (var r in rows)
+                table.AddRow(Markup.Escape(r.Key ?? "(none)"), r.Requests.ToString("N0", c), r.InputTokens.ToString("N0", c), r.OutputTokens.ToString("N0", c), r.CostUsd.ToString("0.00######", c));
+            table.AddRow("[bold]total[/]", rows.Sum(r => r.Requests).ToString("N0", c), rows.Sum(r => r.InputTokens).ToString("N0", c),
+                rows.Sum(r => r.OutputTokens).ToString("N0", c), rows.Sum(r => r.CostUsd).ToString("0.00######", c));
+            table.Title = new TableTitle($"Costs {first:yyyy-MM-dd} to {last:yyyy-MM-dd} (exclusive) by {g}");
+            AnsiConsole.Write(table);
+        }));
+
+        var taskType = new Option<string?>("--task-type") { Description = "Only requests of this task type (e.g. code)" };
+        var since = new Option<DateTimeOffset?>("--from") { Description = "Start (default: 30 days ago)" };
+        var until = new Option<DateTimeOffset?>("--to") { Description = "End, exclusive (default: now)" };
+        var sort = new Option<string>("--sort") { Description = string.Join("|", CostAnalytics.Sorts), DefaultValueFactory = _ => "success_rate" };
+        var modelsProject = new Option<Guid?>("--project") { Description = "Only this project's requests" };
+        var models = new Command("models", "Leaderboard per model: success rate, latency percentiles, cost per success and per 1k tokens") { taskType, since, until, sort, modelsProject };
+        models.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
+        {
+            var end = parse.GetValue(until) ?? DateTimeOffset.UtcNow;
+            var start = parse.GetValue(since) ?? end.AddDays(-30);
+            var s = parse.GetValue(sort)!;
+            if (!CostAnalytics.Sorts.Contains(s)) throw new CliException($"--sort must be one of {string.Join(", ", CostAnalytics.Sorts)}");
+            await using var dataSource = CliSettings.OpenDataSource(configuration);
+            var rows = await new CostAnalytics(dataSource).ModelsAsync(start, end, parse.GetValue(taskType), s, new AnalyticsScope(null, parse.GetValue(modelsProject)), ct);
+            var table = new Table().AddColumns("Model", "Provider", "Requests", "Success", "P50 ms", "P95 ms", "$/success", "$/1k tokens", "Feedback");
+            foreach (var column in table.Columns.Skip(2)) column.RightAligned();
+            foreach (var r in rows)
+            {
+                table.AddRow(Markup.Escape(r.ModelId), Markup.Escape(r.Provider), r.Requests.ToString("N0", c), r.SuccessRate.ToString("P1", c),
+                    r.P50LatencyMs?.ToString("0.#", c) ?? "-", r.P95LatencyMs?.ToString("0.#", c) ?? "-",
+                    r.AvgCostPerSuccessUsd?.ToString("0.00######", c) ?? "-", r.CostPer1kTokensUsd?.ToString("0.00######", c) ?? "-",
+                    r.FeedbackScore?.ToString(c) ?? "-");
+            }
+            table.Title = new TableTitle($"Models {(parse.GetValue(taskType) is { } t ? $"for {Markup.Escape(t)} " : "")}{start:u} to {end:u}, by {s}");
+            AnsiConsole.Write(table);
+        }));
+
+        report.Subcommands.Add(costs);
+        report.Subcommands.Add(models);
+        return report;
+    }
+}

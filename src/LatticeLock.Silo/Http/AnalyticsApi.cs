@@ -1,0 +1,103 @@
+using System.Globalization;
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Projects;
+using LatticeLock.Silo.Auth;
+using LatticeLock.Storage.Analytics;
+
+namespace LatticeLock.Silo.Http;
+
+/// <summary>
+/// /v1/analytics: costs per day, provider, model, task type, user or project, and the per-model leaderboard.
+/// Non-admin keys see their own user's requests only.
+/// </summary>
+public static class AnalyticsApi
+{
+    public sealed record CostsResponse(DateOnly From, DateOnly To, string GroupBy, IReadOnlyList<CostRow> Rows);
+    public sealed record ModelsResponse(DateTimeOffset From, DateTimeOffset To, string? TaskType, string Sort, IReadOnlyList<ModelLeaderboardRow> Models);
+
+    public static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
+
+    public static RouteGroupBuilder MapAnalyticsApi(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/analytics/costs", CostsAsync).Produces<CostsResponse>();
+        v1.MapGet("/analytics/models", ModelsAsync).Produces<ModelsResponse>();
+        return v1;
+    }
+
+    private static async Task<IResult> CostsAsync(HttpContext http, IGrainFactory grains, CostAnalytics analytics)
+    {
+        var caller = http.RequireScope(ApiScopes.AnalyticsRead);
+        var query = http.Request.Query;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var from = Day(query["from"], "from") ?? new DateOnly(today.Year, today.Month, 1);
+        var to = Day(query["to"], "to") ?? today.AddDays(1);
+        if (to <= from) throw ApiProblem.BadRequest("to", "to: must be after from");
+        var groupByText = query["group_by"].ToString();
+        if (groupByText.Length == 0) groupByText = "day";
+        var groupBy = Array.IndexOf(GroupBys, groupByText) is var i and >= 0
+            ? (CostGroupBy)i
+            : throw ApiProblem.BadRequest("group_by", $"group_by: must be one of {string.Join(", ", GroupBys)}");
+        var scope = await ScopeAsync(http, grains, caller);
+        var rows = await analytics.CostsAsync(from, to, groupBy, scope, http.RequestAborted);
+        return Results.Ok(new CostsResponse(from, to, groupByText, rows));
+    }
+
+    private static async Task<IResult> ModelsAsync(HttpContext http, IGrainFactory grains, CostAnalytics analytics)
+    {
+        var caller = http.RequireScope(ApiScopes.AnalyticsRead);
+        var query = http.Request.Query;
+        var to = Instant(query["to"], "to") ?? DateTimeOffset.UtcNow;
+        var from = Instant(query["from"], "from") ?? to.AddDays(-30);
+        if (to <= from) throw ApiProblem.BadRequest("to", "to: must be after from");
+        var taskType = query["task_type"].ToString() is { Length: > 0 } t ? t : null;
+        var sort = query["sort"].ToString() is { Length: > 0 } s ? s : "success_rate";
+        if (!CostAnalytics.Sorts.Contains(sort)) throw ApiProblem.BadRequest("sort", $"sort: must be one of {string.Join(", ", CostAnalytics.Sorts)}");
+        var scope = await ScopeAsync(http, grains, caller);
+        var models = await analytics.ModelsAsync(from, to, taskType, sort, scope, http.RequestAborted);
+        return Results.Ok(new ModelsResponse(from, to, taskType, sort, models));
+    }
+
+    /// <summary>Admins see everything (or <c>user_id</c>'s); others their own requests, optionally of a project they own.</summary>
+    private static async Task<AnalyticsScope> ScopeAsync(HttpContext http, IGrainFactory grains, ApiKeyPrincipal caller)
+    {
+        var query = http.Request.Query;
+        Guid? projectId = query["project_id"].ToString() is { Length: > 0 } p ? RouteValues.Id(p, "project_id") : null;
+        Guid? userId = query["user_id"].ToString() is { Length: > 0 } u ? RouteValues.Id(u, "user_id") : null;
+        var isAdmin = caller.Scopes.Contains(ApiScopes.Admin);
+        if (!isAdmin)
+        {
+            if (userId is { } other && other != caller.UserId) throw new ApiProblem(StatusCodes.Status403Forbidden, "user_id: only admin keys may read another user's analytics", "user_id");
+            userId = caller.UserId;
+        }
+        if (projectId is { } pid)
+        {
+            var project = await grains.GetGrain<IProjectGrain>(pid).Get();
+            caller.RequireOwner(project.OwnerId);
+            if (project.OwnerId == caller.UserId && !isAdmin) userId = null; // a project's requests are all its owner's to see
+        }
+        return new AnalyticsScope(userId, projectId);
+    }
+
+    private static DateOnly? Day(string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return day;
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+        {
+            var utc = instant.UtcDateTime;
+            if (utc.TimeOfDay == TimeSpan.Zero) return DateOnly.FromDateTime(utc);
+            throw ApiProblem.BadRequest(field, $"{field}: costs are kept per UTC day; give a date (YYYY-MM-DD) or a UTC midnight");
+        }
+        throw ApiProblem.BadRequest(field, $"{field}: must be a date (YYYY-MM-DD)");
+    }
+
+    private static DateTimeOffset? Instant(string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-') && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+            return instant;
+        throw ApiProblem.BadRequest(field, $"{field}: must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset");
+    }
+}

@@ -1,0 +1,18 @@
+namespace LatticeLock.Storage.Analytics;
+
+/// <summary>
+/// One model's record in a window. <see cref="SuccessRate"/> is 0–1; <see cref="AvgCostPerSuccessUsd"/> is total
+/// cost ÷ successful requests (failed calls cost money too); <see cref="CostPer1kTokensUsd"/> is total cost ÷ (input
+/// + output tokens) × 1000; latency percentiles are continuous over latency_ms. Feedback score is null until
+/// feedback is collected.
+/// </summary>
+public sealed record ModelLeaderboardRow(
+    string ModelId,
+    string Provider,
+    long Requests,
+    decimal SuccessRate,
+    double? P50LatencyMs,
+    double? P95LatencyMs,
+    decimal? AvgCostPerSuccessUsd,
+    decimal? CostPer1kTokensUsd,
+    decimal? FeedbackScore);

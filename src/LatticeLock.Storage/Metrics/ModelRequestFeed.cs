@@ -1,0 +1,40 @@
+using LatticeLock.TimeSeries;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LatticeLock.Storage.Metrics;
+
+/// <summary>Reads model_requests as metric points, in commit-safe (xact_id, id) order after a cursor.</summary>
+public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
+{
+    public async Task<MetricBatch> ReadAfterAsync(MetricCursor after, int limit, CancellationToken cancellationToken)
+    {
+        // Only rows of transactions older than the oldest one still running: those can no longer change.
+        await using var command = dataSource.CreateCommand("""
+            SELECT xact_id, id, requested_at, project_id, user_id, session_id, provider, model_id, task_type, status, latency_ms,
+                   input_tokens, output_tokens,
+                   CASE WHEN input_cost_usd IS NULL AND output_cost_usd IS NULL THEN NULL
+                        ELSE coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0) END
+            FROM model_requests
+            WHERE (xact_id, id) > ($1, $2) AND xact_id < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY xact_id, id
+            LIMIT $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = after.XactId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.AddWithValue(after.RequestId);
+        command.Parameters.AddWithValue(limit);
+        var points = new List<MetricPoint>();
+        var last = after;
+        await using var r = await command.ExecuteReaderAsync(cancellationToken);
+        while (await r.ReadAsync(cancellationToken))
+        {
+            last = new MetricCursor(r.GetFieldValue<ulong>(0), r.GetGuid(1));
+            points.Add(new MetricPoint(
+                last.RequestId, r.GetFieldValue<DateTimeOffset>(2),
+                r.IsDBNull(3) ? null : r.GetGuid(3), r.IsDBNull(4) ? null : r.GetGuid(4), r.IsDBNull(5) ? null : r.GetGuid(5),
+                r.GetString(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.GetString(9),
+                r.IsDBNull(10) ? null : r.GetInt32(10), r.GetInt32(11), r.GetInt32(12), r.IsDBNull(13) ? null : r.GetDecimal(13)));
+        }
+        return new MetricBatch(after, last, points);
+    }
+}
