@@ -60,6 +60,7 @@ public sealed class MetricPumpGrain(
     public async Task<long> CatchUp(CancellationToken cancellationToken)
     {
         var consumer = _consumer ?? throw new InvalidOperationException($"metric consumer '{Name}' is not configured on this silo");
+        _cursor = null; // re-read: an operator may have moved it (e.g. rewound it to replay)
         long delivered = 0;
         while (true)
         {
