@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Silo.Hosting;
+using LatticeLock.Storage.Metrics;
 using LatticeLock.Storage.Migrations;
 using LatticeLock.Storage.ModelRequests;
 using LatticeLock.Testing;
@@ -33,11 +34,16 @@ public static class IngestBenchmark
         }
         try
         {
-            var database = await CreateDatabaseAsync(server);
+            var database = await CreateDatabaseAsync(server, "nosinks");
             Console.WriteLine($"database: {new NpgsqlConnectionStringBuilder(database).Database}; {settings.Requests:N0} requests, {settings.Callers} callers, {settings.Sessions:N0} sessions");
-            var rows = await RunGrainPathAsync(database, settings);
+            Console.WriteLine("grain path without metric sinks (Metrics:Enabled=false)");
+            var rows = await RunGrainPathAsync(database, settings, withSinks: false);
             await RunCopyBaselineAsync(database, rows, settings);
             await RunNaiveInsertAsync(database, rows, settings);
+            var withSinks = await CreateDatabaseAsync(server, "sinks");
+            Console.WriteLine("grain path with the PostgreSQL sink and cost aggregates running");
+            var sinkRows = await RunGrainPathAsync(withSinks, settings, withSinks: true);
+            if (settings.AnalyticsRows > 0) await AnalyticsBenchmark.RunAsync(withSinks, sinkRows, settings.AnalyticsRows, Report);
             Report.Print();
             return 0;
         }
@@ -49,14 +55,16 @@ public static class IngestBenchmark
 
     private static readonly BenchmarkReport Report = new();
 
-    private static async Task<List<ModelRequestRow>> RunGrainPathAsync(string database, IngestSettings settings)
+    private static async Task<List<ModelRequestRow>> RunGrainPathAsync(string database, IngestSettings settings, bool withSinks)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:postgres"] = database,
-            [$"{SiloHostOptions.Section}:ClusterId"] = "bench",
+            [$"{SiloHostOptions.Section}:ClusterId"] = "bench-" + (withSinks ? "sinks" : "nosinks"),
+            ["Metrics:Enabled"] = withSinks ? "true" : "false",
+            ["Metrics:Sinks"] = "postgres",
         });
         builder.UseOrleans(silo => silo
             .AddLatticeLock(builder.Configuration)
@@ -113,7 +121,17 @@ public static class IngestBenchmark
             Console.WriteLine($"stored rows: {stored:N0} of {rows.Count:N0} acknowledged");
             if (stored != rows.Count) throw new InvalidOperationException($"lost rows: {rows.Count - stored}");
         }
-        Report.GrainRowsPerSecond = (rows.Count - warmup) / watch.Elapsed.TotalSeconds;
+        var rowsPerSecond = (rows.Count - warmup) / watch.Elapsed.TotalSeconds;
+        if (withSinks)
+        {
+            Report.GrainWithSinksRowsPerSecond = rowsPerSecond;
+            Report.SinkDrainSeconds = await WaitForSinksAsync(host.Services.GetRequiredService<MetricCursorStore>(), rows.Count);
+            Report.P50WithSinksMs = latencies.PercentileMs(50);
+            Report.P99WithSinksMs = latencies.PercentileMs(99);
+            await host.StopAsync();
+            return rows;
+        }
+        Report.GrainRowsPerSecond = rowsPerSecond;
 
         // The same log without the grain hop: how much of the cost is Orleans, how much PostgreSQL.
         var log = host.Services.GetRequiredService<ModelRequestLog>();
@@ -133,6 +151,21 @@ public static class IngestBenchmark
     }
 
     private static int _done;
+
+    /// <summary>Seconds from the end of ingest until both consumers have every row (how far the sinks trailed).</summary>
+    private static async Task<double> WaitForSinksAsync(MetricCursorStore cursors, int rows)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var states = await cursors.StatesAsync(CancellationToken.None);
+            var behind = states.Count < 2 ? rows : states.Max(s => s.Pending);
+            if (behind == 0) return watch.Elapsed.TotalSeconds;
+            if (watch.Elapsed > TimeSpan.FromMinutes(10)) throw new InvalidOperationException($"sinks still {behind} rows behind after 10 minutes");
+            Console.WriteLine($"  sinks: {string.Join(", ", states.Select(s => $"{s.Sink} {s.Pending:N0} pending"))}");
+            await Task.Delay(1000);
+        }
+    }
 
     private static async Task DriveAsync(IGrainFactory grains, List<ModelRequestRow> rows, int from, int to, int callers, LatencyRecorder? latencies)
     {
@@ -225,9 +258,9 @@ public static class IngestBenchmark
         Report.NaiveRowsPerSecond = inserted / stopAt.Elapsed.TotalSeconds;
     }
 
-    private static async Task<string> CreateDatabaseAsync(string server)
+    private static async Task<string> CreateDatabaseAsync(string server, string suffix)
     {
-        var name = "bench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        var name = "bench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "_" + suffix;
         await using (var admin = NpgsqlDataSource.Create(server))
         await using (var create = admin.CreateCommand($"CREATE DATABASE \"{name}\""))
         {

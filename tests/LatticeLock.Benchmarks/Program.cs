@@ -2,7 +2,7 @@ using LatticeLock.Benchmarks;
 
 if (args.Length == 0 || args[0] != "ingest")
 {
-    Console.Error.WriteLine("usage: LatticeLock.Benchmarks ingest [--requests N] [--callers N] [--sessions N] [--naive-seconds S]");
+    Console.Error.WriteLine("usage: LatticeLock.Benchmarks ingest [--requests N] [--callers N] [--sessions N] [--naive-seconds S] [--copy-batch N] [--analytics-rows N | --no-analytics]");
     return 2;
 }
 var settings = IngestSettings.Parse(args[1..]);

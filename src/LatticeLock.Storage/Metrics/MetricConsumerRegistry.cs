@@ -10,6 +10,7 @@ public sealed class MetricConsumerRegistry
 
     public MetricConsumerRegistry(IEnumerable<IMetricSink> sinks, MetricCursorStore cursors, CostAggregationConsumer aggregates, IOptions<MetricDeliveryOptions> options)
     {
+        if (!options.Value.Enabled) return;
         var byName = sinks.ToDictionary(s => s.Name, StringComparer.Ordinal);
         foreach (var name in options.Value.SinkNames)
         {

@@ -8,6 +8,8 @@ public sealed class MetricDeliveryOptions
     public const string Section = "Metrics";
     public static readonly string[] KnownSinks = ["postgres", "timestream", "bigtable"];
 
+    /// <summary>False turns metric delivery and cost aggregation off entirely (points wait in model_requests until it is on again).</summary>
+    public bool Enabled { get; set; } = true;
     /// <summary>Comma-separated sink names: <c>postgres</c> (default), <c>timestream</c>, <c>bigtable</c>; several means dual write.</summary>
     public string Sinks { get; set; } = "postgres";
     /// <summary>Points read and written per batch.</summary>
