@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Sessions;
@@ -16,6 +17,7 @@ public sealed class LatticeLockClient(IGrainFactory grains)
     public ProjectsClient Projects { get; } = new(grains);
     public SessionsClient Sessions { get; } = new(grains);
     public ChatsClient Chats { get; } = new(grains);
+    public BudgetsClient Budgets { get; } = new(grains);
 }
 
 public sealed class UsersClient(IGrainFactory grains)
@@ -37,6 +39,26 @@ public sealed class ProjectsClient(IGrainFactory grains)
     /// <summary>Applies the change only if the project is still at <paramref name="expectedVersion"/>.</summary>
     public Task<ProjectDetails> Update(Guid id, int expectedVersion, string? name = null, string? path = null, ProjectStatus? status = null, CancellationToken cancellationToken = default) =>
         grains.GetGrain<IProjectGrain>(id).Update(new UpdateProject(expectedVersion, name, path, status), cancellationToken);
+}
+
+/// <summary>
+/// Budgets enforced before the call: reserve the estimate, make the LLM call, then record the model request with
+/// <see cref="ModelRequestRecord.ReservationId"/> so the actual cost replaces the estimate.
+/// </summary>
+public sealed class BudgetsClient(IGrainFactory grains)
+{
+    public Task<BudgetStatus> Set(Guid projectId, decimal monthlyUsd, int[]? alertThresholdsPct = null, string? webhookUrl = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IProjectGrain>(projectId).SetBudget(new BudgetSettings(monthlyUsd, alertThresholdsPct ?? [], webhookUrl), cancellationToken);
+
+    public Task<BudgetStatus> Get(Guid projectId, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IProjectGrain>(projectId).GetBudget(cancellationToken);
+
+    /// <summary>Holds <paramref name="estimatedCostUsd"/>; throws <c>BudgetExceededException</c> (with the remaining amount) when it does not fit.</summary>
+    public Task<BudgetReservation> Reserve(Guid projectId, decimal estimatedCostUsd, int? ttlSeconds = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IProjectGrain>(projectId).Reserve(new ReserveBudget(estimatedCostUsd, ttlSeconds), cancellationToken);
+
+    public Task Release(Guid projectId, Guid reservationId, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IProjectGrain>(projectId).ReleaseReservation(reservationId, cancellationToken);
 }
 
 public sealed class SessionsClient(IGrainFactory grains)
