@@ -34,10 +34,11 @@ public sealed class SigV4RequestSigner(string service, string region)
         foreach (var (name, values) in request.Headers) headers[name] = string.Join(",", values);
         if (request.Content is not null)
             foreach (var (name, values) in request.Content.Headers) headers[name] = string.Join(",", values);
+        // Sets Host (with a non-default port) and X-Amz-Date exactly as AWSSDK.Core does for its own requests (and
+        // drops any earlier signature headers, x-amz-content-sha256 included, so those are added after it).
+        AWS4Signer.InitializeHeaders(headers, uri, signedAtUtc);
         if (credentials.SessionToken is not null) headers["X-Amz-Security-Token"] = credentials.SessionToken;
         if (addContentSha256Header) headers["x-amz-content-sha256"] = payloadHash;
-        // Sets Host (with a non-default port) and X-Amz-Date exactly as AWSSDK.Core does for its own requests.
-        AWS4Signer.InitializeHeaders(headers, uri, signedAtUtc);
 
         var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in headers) sorted[name.ToLowerInvariant()] = value;
