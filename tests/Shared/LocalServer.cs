@@ -21,7 +21,7 @@ public sealed partial class LocalServer : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    /// <summary>Starts <paramref name="name"/> (postgres or redis) and returns it once it accepts connections.</summary>
+    /// <summary>Starts <paramref name="name"/> (postgres, redis, moto or bigtable) and returns it once it accepts connections.</summary>
     public static async Task<LocalServer> StartAsync(string name)
     {
         var script = Path.Combine(RepositoryRoot(), "infrastructure", "local", name + ".sh");
@@ -39,6 +39,18 @@ public sealed partial class LocalServer : IAsyncDisposable
             if (File.Exists(Path.Combine(dir.FullName, "LatticeLock.sln"))) return dir.FullName;
         }
         throw new InvalidOperationException("cannot find the repository root (LatticeLock.sln) above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Kills the server but keeps its state, so <see cref="RestartAsync"/> brings it back on the same port (an outage).</summary>
+    public async Task HaltAsync() => await RunAsync(_script, "halt", _stateDir);
+
+    /// <summary>Starts a halted server again on the port it had, and returns once it accepts connections.</summary>
+    public async Task RestartAsync()
+    {
+        var output = await RunAsync(_script, "start", _stateDir);
+        var match = ExportLine().Match(output);
+        if (!match.Success || match.Groups[1].Value != ConnectionString)
+            throw new InvalidOperationException($"{_script} start did not come back at {ConnectionString}:\n{output}");
     }
 
     public async ValueTask DisposeAsync()

@@ -14,6 +14,10 @@ public sealed class ServersFixture : IAsyncLifetime
     private LocalServer? _postgres;
     private LocalServer? _redis;
     private readonly SemaphoreSlim _redisGate = new(1, 1);
+    private LocalServer? _timestream;
+    private readonly SemaphoreSlim _timestreamGate = new(1, 1);
+    private LocalServer? _bigtable;
+    private readonly SemaphoreSlim _bigtableGate = new(1, 1);
     private readonly SemaphoreSlim _clusterGate = new(1, 1);
     private (TestCluster Cluster, string Database)? _shared;
 
@@ -33,6 +37,22 @@ public sealed class ServersFixture : IAsyncLifetime
         await _redisGate.WaitAsync();
         try { return (_redis ??= await LocalServer.StartAsync("redis")).ConnectionString; }
         finally { _redisGate.Release(); }
+    }
+
+    /// <summary>One moto_server (AWS emulator, for Timestream) for the run, started on first use.</summary>
+    public async Task<LocalServer> TimestreamEmulatorAsync()
+    {
+        await _timestreamGate.WaitAsync();
+        try { return _timestream ??= await LocalServer.StartAsync("moto"); }
+        finally { _timestreamGate.Release(); }
+    }
+
+    /// <summary>One Cloud Bigtable emulator for the run, started on first use.</summary>
+    public async Task<LocalServer> BigtableEmulatorAsync()
+    {
+        await _bigtableGate.WaitAsync();
+        try { return _bigtable ??= await LocalServer.StartAsync("bigtable"); }
+        finally { _bigtableGate.Release(); }
     }
 
     /// <summary>A new empty database on the shared server; migrated to head unless asked otherwise.</summary>
@@ -73,6 +93,8 @@ public sealed class ServersFixture : IAsyncLifetime
     {
         if (_shared is { } shared) await shared.Cluster.DisposeAsync();
         if (_redis is not null) await _redis.DisposeAsync();
+        if (_timestream is not null) await _timestream.DisposeAsync();
+        if (_bigtable is not null) await _bigtable.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();
     }
 }
