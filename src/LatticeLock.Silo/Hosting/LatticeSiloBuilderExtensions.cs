@@ -28,6 +28,7 @@ public static class LatticeSiloBuilderExtensions
             configuration[$"{Storage.Metrics.MetricDeliveryOptions.Section}:Sinks"] ?? new Storage.Metrics.MetricDeliveryOptions().Sinks);
         if (sinks.Contains(TimeSeries.Postgres.PostgresMetricSink.SinkName))
             services.AddSingleton<TimeSeries.IMetricSink, TimeSeries.Postgres.PostgresMetricSink>();
+        if (sinks.Contains("timestream")) TimeSeries.Timestream.TimestreamServiceCollectionExtensions.AddTimestreamMetricSink(services, configuration);
     }
 
     private static void AddBudgetAlerts(IServiceCollection services, IConfiguration configuration)

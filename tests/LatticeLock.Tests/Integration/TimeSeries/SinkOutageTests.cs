@@ -1,0 +1,79 @@
+using System.Text.Json;
+using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Tests.Integration;
+
+namespace LatticeLock.Tests.Integration.TimeSeries;
+
+/// <summary>
+/// The whole pipeline against real stores: a sink that goes down does not slow or fail recording, its failures show,
+/// and once it is back every point recorded meanwhile arrives exactly once, with nothing re-sent.
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class SinkOutageTests(ServersFixture servers)
+{
+    [Fact]
+    public async Task Timestream_outage_recording_goes_on_and_the_backlog_arrives_once_after_a_restart()
+    {
+        var moto = await servers.TimestreamEmulatorAsync();
+        using var timestream = new MotoTimestream(moto);
+        var (tsDatabase, tsTable) = await timestream.CreateTableAsync();
+        var database = await servers.CreateDatabaseAsync();
+        await using var db = new Db(database);
+        await using var cluster = await LatticeCluster.StartAsync(database, settings: new Dictionary<string, string>
+        {
+            ["Metrics:Sinks"] = "postgres,timestream",
+            ["Metrics:PollInterval"] = "00:00:00.200",
+            ["Metrics:MaxRetryDelay"] = "00:00:01",
+            ["ConnectionStrings:timestream"] = moto.ConnectionString,
+            ["Metrics:Timestream:Region"] = MotoTimestream.Region,
+            ["Metrics:Timestream:Database"] = tsDatabase,
+            ["Metrics:Timestream:Table"] = tsTable,
+            ["Metrics:Timestream:AccessKeyId"] = MotoTimestream.AnyCredentials.AccessKeyId,
+            ["Metrics:Timestream:SecretAccessKey"] = MotoTimestream.AnyCredentials.SecretAccessKey,
+            ["Metrics:Timestream:MaxAttempts"] = "2",
+            ["Metrics:Timestream:RequestTimeout"] = "00:00:02",
+        });
+        var sessionId = await Scenario.NewSessionAsync(cluster.GrainFactory);
+        var session = cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId);
+
+        var before = Enumerable.Range(0, 30).Select(_ => Scenario.Request()).ToList();
+        foreach (var r in before) await session.RecordModelRequest(r);
+        await WaitUntilAsync(db, "SELECT delivered = 30 FROM metric_sink_cursors WHERE sink = 'timestream'");
+        Assert.Equal(before.Select(r => r.Id).Order(), RequestIds(await timestream.RecordsAsync(tsDatabase, tsTable)).Order());
+
+        await moto.HaltAsync();
+        List<ModelRequestRecord> during;
+        try
+        {
+            during = Enumerable.Range(0, 30).Select(_ => Scenario.Request()).ToList();
+            foreach (var r in during) Assert.False((await session.RecordModelRequest(r)).WasDuplicate); // recording does not wait for the sink
+            await WaitUntilAsync(db, "SELECT consecutive_failures > 0 AND last_error IS NOT NULL FROM metric_sink_cursors WHERE sink = 'timestream'");
+            await WaitUntilAsync(db, "SELECT count(*) = 60 FROM metric_points");  // the other sink keeps up meanwhile
+        }
+        finally
+        {
+            await moto.RestartAsync();
+        }
+        // The emulator keeps nothing across a restart; the deployment re-creates its table, then the backlog flows.
+        await timestream.CreateTableAsync(tsDatabase, tsTable);
+        await WaitUntilAsync(db, "SELECT consecutive_failures = 0 AND delivered = 60 FROM metric_sink_cursors WHERE sink = 'timestream'");
+        var stored = RequestIds(await timestream.RecordsAsync(tsDatabase, tsTable));
+        Assert.Equal(during.Select(r => r.Id).Order(), stored.Order()); // each outage point once; none of the earlier ones re-sent
+        Assert.Equal(60L, await db.ScalarAsync<long>("SELECT count(DISTINCT request_id) FROM metric_points"));
+    }
+
+    internal static List<Guid> RequestIds(List<JsonElement> records) =>
+        [.. records.Select(r => Guid.Parse(r.GetProperty("Dimensions").EnumerateArray().Single(d => d.GetProperty("Name").GetString() == "request_id").GetProperty("Value").GetString()!))];
+
+    internal static async Task WaitUntilAsync(Db db, string condition, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var rows = await db.RowsAsync(condition);
+            if (rows.Count == 1 && rows[0][0] is true) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"still false after {seconds} s: {condition}");
+            await Task.Delay(200);
+        }
+    }
+}
