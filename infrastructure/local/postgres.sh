@@ -43,7 +43,7 @@ start() {
     || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   log "starting PostgreSQL on 127.0.0.1:$port"
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on -c shared_buffers=256MB" start >/dev/null \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=on -c shared_buffers=256MB" start >/dev/null \
     || { cat "$dir/server.log" >&2; die "PostgreSQL did not start"; }
   printf 'DATA=%q\nDIR=%q\nPORT=%q\n' "$dir/data" "$dir" "$port" >"$STATE"
   as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtA \

@@ -12,4 +12,5 @@ root.Subcommands.Add(SessionsCommand.Create());
 root.Subcommands.Add(RequestsCommand.Create());
 root.Subcommands.Add(PricesCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(MetricsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -53,6 +53,7 @@ public sealed class MetricPumpGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        _cursor = null; // re-read once a minute, so an operator's rewind (lattice metrics rewind) takes effect
         await Start();
         await MaintainAsync(CancellationToken.None);
     }

@@ -43,6 +43,15 @@ public sealed class MetricCursorStore(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    /// <summary>Moves a sink's cursor back to the start so every stored request is sent again; false for an unknown sink.</summary>
+    public async Task<bool> RewindAsync(string sink, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE metric_sink_cursors SET last_xact_id = '0', last_request_id = '00000000-0000-0000-0000-000000000000', updated_at = now() WHERE sink = $1");
+        command.Parameters.AddWithValue(sink);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public async Task RecordFailureAsync(string sink, string error, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""

@@ -64,7 +64,12 @@ public sealed class ServersFixture : IAsyncLifetime
         {
             await create.ExecuteNonQueryAsync();
         }
-        var connectionString = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
+        // Every test database gets its own connection pools (ours and the Orleans providers'); idle ones close after a
+        // few seconds so finished tests do not hold connections for the rest of the run.
+        var connectionString = new NpgsqlConnectionStringBuilder(ServerConnectionString)
+        {
+            Database = name, ConnectionIdleLifetime = 5, ConnectionPruningInterval = 2,
+        }.ConnectionString;
         if (migrate)
         {
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
