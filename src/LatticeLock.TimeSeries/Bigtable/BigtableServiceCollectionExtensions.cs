@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LatticeLock.TimeSeries.Bigtable;
+
+public static class BigtableServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="BigtableMetricSink"/> as a singleton <see cref="IMetricSink"/>, with
+    /// <see cref="BigtableOptions"/> bound from <c>Metrics:Bigtable</c> and validated at start.
+    /// <c>ConnectionStrings:bigtable</c> (e.g. <c>http://127.0.0.1:8086</c> for the emulator), when set, overrides the endpoint.
+    /// </summary>
+    public static IServiceCollection AddBigtableMetricSink(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<BigtableOptions>()
+            .Bind(configuration.GetSection(BigtableOptions.Section))
+            .PostConfigure(o =>
+            {
+                var connectionString = configuration.GetConnectionString(BigtableOptions.ConnectionStringName);
+                if (!string.IsNullOrWhiteSpace(connectionString))
+                    o.Endpoint = Uri.TryCreate(connectionString.Trim(), UriKind.RelativeOrAbsolute, out var endpoint)
+                        ? endpoint
+                        : new Uri("not-a-url", UriKind.Relative); // the validator names the setting
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BigtableOptions>, BigtableOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new BigtableMetricSink(
+            sp.GetRequiredService<IOptions<BigtableOptions>>().Value,
+            sp.GetService<ILoggerFactory>()?.CreateLogger<BigtableMetricSink>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IMetricSink>(sp => sp.GetRequiredService<BigtableMetricSink>());
+        return services;
+    }
+}
