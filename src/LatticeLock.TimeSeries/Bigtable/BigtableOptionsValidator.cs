@@ -17,13 +17,10 @@ public sealed partial class BigtableOptionsValidator : IValidateOptions<Bigtable
         else if (!TableId().IsMatch(o.TableId)) errors.Add($"{S}:TableId may hold only letters, digits, '-', '_' and '.' (got {o.TableId})");
         if (string.IsNullOrWhiteSpace(o.ColumnFamily)) errors.Add($"{S}:ColumnFamily is required");
         else if (!FamilyName().IsMatch(o.ColumnFamily)) errors.Add($"{S}:ColumnFamily may hold only letters, digits, '-', '_' and '.' (got {o.ColumnFamily})");
-        if (o.Endpoint is { IsAbsoluteUri: false } || o.Endpoint is { Scheme: not ("http" or "https") })
-            errors.Add($"{S}:Endpoint (or ConnectionStrings:{BigtableOptions.ConnectionStringName}) must be an absolute http(s) URL (got {o.Endpoint})");
+        SinkSettingsValidation.CheckEndpoint(errors, $"{S}:Endpoint (or ConnectionStrings:{BigtableOptions.ConnectionStringName})", o.Endpoint);
         if (o.MetadataTokenUrl is null || !o.MetadataTokenUrl.IsAbsoluteUri) errors.Add($"{S}:MetadataTokenUrl must be an absolute URL (got {o.MetadataTokenUrl})");
         if (o.MaxMutationsPerCall is < 10 or > 100_000) errors.Add($"{S}:MaxMutationsPerCall must be between 10 and 100000 (got {o.MaxMutationsPerCall})");
-        if (o.MaxAttempts is < 1 or > 20) errors.Add($"{S}:MaxAttempts must be between 1 and 20 (got {o.MaxAttempts})");
-        if (o.InitialBackoff < TimeSpan.Zero || o.InitialBackoff > TimeSpan.FromMinutes(1)) errors.Add($"{S}:InitialBackoff must be between 0 and 1 minute (got {o.InitialBackoff})");
-        if (o.MaxBackoff < o.InitialBackoff || o.MaxBackoff > TimeSpan.FromMinutes(5)) errors.Add($"{S}:MaxBackoff must be between InitialBackoff and 5 minutes (got {o.MaxBackoff})");
+        SinkSettingsValidation.Check(errors, S, o.MaxAttempts, o.InitialBackoff, o.MaxBackoff);
         if (o.CallTimeout < TimeSpan.FromMilliseconds(100) || o.CallTimeout > TimeSpan.FromMinutes(10)) errors.Add($"{S}:CallTimeout must be between 100 ms and 10 minutes (got {o.CallTimeout})");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -15,19 +15,8 @@ public static class BigtableServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddBigtableMetricSink(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<BigtableOptions>()
-            .Bind(configuration.GetSection(BigtableOptions.Section))
-            .PostConfigure(o =>
-            {
-                var connectionString = configuration.GetConnectionString(BigtableOptions.ConnectionStringName);
-                if (!string.IsNullOrWhiteSpace(connectionString))
-                    o.Endpoint = Uri.TryCreate(connectionString.Trim(), UriKind.RelativeOrAbsolute, out var endpoint)
-                        ? endpoint
-                        : new Uri("not-a-url", UriKind.Relative); // the validator names the setting
-            })
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BigtableOptions>, BigtableOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetricSinkOptions<BigtableOptions, BigtableOptionsValidator>(
+            configuration, BigtableOptions.Section, BigtableOptions.ConnectionStringName, (o, endpoint) => o.Endpoint = endpoint);
         services.TryAddSingleton(sp => new BigtableMetricSink(
             sp.GetRequiredService<IOptions<BigtableOptions>>().Value,
             sp.GetService<ILoggerFactory>()?.CreateLogger<BigtableMetricSink>(),
