@@ -7,7 +7,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 STATE="$LL_STATE_DIR/bigtable.state"
+SERVER="the bigtable emulator"
+LOGNAME_PREFIX="bigtable"
 EMULATOR="${LL_CBTEMULATOR:-/usr/lib/google-cloud-sdk/platform/bigtable-emulator/cbtemulator}"
+SERVER_COMMAND=("$EMULATOR" -host 127.0.0.1 -port "{port}")
 
 ensure_installed() {
   [ -x "$EMULATOR" ] && return
@@ -20,56 +23,4 @@ print_env() {
   echo "export ConnectionStrings__bigtable='http://127.0.0.1:$PORT'"
 }
 
-running() {
-  [ -f "$STATE" ] || return 1
-  # shellcheck disable=SC1090
-  source "$STATE"
-  [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null && port_open "$PORT"
-}
-
-start() {
-  if running; then log "bigtable emulator already running"; print_env; return; fi
-  ensure_installed
-  local dir port pid
-  if [ -f "$STATE" ]; then
-    # shellcheck disable=SC1090
-    source "$STATE"
-    dir="$DIR"; port="$PORT"
-    mkdir -p "$dir"
-    log "restarting the bigtable emulator on its kept port 127.0.0.1:$port"
-  else
-    dir="$(mktemp -d /tmp/latticelock-bigtable.XXXXXX)"
-    port="$(free_port)"
-    log "starting the bigtable emulator on 127.0.0.1:$port"
-  fi
-  setsid "$EMULATOR" -host 127.0.0.1 -port "$port" >"$dir/cbtemulator.log" 2>&1 </dev/null &
-  pid=$!
-  printf 'DIR=%q\nPORT=%q\nPID=%q\n' "$dir" "$port" "$pid" >"$STATE"
-  wait_for_port "$port" "$pid" 30 || { cat "$dir/cbtemulator.log" >&2; end_process "$pid"; die "the bigtable emulator did not start on 127.0.0.1:$port"; }
-  print_env
-}
-
-halt() {
-  [ -f "$STATE" ] || { log "no bigtable state in $STATE"; return; }
-  # shellcheck disable=SC1090
-  source "$STATE"
-  [ -n "${PID:-}" ] && end_process "$PID"
-  log "bigtable emulator halted (state kept: start brings it back on port $PORT)"
-}
-
-stop() {
-  [ -f "$STATE" ] || { log "no bigtable state in $STATE"; return; }
-  # shellcheck disable=SC1090
-  source "$STATE"
-  [ -n "${PID:-}" ] && end_process "$PID"
-  rm -rf "$DIR" "$STATE"
-  log "bigtable emulator stopped and removed"
-}
-
-case "${1:-}" in
-  start) start ;;
-  halt) halt ;;
-  stop) stop ;;
-  env) running || die "no running bigtable emulator (run: $0 start)"; print_env ;;
-  *) echo "usage: $0 start|halt|stop|env" >&2; exit 2 ;;
-esac
+process_verbs "$@"

@@ -39,3 +39,68 @@ end_process() {
   for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
 }
+
+# A server run as one background process, with its state (DIR, PORT, PID) in the file $STATE. Used by moto.sh and
+# bigtable.sh. The caller sets STATE, SERVER (a label for messages) and defines print_env; start_process takes the
+# log file name and the command, with {port} standing for the port.
+
+process_running() {
+  [ -f "$STATE" ] || return 1
+  # shellcheck disable=SC1090
+  source "$STATE"
+  [ -n "${PID:-}" ] && kill -0 "$PID" 2>/dev/null && port_open "$PORT"
+}
+
+# Starts the server, on the port of a kept state file (left by process_halt) when there is one, else on a free port.
+start_process() {
+  local logname="$1"; shift
+  if process_running; then log "$SERVER already running"; print_env; return; fi
+  local dir port pid
+  if [ -f "$STATE" ]; then
+    # shellcheck disable=SC1090
+    source "$STATE"
+    dir="$DIR"; port="$PORT"
+    mkdir -p "$dir"
+    log "restarting $SERVER on its kept port 127.0.0.1:$port"
+  else
+    dir="$(mktemp -d "/tmp/latticelock-$logname.XXXXXX")"
+    port="$(free_port)"
+    log "starting $SERVER on 127.0.0.1:$port"
+  fi
+  local args=() arg
+  for arg in "$@"; do args+=("${arg//\{port\}/$port}"); done
+  setsid "${args[@]}" >"$dir/$logname.log" 2>&1 </dev/null &
+  pid=$!
+  printf 'DIR=%q\nPORT=%q\nPID=%q\n' "$dir" "$port" "$pid" >"$STATE"
+  wait_for_port "$port" "$pid" 60 || { cat "$dir/$logname.log" >&2; end_process "$pid"; die "$SERVER did not start on 127.0.0.1:$port"; }
+  print_env
+}
+
+# Kills the server but keeps the state file, so the next start comes back on the same port.
+halt_process() {
+  [ -f "$STATE" ] || { log "no $SERVER state in $STATE"; return; }
+  # shellcheck disable=SC1090
+  source "$STATE"
+  [ -n "${PID:-}" ] && end_process "$PID"
+  log "$SERVER halted (state kept: start brings it back on port $PORT)"
+}
+
+stop_process() {
+  [ -f "$STATE" ] || { log "no $SERVER state in $STATE"; return; }
+  # shellcheck disable=SC1090
+  source "$STATE"
+  [ -n "${PID:-}" ] && end_process "$PID"
+  rm -rf "$DIR" "$STATE"
+  log "$SERVER stopped and removed"
+}
+
+# The verbs of a process server script.
+process_verbs() {
+  case "${1:-}" in
+    start) ensure_installed; start_process "$LOGNAME_PREFIX" "${SERVER_COMMAND[@]}" ;;
+    halt) halt_process ;;
+    stop) stop_process ;;
+    env) process_running || die "no running $SERVER (run: $0 start)"; print_env ;;
+    *) echo "usage: $0 start|halt|stop|env" >&2; exit 2 ;;
+  esac
+}

@@ -14,10 +14,8 @@ public sealed class TimestreamOptionsValidator : IValidateOptions<TimestreamOpti
         if (string.IsNullOrWhiteSpace(o.Database)) errors.Add($"{S}:Database is required");
         if (string.IsNullOrWhiteSpace(o.Table)) errors.Add($"{S}:Table is required");
         if (string.IsNullOrWhiteSpace(o.MeasureName)) errors.Add($"{S}:MeasureName must not be empty");
-        if (o.Endpoint is { IsAbsoluteUri: false } || o.Endpoint is { Scheme: not ("http" or "https") })
-            errors.Add($"{S}:Endpoint (or ConnectionStrings:{TimestreamOptions.ConnectionStringName}) must be an absolute http(s) URL (got {o.Endpoint})");
-        if (o.DiscoveryEndpoint is { IsAbsoluteUri: false } || o.DiscoveryEndpoint is { Scheme: not ("http" or "https") })
-            errors.Add($"{S}:DiscoveryEndpoint must be an absolute http(s) URL (got {o.DiscoveryEndpoint})");
+        SinkSettingsValidation.CheckEndpoint(errors, $"{S}:Endpoint (or ConnectionStrings:{TimestreamOptions.ConnectionStringName})", o.Endpoint);
+        SinkSettingsValidation.CheckEndpoint(errors, $"{S}:DiscoveryEndpoint", o.DiscoveryEndpoint);
         var credentials = AwsCredentials.From(o);
         if (credentials is null)
         {
@@ -27,9 +25,7 @@ public sealed class TimestreamOptionsValidator : IValidateOptions<TimestreamOpti
                 errors.Add($"{S}:SecretAccessKey is required (or the environment variable {AwsCredentials.SecretAccessKeyVariable})");
         }
         if (o.MaxRecordsPerCall is < 1 or > 100) errors.Add($"{S}:MaxRecordsPerCall must be between 1 and 100 (got {o.MaxRecordsPerCall})");
-        if (o.MaxAttempts is < 1 or > 20) errors.Add($"{S}:MaxAttempts must be between 1 and 20 (got {o.MaxAttempts})");
-        if (o.InitialBackoff < TimeSpan.Zero || o.InitialBackoff > TimeSpan.FromMinutes(1)) errors.Add($"{S}:InitialBackoff must be between 0 and 1 minute (got {o.InitialBackoff})");
-        if (o.MaxBackoff < o.InitialBackoff || o.MaxBackoff > TimeSpan.FromMinutes(5)) errors.Add($"{S}:MaxBackoff must be between InitialBackoff and 5 minutes (got {o.MaxBackoff})");
+        SinkSettingsValidation.Check(errors, S, o.MaxAttempts, o.InitialBackoff, o.MaxBackoff);
         if (o.RequestTimeout < TimeSpan.FromMilliseconds(100) || o.RequestTimeout > TimeSpan.FromMinutes(5)) errors.Add($"{S}:RequestTimeout must be between 100 ms and 5 minutes (got {o.RequestTimeout})");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -15,20 +15,8 @@ public static class TimestreamServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddTimestreamMetricSink(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TimestreamOptions>()
-            .Bind(configuration.GetSection(TimestreamOptions.Section))
-            .PostConfigure(o =>
-            {
-                var connectionString = configuration.GetConnectionString(TimestreamOptions.ConnectionStringName);
-                if (!string.IsNullOrWhiteSpace(connectionString))
-                    o.Endpoint = Uri.TryCreate(connectionString.Trim(), UriKind.RelativeOrAbsolute, out var endpoint)
-                        ? endpoint
-                        : new Uri("not-a-url", UriKind.Relative); // the validator names the setting
-
-            })
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TimestreamOptions>, TimestreamOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetricSinkOptions<TimestreamOptions, TimestreamOptionsValidator>(
+            configuration, TimestreamOptions.Section, TimestreamOptions.ConnectionStringName, (o, endpoint) => o.Endpoint = endpoint);
         services.TryAddSingleton(sp => new TimestreamMetricSink(
             sp.GetRequiredService<IOptions<TimestreamOptions>>().Value,
             handler: null,

@@ -1,4 +1,5 @@
 using LatticeLock.TimeSeries;
+using LatticeLock.TimeSeries.Bigtable;
 using LatticeLock.TimeSeries.Timestream;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -87,5 +88,66 @@ public sealed class TimeSeriesSinkRegistrationTests
         {
             foreach (var (v, value) in saved) Environment.SetEnvironmentVariable(v, value);
         }
+    }
+
+    [Fact]
+    public void Bigtable_sink_is_a_metric_sink_and_the_connection_string_overrides_the_endpoint()
+    {
+        using var provider = Build(new()
+        {
+            ["Metrics:Bigtable:ProjectId"] = "lattice-prod",
+            ["Metrics:Bigtable:InstanceId"] = "metrics",
+            ["ConnectionStrings:bigtable"] = "http://127.0.0.1:8086",
+        }, (s, c) => s.AddBigtableMetricSink(c));
+
+        var sink = Assert.IsType<BigtableMetricSink>(Assert.Single(provider.GetServices<IMetricSink>()));
+        Assert.Equal("bigtable", sink.Name);
+        var options = provider.GetRequiredService<IOptions<BigtableOptions>>().Value;
+        Assert.Equal(new Uri("http://127.0.0.1:8086"), options.Endpoint);
+        Assert.Equal("projects/lattice-prod/instances/metrics/tables/model_requests", options.TableName);
+        Assert.Equal("m", options.ColumnFamily);
+        Assert.False(options.CreateTableIfMissing);
+        Assert.Equal(10_000, options.MaxMutationsPerCall);
+        Assert.True(options.IsPlaintext);
+    }
+
+    [Fact]
+    public void Bigtable_validation_names_each_bad_setting()
+    {
+        using var provider = Build(new()
+        {
+            ["Metrics:Bigtable:TableId"] = "bad/table",
+            ["Metrics:Bigtable:MaxAttempts"] = "0",
+            ["ConnectionStrings:bigtable"] = "127.0.0.1:8086",
+        }, (s, c) => s.AddBigtableMetricSink(c));
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<BigtableOptions>>().Value);
+
+        Assert.Equal(
+            [
+                "Metrics:Bigtable:ProjectId is required",
+                "Metrics:Bigtable:InstanceId is required",
+                "Metrics:Bigtable:TableId may hold only letters, digits, '-', '_' and '.' (got bad/table)",
+                "Metrics:Bigtable:Endpoint (or ConnectionStrings:bigtable) must be an absolute http(s) URL (got 127.0.0.1:8086)",
+                "Metrics:Bigtable:MaxAttempts must be between 1 and 20 (got 0)",
+            ],
+            error.Failures);
+    }
+
+    [Fact]
+    public void Both_sinks_can_be_registered_side_by_side()
+    {
+        using var provider = Build(new()
+        {
+            ["Metrics:Bigtable:ProjectId"] = "p",
+            ["Metrics:Bigtable:InstanceId"] = "i",
+            ["Metrics:Timestream:Region"] = "us-east-1",
+            ["Metrics:Timestream:Database"] = "d",
+            ["Metrics:Timestream:Table"] = "t",
+            ["Metrics:Timestream:AccessKeyId"] = "a",
+            ["Metrics:Timestream:SecretAccessKey"] = "s",
+        }, (s, c) => s.AddTimestreamMetricSink(c).AddBigtableMetricSink(c));
+
+        Assert.Equal(["bigtable", "timestream"], provider.GetServices<IMetricSink>().Select(s => s.Name).Order());
     }
 }
