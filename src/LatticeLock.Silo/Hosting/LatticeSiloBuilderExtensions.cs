@@ -29,6 +29,7 @@ public static class LatticeSiloBuilderExtensions
         if (sinks.Contains(TimeSeries.Postgres.PostgresMetricSink.SinkName))
             services.AddSingleton<TimeSeries.IMetricSink, TimeSeries.Postgres.PostgresMetricSink>();
         if (sinks.Contains("timestream")) TimeSeries.Timestream.TimestreamServiceCollectionExtensions.AddTimestreamMetricSink(services, configuration);
+        if (sinks.Contains("bigtable")) TimeSeries.Bigtable.BigtableServiceCollectionExtensions.AddBigtableMetricSink(services, configuration);
     }
 
     private static void AddBudgetAlerts(IServiceCollection services, IConfiguration configuration)

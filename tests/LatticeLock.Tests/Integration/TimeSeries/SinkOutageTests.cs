@@ -62,6 +62,59 @@ public sealed class SinkOutageTests(ServersFixture servers)
         Assert.Equal(60L, await db.ScalarAsync<long>("SELECT count(DISTINCT request_id) FROM metric_points"));
     }
 
+    [Fact]
+    public async Task Bigtable_and_postgres_dual_write_survives_a_bigtable_outage_and_every_point_arrives_once()
+    {
+        var emulator = await servers.BigtableEmulatorAsync();
+        var table = "t_" + Guid.NewGuid().ToString("N")[..10];
+        var database = await servers.CreateDatabaseAsync();
+        await using var db = new Db(database);
+        await using var cluster = await LatticeCluster.StartAsync(database, settings: new Dictionary<string, string>
+        {
+            ["Metrics:Sinks"] = "postgres,bigtable",
+            ["Metrics:PollInterval"] = "00:00:00.200",
+            ["Metrics:MaxRetryDelay"] = "00:00:01",
+            ["ConnectionStrings:bigtable"] = emulator.ConnectionString,
+            ["Metrics:Bigtable:ProjectId"] = "p",
+            ["Metrics:Bigtable:InstanceId"] = "i",
+            ["Metrics:Bigtable:TableId"] = table,
+            ["Metrics:Bigtable:CreateTableIfMissing"] = "true",
+            ["Metrics:Bigtable:MaxAttempts"] = "2",
+            ["Metrics:Bigtable:CallTimeout"] = "00:00:02",
+        });
+        var sessionId = await Scenario.NewSessionAsync(cluster.GrainFactory);
+        var session = cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId);
+        var emulatorUri = new Uri(emulator.ConnectionString);
+
+        var before = Enumerable.Range(0, 25).Select(_ => Scenario.Request()).ToList();
+        foreach (var r in before) await session.RecordModelRequest(r);
+        await WaitUntilAsync(db, "SELECT delivered = 25 FROM metric_sink_cursors WHERE sink = 'bigtable'");
+        var rows = await CbtTool.ReadAsync(emulatorUri, "p", "i", table);
+        Assert.Equal(before.Select(r => r.Id).Order(), rows.Select(r => Guid.Parse(r.Key[(r.Key.LastIndexOf('#') + 1)..])).Order());
+        Assert.All(rows, r => Assert.Equal("250", r["m:latency_ms"].Value));
+
+        await emulator.HaltAsync();
+        List<ModelRequestRecord> during;
+        try
+        {
+            during = Enumerable.Range(0, 25).Select(_ => Scenario.Request()).ToList();
+            foreach (var r in during) Assert.False((await session.RecordModelRequest(r)).WasDuplicate);
+            await WaitUntilAsync(db, "SELECT consecutive_failures > 0 FROM metric_sink_cursors WHERE sink = 'bigtable'");
+            await WaitUntilAsync(db, "SELECT count(*) = 50 FROM metric_points");
+        }
+        finally
+        {
+            await emulator.RestartAsync();
+        }
+        // The emulator restarts empty; the sink (CreateTableIfMissing, local runs only) creates the table again.
+        await WaitUntilAsync(db, "SELECT consecutive_failures = 0 AND delivered = 50 FROM metric_sink_cursors WHERE sink = 'bigtable'");
+        rows = await CbtTool.ReadAsync(emulatorUri, "p", "i", table);
+        Assert.Equal(during.Select(r => r.Id).Order(), rows.Select(r => Guid.Parse(r.Key[(r.Key.LastIndexOf('#') + 1)..])).Order());
+        var health = await db.RowsAsync("SELECT sink, delivered FROM metric_sink_cursors ORDER BY sink");
+        Assert.Equal(new object?[] { "bigtable", 50L }, health[1]);
+        Assert.Equal(new object?[] { "postgres", 50L }, health[2]);
+    }
+
     internal static List<Guid> RequestIds(List<JsonElement> records) =>
         [.. records.Select(r => Guid.Parse(r.GetProperty("Dimensions").EnumerateArray().Single(d => d.GetProperty("Name").GetString() == "request_id").GetProperty("Value").GetString()!))];
 
