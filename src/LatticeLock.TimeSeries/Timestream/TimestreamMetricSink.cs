@@ -27,6 +27,7 @@ public sealed class TimestreamMetricSink : IMetricSink, IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
     private long _writeRecordsCalls;
+    private volatile bool _tableEnsured;
 
     /// <param name="handler">The HTTP handler to send through (tests); a pooled <see cref="SocketsHttpHandler"/> when null.</param>
     public TimestreamMetricSink(TimestreamOptions options, HttpMessageHandler? handler = null, ILogger? logger = null, TimeProvider? clock = null)
@@ -67,6 +68,7 @@ public sealed class TimestreamMetricSink : IMetricSink, IDisposable
             else pending.Add((point, record));
         }
 
+        if (_options.CreateTableIfMissing && !_tableEnsured && pending.Count > 0) await EnsureTableAsync(cancellationToken);
         for (var start = 0; start < pending.Count; start += _options.MaxRecordsPerCall)
         {
             var chunk = pending.GetRange(start, Math.Min(_options.MaxRecordsPerCall, pending.Count - start));
@@ -99,6 +101,11 @@ public sealed class TimestreamMetricSink : IMetricSink, IDisposable
             {
                 return e.RejectedRecords;
             }
+            catch (TimestreamServiceException e) when (e.ErrorType == "ResourceNotFoundException" && _options.CreateTableIfMissing)
+            {
+                _tableEnsured = false; // e.g. an emulator that restarted empty: created again before the batch is re-sent
+                throw;
+            }
             catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
             {
                 if (e is TimestreamServiceException { IsInvalidEndpoint: true }) Endpoints.Invalidate();
@@ -109,6 +116,27 @@ public sealed class TimestreamMetricSink : IMetricSink, IDisposable
                 await Task.Delay(delay, _clock, cancellationToken);
             }
         }
+    }
+
+    /// <summary>CreateDatabase and CreateTable, each accepted when it already exists (<c>ConflictException</c>).</summary>
+    private async Task EnsureTableAsync(CancellationToken cancellationToken)
+    {
+        var endpoint = await Endpoints.ResolveAsync(cancellationToken);
+        async Task CreateAsync(string operation, object body)
+        {
+            try
+            {
+                await _client.SendAsync(endpoint, operation, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body), cancellationToken);
+            }
+            catch (TimestreamServiceException e) when (e.ErrorType == "ConflictException")
+            {
+                // already there
+            }
+        }
+        await CreateAsync("CreateDatabase", new { DatabaseName = _options.Database });
+        await CreateAsync("CreateTable", new { DatabaseName = _options.Database, TableName = _options.Table });
+        _tableEnsured = true;
+        _logger.LogInformation("Timestream table {Database}.{Table} is there (CreateTableIfMissing)", _options.Database, _options.Table);
     }
 
     private static bool IsTransient(Exception e) => e switch

@@ -52,5 +52,11 @@ public sealed class TimestreamOptions
     /// <summary>Time allowed for one HTTP call before it counts as a transport error (and is retried).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Local runs and emulators only: create the database and table at first use (and again if they disappear).
+    /// In production they are created by deployment, with the retention you want.
+    /// </summary>
+    public bool CreateTableIfMissing { get; set; }
+
     public Uri ResolveDiscoveryEndpoint() => DiscoveryEndpoint ?? new Uri($"https://ingest.timestream.{Region}.amazonaws.com/");
 }

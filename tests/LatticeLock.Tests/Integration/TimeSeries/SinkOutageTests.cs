@@ -16,7 +16,7 @@ public sealed class SinkOutageTests(ServersFixture servers)
     {
         var moto = await servers.TimestreamEmulatorAsync();
         using var timestream = new MotoTimestream(moto);
-        var (tsDatabase, tsTable) = await timestream.CreateTableAsync();
+        var (tsDatabase, tsTable) = ("db_" + Guid.NewGuid().ToString("N")[..10], "requests"); // created by the sink (CreateTableIfMissing)
         var database = await servers.CreateDatabaseAsync();
         await using var db = new Db(database);
         await using var cluster = await LatticeCluster.StartAsync(database, settings: new Dictionary<string, string>
@@ -32,6 +32,7 @@ public sealed class SinkOutageTests(ServersFixture servers)
             ["Metrics:Timestream:SecretAccessKey"] = MotoTimestream.AnyCredentials.SecretAccessKey,
             ["Metrics:Timestream:MaxAttempts"] = "2",
             ["Metrics:Timestream:RequestTimeout"] = "00:00:02",
+            ["Metrics:Timestream:CreateTableIfMissing"] = "true",
         });
         var sessionId = await Scenario.NewSessionAsync(cluster.GrainFactory);
         var session = cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId);
@@ -54,8 +55,7 @@ public sealed class SinkOutageTests(ServersFixture servers)
         {
             await moto.RestartAsync();
         }
-        // The emulator keeps nothing across a restart; the deployment re-creates its table, then the backlog flows.
-        await timestream.CreateTableAsync(tsDatabase, tsTable);
+        // The emulator keeps nothing across a restart; the sink creates its table again, then the backlog flows.
         await WaitUntilAsync(db, "SELECT consecutive_failures = 0 AND delivered = 60 FROM metric_sink_cursors WHERE sink = 'timestream'");
         var stored = RequestIds(await timestream.RecordsAsync(tsDatabase, tsTable));
         Assert.Equal(during.Select(r => r.Id).Order(), stored.Order()); // each outage point once; none of the earlier ones re-sent
