@@ -3,14 +3,19 @@
 # until Ctrl-C. With ConnectionStrings__postgres already set, that database is used instead of a throwaway one.
 #   ./run.sh            PostgreSQL clustering
 #   ./run.sh --redis    Redis clustering (ConnectionStrings__redis)
+#   ./run.sh --timestream --bigtable
+#                       also start moto_server and/or the Bigtable emulator and dual-write metrics to them
 set -euo pipefail
 cd "$(dirname "$0")"
 
 use_redis=0
+sinks="postgres"
 for arg in "$@"; do
   case "$arg" in
     --redis) use_redis=1 ;;
-    *) echo "usage: $0 [--redis]" >&2; exit 2 ;;
+    --timestream) sinks="$sinks,timestream" ;;
+    --bigtable) sinks="$sinks,bigtable" ;;
+    *) echo "usage: $0 [--redis] [--timestream] [--bigtable]" >&2; exit 2 ;;
   esac
 done
 
@@ -33,6 +38,23 @@ if [ "$use_redis" = 1 ] && [ -z "${ConnectionStrings__redis:-}" ]; then
   env_line="$(infrastructure/local/redis.sh start)"
   eval "$env_line"
 fi
+if [[ "$sinks" == *timestream* ]]; then
+  started+=(moto)
+  env_line="$(infrastructure/local/moto.sh start)"
+  eval "$env_line"
+  # The emulator's database and table are created by the sink at first use (local runs only).
+  export ConnectionStrings__timestream Metrics__Timestream__Region=us-east-1 Metrics__Timestream__Database=lattice \
+         Metrics__Timestream__Table=model_requests Metrics__Timestream__CreateTableIfMissing=true \
+         Metrics__Timestream__AccessKeyId=local Metrics__Timestream__SecretAccessKey=local
+fi
+if [[ "$sinks" == *bigtable* ]]; then
+  started+=(bigtable)
+  env_line="$(infrastructure/local/bigtable.sh start)"
+  eval "$env_line"
+  export ConnectionStrings__bigtable Metrics__Bigtable__ProjectId=local Metrics__Bigtable__InstanceId=lattice \
+         Metrics__Bigtable__TableId=model_requests Metrics__Bigtable__CreateTableIfMissing=true
+fi
+export Metrics__Sinks="${Metrics__Sinks:-$sinks}"
 export ConnectionStrings__postgres
 [ -n "${ConnectionStrings__redis:-}" ] && export ConnectionStrings__redis
 
@@ -42,6 +64,9 @@ dotnet src/LatticeLock.Cli/bin/Release/net10.0/lattice.dll migrate up
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:8080}"
 echo "PostgreSQL: $ConnectionStrings__postgres"
 [ -n "${ConnectionStrings__redis:-}" ] && echo "Redis: $ConnectionStrings__redis"
+echo "Metric sinks: $Metrics__Sinks"
+[ -n "${ConnectionStrings__timestream:-}" ] && echo "Timestream (moto_server): $ConnectionStrings__timestream"
+[ -n "${ConnectionStrings__bigtable:-}" ] && echo "Bigtable emulator: $ConnectionStrings__bigtable"
 echo "Silo HTTP: $ASPNETCORE_URLS (health: $ASPNETCORE_URLS/health/ready). Ctrl-C stops the silo and the local servers."
 # In the background so a TERM to this script (not only Ctrl-C to the terminal) stops the silo and cleans up.
 dotnet src/LatticeLock.Silo/bin/Release/net10.0/LatticeLock.Silo.dll &

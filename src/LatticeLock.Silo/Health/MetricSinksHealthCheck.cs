@@ -35,7 +35,8 @@ public sealed class MetricSinksHealthCheck(MetricCursorStore cursors, MetricCons
             }
             data[name] = new
             {
-                pending = s.Pending >= MetricCursorStore.PendingCountLimit ? $">={s.Pending}" : s.Pending.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                pending = s.Pending,
+                pending_is_lower_bound = s.Pending >= MetricCursorStore.PendingCountLimit,
                 lag_seconds = Math.Round(s.LagSeconds, 1),
                 delivered = s.Delivered,
                 rejected = s.Rejected,

@@ -14,5 +14,5 @@ public sealed record ModelLeaderboardRow(
     double? P50LatencyMs,
     double? P95LatencyMs,
     decimal? AvgCostPerSuccessUsd,
-    decimal? CostPer1kTokensUsd,
+    [property: System.Text.Json.Serialization.JsonPropertyName("cost_per_1k_tokens_usd")] decimal? CostPer1kTokensUsd,
     decimal? FeedbackScore);

@@ -57,6 +57,7 @@ public sealed class BudgetAndAnalyticsGatewayTests(ServersFixture servers)
         Assert.Equal(("gpt-4o", 1m, 900d, 0.6m), (model["model_id"]!.GetValue<string>(), model["success_rate"]!.GetValue<decimal>(),
             model["p95_latency_ms"]!.GetValue<double>(), model["avg_cost_per_success_usd"]!.GetValue<decimal>()));
         Assert.Null(model["feedback_score"]);
+        Assert.Equal(0.6m / 1100 * 1000, model["cost_per_1k_tokens_usd"]!.GetValue<decimal>(), 8);
         await api.SendAsync(HttpMethod.Get, "/v1/analytics/models?sort=vibes", null, HttpStatusCode.BadRequest);
 
         var (code, report) = await BuiltProgram.RunCliAsync(env.Database, "report", "costs", "--group-by", "model");
@@ -72,5 +73,6 @@ public sealed class BudgetAndAnalyticsGatewayTests(ServersFixture servers)
         Assert.Equal("healthy", sinks["status"]!.GetValue<string>());
         Assert.Equal(0, sinks["data"]!["aggregates"]!["consecutive_failures"]!.GetValue<int>());
         Assert.True(sinks["data"]!["postgres"]!["delivered"]!.GetValue<long>() >= 1);
+        Assert.Equal(0, sinks["data"]!["postgres"]!["pending"]!.GetValue<long>());
     }
 }

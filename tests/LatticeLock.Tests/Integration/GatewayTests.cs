@@ -260,7 +260,15 @@ internal sealed class GatewayEnvironment : IAsyncDisposable
         var clusterId = "gw-" + Guid.NewGuid().ToString("N")[..8];
         var silo = SiloProcess.Start(new() { ["ConnectionStrings__postgres"] = database }, clusterId);
         var env = new GatewayEnvironment(database, adminKey, silo, clusterId);
-        await silo.WaitForAsync(env.Http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
+        try
+        {
+            await silo.WaitForAsync(env.Http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            await env.DisposeAsync(); // never leave a silo process running after a failed start
+            throw;
+        }
         return env;
     }
 
