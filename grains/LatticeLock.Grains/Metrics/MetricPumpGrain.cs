@@ -41,8 +41,8 @@ public sealed class MetricPumpGrain(
     {
         if (_consumer is null)
         {
-            // No longer configured: stop the reminder that would keep waking this pump.
-            if (await this.GetReminder(ReminderName) is { } stale) await this.UnregisterReminder(stale);
+            // Not configured on the silo this activation landed on (a rolling configuration change, or a silo with
+            // Metrics:Enabled=false). The reminder stays: it wakes the pump again, possibly on a silo that has it.
             DeactivateOnIdle();
             return;
         }
@@ -62,12 +62,26 @@ public sealed class MetricPumpGrain(
     {
         var consumer = _consumer ?? throw new InvalidOperationException($"metric consumer '{Name}' is not configured on this silo");
         _cursor = null; // re-read: an operator may have moved it (e.g. rewound it to replay)
+        // Everything committed before this call was written by a transaction below this id; rows of those still
+        // running elsewhere on the server become readable once they finish, so wait for them (bounded) too.
+        var horizon = await feed.NextTransactionIdAsync(cancellationToken);
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(20);
         long delivered = 0;
         while (true)
         {
             var (count, more) = await DeliverBatchAsync(consumer, cancellationToken);
             delivered += count;
-            if (!more) return delivered;
+            if (more) continue;
+            if (await feed.AllFinishedBelowAsync(horizon, cancellationToken))
+            {
+                // Every earlier transaction has finished; one more read picks up any rows they committed meanwhile.
+                var (last, _) = await DeliverBatchAsync(consumer, cancellationToken);
+                delivered += last;
+                if (last == 0) return delivered;
+                continue;
+            }
+            if (clock.GetUtcNow() > deadline) return delivered;
+            await Task.Delay(50, cancellationToken);
         }
     }
 

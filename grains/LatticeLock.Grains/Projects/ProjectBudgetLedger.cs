@@ -21,12 +21,36 @@ internal sealed class ProjectBudgetLedger(
     /// <summary>Requests committed this recently when spend is summed may still report themselves; they are not counted twice.</summary>
     private static readonly TimeSpan LateReportWindow = TimeSpan.FromMinutes(2);
 
+    /// <summary>How often spend is re-summed from model_requests, correcting reports that never arrived.</summary>
+    public static readonly TimeSpan ResyncInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Reservations a project may hold at once; beyond it Reserve answers with a conflict.</summary>
+    public const int MaxActiveReservations = 10_000;
+
     private BudgetSettings? _settings;
     private BudgetPeriod? _period;
     private decimal _spent;
     private HashSet<Guid> _inSum = [];
     private DateTimeOffset _inSumUntil;
     private HashSet<int> _alerted = [];
+
+    public bool HasBudget => _settings is not null;
+
+    /// <summary>Re-sums month-to-date spend from model_requests (see <see cref="ResyncInterval"/>) and raises any alert now due.</summary>
+    public async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        if (_settings is null) return;
+        try
+        {
+            _period = null;
+            await EnsurePeriodAsync(cancellationToken);
+            await RaiseAlertsAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not re-sum the spend of project {ProjectId}; the next resync tries again", projectId);
+        }
+    }
 
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
@@ -63,6 +87,8 @@ internal sealed class ProjectBudgetLedger(
         await EnsurePeriodAsync(cancellationToken);
 
         var remaining = Remaining(settings, reservations);
+        if (reservations.Count >= MaxActiveReservations)
+            throw new ConflictException("reservations", $"project {projectId} holds {reservations.Count} active reservations, the most allowed; settle or release some first");
         if (request.EstimatedCostUsd > remaining) throw new BudgetExceededException(Math.Max(remaining, 0), request.EstimatedCostUsd);
         var reservation = new ReservationState { Id = Guid.NewGuid(), EstimatedCostUsd = request.EstimatedCostUsd, ExpiresAt = clock.GetUtcNow().AddSeconds(ttl) };
         reservations.Add(reservation);

@@ -18,6 +18,7 @@ public sealed class ProjectGrain(
     ILogger<ProjectGrain> logger) : Grain, IProjectGrain
 {
     private ProjectBudgetLedger? _budget;
+    private IGrainTimer? _resync;
 
     private Guid Id => this.GetPrimaryKey();
     private ProjectBudgetLedger Budget => _budget ??= new ProjectBudgetLedger(Id, budgets, alerts, clock, logger);
@@ -30,7 +31,11 @@ public sealed class ProjectGrain(
             Adopt(row.Project);
             state.State.DeletedAt = row.DeletedAt;
         }
-        if (state.State.Exists) await Budget.LoadAsync(cancellationToken);
+        if (state.State.Exists)
+        {
+            await Budget.LoadAsync(cancellationToken);
+            EnsureResyncTimer();
+        }
     }
 
     async Task<ProjectDetails> IProjectGrain.Create(CreateProject command, CancellationToken cancellationToken)
@@ -114,7 +119,9 @@ public sealed class ProjectGrain(
     async Task<BudgetStatus> IProjectGrain.SetBudget(BudgetSettings settings, CancellationToken cancellationToken)
     {
         Details();
-        return await Budget.SetAsync(settings, state.State.Reservations, cancellationToken);
+        var status = await Budget.SetAsync(settings, state.State.Reservations, cancellationToken);
+        EnsureResyncTimer();
+        return status;
     }
 
     async Task<BudgetStatus> IProjectGrain.GetBudget(CancellationToken cancellationToken)
@@ -138,12 +145,24 @@ public sealed class ProjectGrain(
         await this.PersistOrDeactivateAsync(state, cancellationToken);
     }
 
-    async Task IProjectGrain.RecordSpend(ProjectSpend spend, CancellationToken cancellationToken)
+    async Task<bool> IProjectGrain.RecordSpend(ProjectSpend spend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spend);
-        if (!state.State.Exists) return; // a deleted project's requests still count in model_requests, not here
-        if (await Budget.RecordSpendAsync(spend, state.State.Reservations, cancellationToken))
-            await this.PersistOrDeactivateAsync(state, cancellationToken);
+        if (!state.State.Exists) return false; // a deleted project's requests still count in model_requests, not here
+        var settled = await Budget.RecordSpendAsync(spend, state.State.Reservations, cancellationToken);
+        if (settled) await this.PersistOrDeactivateAsync(state, cancellationToken);
+        EnsureResyncTimer();
+        return settled;
+    }
+
+    /// <summary>
+    /// While a budget exists, spend is re-summed from model_requests every minute, so a report that never arrived
+    /// (a session's call that timed out, a retried request whose first attempt was stored) is corrected within a minute.
+    /// </summary>
+    private void EnsureResyncTimer()
+    {
+        if (_resync is not null || !Budget.HasBudget) return;
+        _resync = this.RegisterGrainTimer(ct => Budget.ResyncAsync(ct), new GrainTimerCreationOptions(ProjectBudgetLedger.ResyncInterval, ProjectBudgetLedger.ResyncInterval));
     }
 
     private async Task<ProjectDetails> WriteChangeAsync(ProjectDetails current, ProjectDetails updated, CancellationToken cancellationToken)

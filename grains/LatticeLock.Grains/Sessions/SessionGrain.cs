@@ -154,9 +154,11 @@ public sealed class SessionGrain(
                 _models.Add(request.ModelId);
                 _ = GrainFactory.GetGrain<IMetricAggregatorGrain>(0).Record(new MetricSample(request.Provider, request.ModelId, request.TaskType,
                     WireNames.Of(request.Status), request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd, state.State.ProjectId));
-                await ReportSpendAsync(request);
+                var settled = await ReportSpendAsync(request);
+                return new ModelRequestAck(request.Id, WasDuplicate: false, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
+                    request.ReservationId is null ? null : settled);
             }
-            return new ModelRequestAck(request.Id, WasDuplicate: !inserted, request.InputCostUsd, request.OutputCostUsd, request.CostSource);
+            return new ModelRequestAck(request.Id, WasDuplicate: true, request.InputCostUsd, request.OutputCostUsd, request.CostSource);
         }
         finally
         {
@@ -168,17 +170,19 @@ public sealed class SessionGrain(
     /// Tells the project's budget about the stored request. The row is committed whatever happens here, so a failure
     /// is logged, not thrown: the project grain rebuilds its spend from model_requests when it next activates.
     /// </summary>
-    private async Task ReportSpendAsync(ModelRequestRecord request)
+    private async Task<bool> ReportSpendAsync(ModelRequestRecord request)
     {
-        if (state.State.ProjectId is not { } projectId) return;
+        if (state.State.ProjectId is not { } projectId) return false;
         try
         {
-            await GrainFactory.GetGrain<IProjectGrain>(projectId)
+            return await GrainFactory.GetGrain<IProjectGrain>(projectId)
                 .RecordSpend(new ProjectSpend(request.Id, request.TotalCostUsd, request.RequestedAt, request.ReservationId));
         }
         catch (Exception e)
         {
+            // The project grain re-sums spend from model_requests every minute, so the cost is counted even so.
             logger.LogWarning(e, "Model request {RequestId} is stored but project {ProjectId}'s budget could not be told", request.Id, projectId);
+            return false;
         }
     }
 

@@ -67,7 +67,7 @@ public sealed class BudgetAlertWebhookDispatcher(
             if (response.IsSuccessStatusCode)
             {
                 await alerts.MarkDeliveredAsync(alert.Id, attempt, statusCode.Value, CancellationToken.None);
-                logger.LogInformation("Delivered budget alert {AlertId} ({Threshold}%) to {Url} on attempt {Attempt}", alert.Id, alert.ThresholdPct, alert.WebhookUrl, attempt);
+                logger.LogInformation("Delivered budget alert {AlertId} ({Threshold}%) to {Host} on attempt {Attempt}", alert.Id, alert.ThresholdPct, HostOf(alert.WebhookUrl), attempt);
                 return;
             }
             error = $"HTTP {statusCode}";
@@ -90,9 +90,12 @@ public sealed class BudgetAlertWebhookDispatcher(
         {
             logger.LogWarning(e, "Could not record delivery attempt {Attempt} of budget alert {AlertId}", attempt, alert.Id);
         }
-        if (retryAfter is null) logger.LogWarning("Gave up delivering budget alert {AlertId} to {Url} after {Attempts} attempts: {Error}", alert.Id, alert.WebhookUrl, attempt, error);
+        if (retryAfter is null) logger.LogWarning("Gave up delivering budget alert {AlertId} to {Host} after {Attempts} attempts: {Error}", alert.Id, HostOf(alert.WebhookUrl), attempt, error);
         else logger.LogInformation("Budget alert {AlertId} delivery attempt {Attempt} failed ({Error}); retrying in {Delay}", alert.Id, attempt, error, retryAfter);
     }
+
+    /// <summary>Only scheme and host go to logs: webhook URLs often carry their secret in the path.</summary>
+    private static string HostOf(string? url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}" : "(invalid url)";
 
     /// <summary>InitialBackoff × 2^(attempt−1), capped, with ±20 % jitter so many failing hooks do not retry in step.</summary>
     public static TimeSpan Backoff(int failedAttempts, BudgetWebhookOptions o)

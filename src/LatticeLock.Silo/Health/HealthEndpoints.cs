@@ -10,6 +10,7 @@ public static class HealthEndpoints
 
     public static IServiceCollection AddLatticeLockHealthChecks(this IServiceCollection services)
     {
+        services.AddSingleton<MetricSinkStatesCache>();
         services.AddHealthChecks()
             .AddCheck<ReadinessHealthCheck>("ready", tags: [ReadyTag])
             .AddCheck<MetricSinksHealthCheck>("metric_sinks", tags: [ReadyTag]);

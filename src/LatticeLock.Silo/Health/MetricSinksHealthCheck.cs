@@ -8,7 +8,7 @@ namespace LatticeLock.Silo.Health;
 /// Each metric consumer's backlog, lag and failures. A lagging or failing sink makes the report Degraded, never
 /// Unhealthy: recording does not depend on sinks, so the silo stays in rotation while they catch up.
 /// </summary>
-public sealed class MetricSinksHealthCheck(MetricCursorStore cursors, MetricConsumerRegistry registry, IOptions<MetricDeliveryOptions> options) : IHealthCheck
+public sealed class MetricSinksHealthCheck(MetricSinkStatesCache cursors, MetricConsumerRegistry registry, IOptions<MetricDeliveryOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -17,7 +17,7 @@ public sealed class MetricSinksHealthCheck(MetricCursorStore cursors, MetricCons
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            states = await cursors.StatesAsync(timeout.Token);
+            states = await cursors.GetAsync(timeout.Token);
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException or TimeoutException)
         {
@@ -42,7 +42,7 @@ public sealed class MetricSinksHealthCheck(MetricCursorStore cursors, MetricCons
                 rejected = s.Rejected,
                 consecutive_failures = s.ConsecutiveFailures,
                 last_success_at = s.LastSuccessAt,
-                last_error = s.ConsecutiveFailures > 0 ? s.LastError : null,
+                last_error = s.ConsecutiveFailures > 0 ? Trim(s.LastError) : null,
                 last_error_at = s.LastErrorAt,
             };
             if (s.ConsecutiveFailures > 0) problems.Add($"{name} failing ({s.ConsecutiveFailures} in a row)");
@@ -52,4 +52,7 @@ public sealed class MetricSinksHealthCheck(MetricCursorStore cursors, MetricCons
             ? HealthCheckResult.Healthy("metric sinks up to date", data)
             : HealthCheckResult.Degraded(string.Join("; ", problems), data: data);
     }
+
+    /// <summary>Enough of the error to act on; the full text is in metric_sink_cursors and the logs.</summary>
+    private static string? Trim(string? error) => error is { Length: > 200 } ? error[..200] + "…" : error;
 }

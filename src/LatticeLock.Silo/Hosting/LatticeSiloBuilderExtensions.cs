@@ -36,7 +36,9 @@ public static class LatticeSiloBuilderExtensions
     {
         services.AddOptions<Budgets.BudgetWebhookOptions>().Bind(configuration.GetSection(Budgets.BudgetWebhookOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Budgets.BudgetWebhookOptions>, Budgets.BudgetWebhookOptionsValidator>();
-        services.AddHttpClient(Budgets.BudgetAlertWebhookDispatcher.HttpClientName);
+        // No redirects: a webhook answers itself, it does not send the silo on to another address.
+        services.AddHttpClient(Budgets.BudgetAlertWebhookDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddHostedService<Budgets.BudgetAlertWebhookDispatcher>();
     }
 

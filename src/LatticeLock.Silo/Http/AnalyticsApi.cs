@@ -15,6 +15,9 @@ public static class AnalyticsApi
     public sealed record CostsResponse(DateOnly From, DateOnly To, string GroupBy, IReadOnlyList<CostRow> Rows);
     public sealed record ModelsResponse(DateTimeOffset From, DateTimeOffset To, string? TaskType, string Sort, IReadOnlyList<ModelLeaderboardRow> Models);
 
+    /// <summary>Longest window a query may ask for: bounds the rows the model leaderboard reads.</summary>
+    public const int MaxWindowDays = 366;
+
     public static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
 
     public static RouteGroupBuilder MapAnalyticsApi(this RouteGroupBuilder v1)
@@ -32,6 +35,7 @@ public static class AnalyticsApi
         var from = Day(query["from"], "from") ?? new DateOnly(today.Year, today.Month, 1);
         var to = Day(query["to"], "to") ?? today.AddDays(1);
         if (to <= from) throw ApiProblem.BadRequest("to", "to: must be after from");
+        if (to.DayNumber - from.DayNumber > MaxWindowDays) throw ApiProblem.BadRequest("from", $"from: the window may span at most {MaxWindowDays} days");
         var groupByText = query["group_by"].ToString();
         if (groupByText.Length == 0) groupByText = "day";
         var groupBy = Array.IndexOf(GroupBys, groupByText) is var i and >= 0
@@ -49,7 +53,9 @@ public static class AnalyticsApi
         var to = Instant(query["to"], "to") ?? DateTimeOffset.UtcNow;
         var from = Instant(query["from"], "from") ?? to.AddDays(-30);
         if (to <= from) throw ApiProblem.BadRequest("to", "to: must be after from");
+        if (to - from > TimeSpan.FromDays(MaxWindowDays)) throw ApiProblem.BadRequest("from", $"from: the window may span at most {MaxWindowDays} days");
         var taskType = query["task_type"].ToString() is { Length: > 0 } t ? t : null;
+        if (taskType is { Length: > 64 }) throw ApiProblem.BadRequest("task_type", "task_type: must be at most 64 characters");
         var sort = query["sort"].ToString() is { Length: > 0 } s ? s : "success_rate";
         if (!CostAnalytics.Sorts.Contains(sort)) throw ApiProblem.BadRequest("sort", $"sort: must be one of {string.Join(", ", CostAnalytics.Sorts)}");
         var scope = await ScopeAsync(http, grains, caller);
@@ -82,13 +88,13 @@ public static class AnalyticsApi
     {
         if (string.IsNullOrEmpty(text)) return null;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return day;
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
+        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-') && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
         {
             var utc = instant.UtcDateTime;
             if (utc.TimeOfDay == TimeSpan.Zero) return DateOnly.FromDateTime(utc);
             throw ApiProblem.BadRequest(field, $"{field}: costs are kept per UTC day; give a date (YYYY-MM-DD) or a UTC midnight");
         }
-        throw ApiProblem.BadRequest(field, $"{field}: must be a date (YYYY-MM-DD)");
+        throw ApiProblem.BadRequest(field, $"{field}: must be a date (YYYY-MM-DD) or a UTC midnight with an offset");
     }
 
     private static DateTimeOffset? Instant(string? text, string field)

@@ -28,16 +28,16 @@ public static class ModelRequestsApi
         int? LatencyMs, int InputTokens, int OutputTokens, long TotalTokens, decimal? InputCostUsd, decimal? OutputCostUsd, decimal? TotalCostUsd, CostSource CostSource,
         ModelRequestStatus Status, string? ErrorCode, string? ErrorMessage, JsonElement? FunctionCalls, JsonElement? FunctionResults,
         int? ContextWindowUsed, decimal? Temperature, int? MaxTokens, bool WasFallback, string? OriginalModelId, decimal? SelectionScore,
-        string? SelectionReason, JsonElement? Metadata, Guid? ProjectId, Guid? ReservationId)
+        string? SelectionReason, JsonElement? Metadata, Guid? ProjectId, Guid? ReservationId, bool? ReservationSettled)
     {
-        public static ModelRequestResponse From(ModelRequestRow row)
+        public static ModelRequestResponse From(ModelRequestRow row, bool? reservationSettled = null)
         {
             var r = row.Request;
             return new(r.Id, row.SessionId, row.UserId, r.ChatId, r.TraceId, r.ParentSpanId, r.SpanId, r.ModelId, r.ModelName, r.Provider,
                 r.TaskType, r.Priority, r.RequestedAt, r.RespondedAt, r.LatencyMs, r.InputTokens, r.OutputTokens, r.TotalTokens,
                 r.InputCostUsd, r.OutputCostUsd, r.CostSource == CostSource.Unpriced ? null : r.TotalCostUsd, r.CostSource, r.Status, r.ErrorCode, r.ErrorMessage, Json(r.FunctionCallsJson),
                 Json(r.FunctionResultsJson), r.ContextWindowUsed, r.Temperature, r.MaxTokens, r.WasFallback, r.OriginalModelId,
-                r.SelectionScore, r.SelectionReason, Json(r.MetadataJson), row.ProjectId, r.ReservationId);
+                r.SelectionScore, r.SelectionReason, Json(r.MetadataJson), row.ProjectId, r.ReservationId, reservationSettled);
         }
 
         private static JsonElement? Json(string? text) => text is null ? null : JsonDocument.Parse(text).RootElement.Clone();
@@ -61,8 +61,8 @@ public static class ModelRequestsApi
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var body = await JsonBody.ReadAsync<ModelRequestBody>(http);
-        var (row, duplicate) = await RecordOneAsync(grains, queries, caller, body, http.RequestAborted);
-        if (!duplicate) return Results.Created($"/v1/model-requests/{row.Request.Id}", ModelRequestResponse.From(row));
+        var (row, duplicate, settled) = await RecordOneAsync(grains, queries, caller, body, http.RequestAborted);
+        if (!duplicate) return Results.Created($"/v1/model-requests/{row.Request.Id}", ModelRequestResponse.From(row, settled));
         return Results.Ok(ModelRequestResponse.From(row));
     }
 
@@ -83,7 +83,7 @@ public static class ModelRequestsApi
                 var request = item.Deserialize<ModelRequestBody>(json.Value.SerializerOptions)
                     ?? throw ApiProblem.BadRequest("body", "the item must be a JSON object");
                 id = request.Id;
-                var (row, duplicate) = await RecordOneAsync(grains, queries, caller, request, http.RequestAborted);
+                var (row, duplicate, _) = await RecordOneAsync(grains, queries, caller, request, http.RequestAborted);
                 return new BatchItemResult(index, row.Request.Id, duplicate ? "duplicate" : "created", duplicate ? 200 : 201, null, null);
             }
             catch (Exception e) when (Rejection(e) is { } r)
@@ -99,7 +99,7 @@ public static class ModelRequestsApi
     /// Records one request; for a repeated id returns the stored row. Ids are global, so a repeated id stored under
     /// another session is a conflict: never reveal or count another tenant's request.
     /// </summary>
-    private static async Task<(ModelRequestRow Row, bool Duplicate)> RecordOneAsync(IGrainFactory grains, ModelRequestQueries queries, ApiKeyPrincipal caller, ModelRequestBody b, CancellationToken ct)
+    private static async Task<(ModelRequestRow Row, bool Duplicate, bool? ReservationSettled)> RecordOneAsync(IGrainFactory grains, ModelRequestQueries queries, ApiKeyPrincipal caller, ModelRequestBody b, CancellationToken ct)
     {
         if (b.SessionId == Guid.Empty) throw ApiProblem.BadRequest("session_id", "session_id: is required and must not be the nil UUID");
         var session = await SessionsApi.OwnedAsync(grains, caller, b.SessionId);
@@ -120,12 +120,12 @@ public static class ModelRequestsApi
         if (!ack.WasDuplicate)
         {
             var stored = record with { InputCostUsd = ack.InputCostUsd, OutputCostUsd = ack.OutputCostUsd, CostSource = ack.CostSource };
-            return (new ModelRequestRow(b.SessionId, session.UserId, stored, session.ProjectId), false);
+            return (new ModelRequestRow(b.SessionId, session.UserId, stored, session.ProjectId), false, ack.ReservationSettled);
         }
         var existing = await queries.FindAsync(record.Id, ct);
         if (existing is null || existing.SessionId != b.SessionId)
             throw new ConflictException("id", $"id {record.Id} is already used by another model request; choose a new id");
-        return (existing, true);
+        return (existing, true, null);
     }
 
     /// <summary>One batch item's failure, mapped like a single request's; anything unexplained fails only that item (503).</summary>

@@ -11,7 +11,7 @@ namespace LatticeLock.Storage.Metrics;
 public sealed class MetricCursorStore(NpgsqlDataSource dataSource)
 {
     /// <summary>How far back <see cref="StatesAsync"/> counts pending rows; beyond that the backlog is reported as "at least".</summary>
-    public const int PendingCountLimit = 100_000;
+    public const int PendingCountLimit = 10_000;
 
     public async Task<MetricCursor> GetOrCreateAsync(string sink, CancellationToken cancellationToken)
     {

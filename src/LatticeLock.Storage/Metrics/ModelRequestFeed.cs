@@ -7,6 +7,21 @@ namespace LatticeLock.Storage.Metrics;
 /// <summary>Reads model_requests as metric points, in commit-safe (xact_id, id) order after a cursor.</summary>
 public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
 {
+    /// <summary>The id the next transaction will get: every row committed so far was written by a transaction below it.</summary>
+    public async Task<ulong> NextTransactionIdAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT pg_snapshot_xmax(pg_current_snapshot())");
+        return (ulong)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>True once every transaction below <paramref name="xid"/> has finished, so all their rows are readable by the feed.</summary>
+    public async Task<bool> AllFinishedBelowAsync(ulong xid, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = xid, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<MetricBatch> ReadAfterAsync(MetricCursor after, int limit, CancellationToken cancellationToken)
     {
         // Only rows of transactions older than the oldest one still running: those can no longer change.

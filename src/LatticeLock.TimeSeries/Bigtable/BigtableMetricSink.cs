@@ -153,7 +153,12 @@ public sealed class BigtableMetricSink : IMetricSink, IDisposable
                     retry.Add(index);
                     lastFailure ??= new RpcException(new Status(code, status.Message));
                 }
-                else rejected[chunk[index].Point.RequestId] = $"{code}: {status.Message}";
+                else if (code is StatusCode.InvalidArgument or StatusCode.OutOfRange)
+                    rejected[chunk[index].Point.RequestId] = $"{code}: {status.Message}"; // the entry's own values: never accepted as sent
+                else
+                    // Configuration or permission (NOT_FOUND family, PERMISSION_DENIED, FAILED_PRECONDITION, ...): not the
+                    // point's fault, so the whole batch fails and is re-sent once the cause is fixed; nothing is dropped.
+                    throw new RpcException(new Status(code, $"MutateRows entry failed: {status.Message}"));
             }
             if (retry.Count == 0) return;
 

@@ -134,7 +134,15 @@ public sealed class TimestreamMetricSink : IMetricSink, IDisposable
             }
         }
         await CreateAsync("CreateDatabase", new { DatabaseName = _options.Database });
-        await CreateAsync("CreateTable", new { DatabaseName = _options.Database, TableName = _options.Table });
+        // Magnetic-store writes on: points replayed after a long outage are older than the memory store's retention
+        // and would otherwise come back rejected.
+        await CreateAsync("CreateTable", new
+        {
+            DatabaseName = _options.Database,
+            TableName = _options.Table,
+            RetentionProperties = new { MemoryStoreRetentionPeriodInHours = 24, MagneticStoreRetentionPeriodInDays = 3650 },
+            MagneticStoreWriteProperties = new { EnableMagneticStoreWrites = true },
+        });
         _tableEnsured = true;
         _logger.LogInformation("Timestream table {Database}.{Table} is there (CreateTableIfMissing)", _options.Database, _options.Table);
     }

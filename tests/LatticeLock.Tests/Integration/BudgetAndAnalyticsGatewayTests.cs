@@ -31,6 +31,7 @@ public sealed class BudgetAndAnalyticsGatewayTests(ServersFixture servers)
              "requested_at":"{{DateTimeOffset.UtcNow:O}}","latency_ms":900,"input_tokens":1000,"output_tokens":100,"input_cost_usd":0.3,"output_cost_usd":0.3,"status":"success"}
             """, HttpStatusCode.Created);
         Assert.Equal(projectId, recorded["project_id"]!.GetValue<Guid>());
+        Assert.True(recorded["reservation_settled"]!.GetValue<bool>());
         var after = await api.SendAsync(HttpMethod.Get, $"/v1/projects/{projectId}/budget", null, HttpStatusCode.OK);
         Assert.Equal((0.6m, 0m, 0.4m), (after["spent_usd"]!.GetValue<decimal>(), after["reserved_usd"]!.GetValue<decimal>(), after["remaining_usd"]!.GetValue<decimal>()));
         await api.SendAsync(HttpMethod.Delete, $"/v1/projects/{projectId}/budget/reservations/{reservationId}", null, HttpStatusCode.NotFound);
@@ -59,6 +60,8 @@ public sealed class BudgetAndAnalyticsGatewayTests(ServersFixture servers)
         Assert.Null(model["feedback_score"]);
         Assert.Equal(0.6m / 1100 * 1000, model["cost_per_1k_tokens_usd"]!.GetValue<decimal>(), 8);
         await api.SendAsync(HttpMethod.Get, "/v1/analytics/models?sort=vibes", null, HttpStatusCode.BadRequest);
+        await api.SendAsync(HttpMethod.Get, "/v1/analytics/models?from=2020-01-01", null, HttpStatusCode.BadRequest); // over 366 days
+        await api.SendAsync(HttpMethod.Get, "/v1/analytics/costs?from=2026-11-01T00:00:00", null, HttpStatusCode.BadRequest); // no offset
 
         var (code, report) = await BuiltProgram.RunCliAsync(env.Database, "report", "costs", "--group-by", "model");
         Assert.True(code == 0, report);
@@ -68,8 +71,16 @@ public sealed class BudgetAndAnalyticsGatewayTests(ServersFixture servers)
         Assert.True(code == 0, report);
         Assert.Contains("100.0", report);
 
-        var health = System.Text.Json.Nodes.JsonNode.Parse(await env.Http.GetStringAsync("/health/ready"))!;
-        var sinks = health["checks"]!["metric_sinks"]!;
+        // /health/ready reads sink states at most every 5 s.
+        System.Text.Json.Nodes.JsonNode sinks;
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            sinks = System.Text.Json.Nodes.JsonNode.Parse(await env.Http.GetStringAsync("/health/ready"))!["checks"]!["metric_sinks"]!;
+            if (sinks["data"]?["postgres"]?["delivered"]?.GetValue<long>() >= 1) break;
+            await Task.Delay(500);
+        }
+        while (DateTime.UtcNow < deadline);
         Assert.Equal("healthy", sinks["status"]!.GetValue<string>());
         Assert.Equal(0, sinks["data"]!["aggregates"]!["consecutive_failures"]!.GetValue<int>());
         Assert.True(sinks["data"]!["postgres"]!["delivered"]!.GetValue<long>() >= 1);

@@ -7,6 +7,7 @@ DROP TABLE metric_rejections;
 DROP TABLE metric_sink_cursors;
 DROP TABLE alert_events;
 DROP TABLE project_budgets;
+DROP INDEX idx_model_requests_requested_brin;
 DROP INDEX idx_model_requests_xact;
 DROP INDEX idx_model_requests_project;
 ALTER TABLE model_requests DROP COLUMN xact_id, DROP COLUMN reservation_id, DROP COLUMN project_id;

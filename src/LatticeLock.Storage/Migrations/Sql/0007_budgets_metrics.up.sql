@@ -13,6 +13,8 @@ UPDATE model_requests m SET project_id = s.project_id
 FROM sessions s WHERE m.session_id = s.id AND s.project_id IS NOT NULL;
 CREATE INDEX idx_model_requests_project ON model_requests (project_id, requested_at);
 CREATE INDEX idx_model_requests_xact ON model_requests (xact_id, id);
+-- Time windows without another filter (the model leaderboard across task types): rows arrive roughly in time order.
+CREATE INDEX idx_model_requests_requested_brin ON model_requests USING brin (requested_at);
 
 -- Seed 003 budgets, alerts and alert events; one budget per project, a calendar month (UTC) long.
 CREATE TABLE project_budgets (
