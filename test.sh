@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-infrastructure/local/prerequisites.sh
+infrastructure/local/prerequisites.sh --emulators
 
 dotnet build LatticeLock.sln -c Release -warnaserror -nologo -v quiet
 

@@ -9,11 +9,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 STATE="$LL_STATE_DIR/moto.state"
 SERVER="moto_server"
 LOGNAME_PREFIX="moto"
-SERVER_COMMAND=(moto_server -H 127.0.0.1 -p "{port}")
+# On PATH, or where pyenv puts it when PATH lacks pyenv's shims (a CI shell); LL_MOTO_SERVER overrides.
+MOTO_SERVER="${LL_MOTO_SERVER:-$(command -v moto_server 2>/dev/null || ls "${HOME:-/root}/.pyenv/shims/moto_server" /root/.pyenv/shims/moto_server 2>/dev/null | head -n 1 || true)}"
+SERVER_COMMAND=("${MOTO_SERVER:-moto_server}" -H 127.0.0.1 -p "{port}")
 
 ensure_installed() {
-  command -v moto_server >/dev/null 2>&1 && return
-  die "moto_server is not on PATH: it comes from the Python package moto with its server extra (moto[server], version 5.x); it is not a Debian package, so install it with pip where PyPI is reachable"
+  [ -n "$MOTO_SERVER" ] && [ -x "$MOTO_SERVER" ] && return
+  die "moto_server is not on PATH (nor in ~/.pyenv/shims): it comes from the Python package moto with its server extra (moto[server], version 5.x); it is not a Debian package, so install it with pip where PyPI is reachable, or set LL_MOTO_SERVER"
 }
 
 print_env() {

@@ -18,3 +18,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 log "prerequisites present: PostgreSQL 15, redis-server, python3, dotnet $(dotnet --version)"
+
+# --emulators (tests): the Timestream and Bigtable emulators cannot come from Debian's packages, so say early and
+# plainly when one is missing rather than failing test by test.
+if [ "${1:-}" = "--emulators" ]; then
+  moto="${LL_MOTO_SERVER:-$(command -v moto_server 2>/dev/null || ls "${HOME:-/root}/.pyenv/shims/moto_server" /root/.pyenv/shims/moto_server 2>/dev/null | head -n 1 || true)}"
+  [ -n "$moto" ] || die "moto_server (Python package moto[server] 5.x) is missing: the Timestream sink tests need it"
+  [ -x "${LL_CBTEMULATOR:-/usr/lib/google-cloud-sdk/platform/bigtable-emulator/cbtemulator}" ] || die "the Bigtable emulator (cbtemulator, package google-cloud-cli-bigtable-emulator) is missing: the Bigtable sink tests need it"
+  command -v cbt >/dev/null 2>&1 || die "cbt (package google-cloud-cli-cbt) is missing: the Bigtable tests read back with it"
+  log "emulators present: moto_server ($moto), cbtemulator, cbt"
+fi
