@@ -67,8 +67,18 @@ public sealed class MetricPipelineTests(ServersFixture servers)
         Assert.Equal(await db.ScalarAsync<decimal>("SELECT sum(coalesce(total_cost_usd, 0)) FROM model_requests"),
             await db.ScalarAsync<decimal>("SELECT sum(total_cost_usd) FROM cost_aggregations"));
 
-        // Replay everything into both sinks: the PostgreSQL sink's writes are idempotent, so nothing doubles.
-        await db.ScalarAsync<int>("UPDATE metric_sink_cursors SET last_xact_id = '0', last_request_id = '00000000-0000-0000-0000-000000000000' WHERE sink = 'postgres' RETURNING 1");
+        var (code, status) = await BuiltProgram.RunCliAsync(database, "metrics", "status");
+        Assert.True(code == 0, status);
+        Assert.Contains("aggregates", status);
+        Assert.Contains("600", status);
+        (code, var refused) = await BuiltProgram.RunCliAsync(database, "metrics", "rewind", "aggregates");
+        Assert.True(code != 0, refused); // the aggregates add up what they get: a rewind would double them
+        (code, refused) = await BuiltProgram.RunCliAsync(database, "metrics", "rewind", "nosuchsink");
+        Assert.True(code != 0, refused);
+
+        // Replay everything into the PostgreSQL sink: its writes are idempotent, so nothing doubles.
+        (code, var rewound) = await BuiltProgram.RunCliAsync(database, "metrics", "rewind", "postgres");
+        Assert.True(code == 0, rewound);
         Assert.Equal(count, await cluster.GrainFactory.GetGrain<IMetricPumpGrain>("postgres").CatchUp());
         Assert.Equal(count, await db.ScalarAsync<long>("SELECT count(*) FROM metric_points"));
 
