@@ -21,13 +21,17 @@ await host.StartAsync();
 var lattice = host.Services.GetRequiredService<LatticeLockClient>();
 
 var user = await lattice.Users.Create($"orchestrator-{Guid.NewGuid():N}@example.com", "Sample orchestrator");
-var session = await lattice.Sessions.Start(user.Id, metadataJson: """{"workflow":"code-review"}""");
+var project = await lattice.Projects.Create(user.Id, "code-review bot");
+await lattice.Budgets.Set(project.Id, monthlyUsd: 50m, alertThresholdsPct: [50, 80, 100]);
+var session = await lattice.Sessions.Start(user.Id, project.Id, metadataJson: """{"workflow":"code-review"}""");
 var chat = await lattice.Chats.Create(session.Id, "review PR");
 
 string[] prompts = ["Summarise the diff", "List risky changes", "Suggest tests"];
 foreach (var prompt in prompts)
 {
     await lattice.Chats.AppendTurn(chat.Id, new AppendTurn(TurnRole.User, prompt));
+    // Budget first: hold the estimate; BudgetExceededException (HTTP 402) means "do not make this call".
+    var reservation = await lattice.Budgets.Reserve(project.Id, estimatedCostUsd: 0.01m);
     var requestedAt = DateTimeOffset.UtcNow;
     // … the orchestrator calls the model here …
     await lattice.Chats.AppendTurn(chat.Id, new AppendTurn(TurnRole.Assistant, $"(answer to: {prompt})", "gpt-4o", "openai", 1200, 300));
@@ -45,11 +49,14 @@ foreach (var prompt in prompts)
         InputCostUsd = 0.003m,
         OutputCostUsd = 0.003m,
         Status = ModelRequestStatus.Success,
+        ReservationId = reservation.ReservationId, // the actual cost replaces the estimate
     });
-    Console.WriteLine($"recorded {ack.RequestId} (duplicate: {ack.WasDuplicate})");
+    Console.WriteLine($"recorded {ack.RequestId} (duplicate: {ack.WasDuplicate}, reservation settled: {ack.ReservationSettled})");
 }
 
 var summary = await lattice.Sessions.Get(session.Id);
 Console.WriteLine($"session {summary.Id}: {summary.RequestCount} requests, {summary.InputTokens}+{summary.OutputTokens} tokens, ${summary.TotalCostUsd}");
+var budget = await lattice.Budgets.Get(project.Id);
+Console.WriteLine($"budget: ${budget.SpentUsd} spent, ${budget.ReservedUsd} reserved, ${budget.RemainingUsd} left of ${budget.MonthlyUsd}");
 Console.WriteLine($"last turns: {string.Join(" | ", (await lattice.Chats.GetLastTurns(chat.Id, 2)).Select(t => $"{t.Seq}:{t.Role}"))}");
 await host.StopAsync();

@@ -47,6 +47,17 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         var error = await Assert.ThrowsAsync<InvalidFieldException>(() => lattice.Chats.AppendTurn(chat.Id, new AppendTurn((TurnRole)9, "x")));
         Assert.Equal("role", error.Field);
 
+        // Budgets through the facade: reserve, settle by recording, refuse what does not fit.
+        var project = await lattice.Projects.Create(user.Id, "budgeted");
+        await lattice.Budgets.Set(project.Id, 1m);
+        var projectSession = await lattice.Sessions.Start(user.Id, project.Id);
+        var hold = await lattice.Budgets.Reserve(project.Id, 0.9m);
+        await Assert.ThrowsAsync<BudgetExceededException>(() => lattice.Budgets.Reserve(project.Id, 0.2m));
+        var settledAck = await lattice.Sessions.RecordModelRequest(projectSession.Id, Scenario.Request(inputCost: 0.1m, outputCost: 0.1m) with { ReservationId = hold.ReservationId });
+        Assert.True(settledAck.ReservationSettled);
+        var budget = await lattice.Budgets.Get(project.Id);
+        Assert.Equal((0.2m, 0m, 0.8m), (budget.SpentUsd, budget.ReservedUsd, budget.RemainingUsd));
+
         await using var db = new Db(database);
         Assert.Equal(5L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE chat_id = $1", chat.Id));
         Assert.Equal(10L, await db.ScalarAsync<long>("SELECT count(*) FROM chat_turns WHERE chat_id = $1", chat.Id));
