@@ -10,5 +10,4 @@ public sealed record MetricSample(
     [property: Id(4)] int? LatencyMs,
     [property: Id(5)] int InputTokens,
     [property: Id(6)] int OutputTokens,
-    [property: Id(7)] decimal CostUsd,
-    [property: Id(8)] Guid? ProjectId);
+    [property: Id(7)] decimal CostUsd);

@@ -86,7 +86,7 @@ internal sealed class ProjectBudgetLedger(
         var settings = RequireBudget();
         await EnsurePeriodAsync(cancellationToken);
 
-        var remaining = Remaining(settings, reservations);
+        var remaining = settings.MonthlyUsd - _spent - LiveReserved(reservations);
         if (reservations.Count >= MaxActiveReservations)
             throw new ConflictException("reservations", $"project {projectId} holds {reservations.Count} active reservations, the most allowed; settle or release some first");
         if (request.EstimatedCostUsd > remaining) throw new BudgetExceededException(Math.Max(remaining, 0), request.EstimatedCostUsd);
@@ -169,16 +169,16 @@ internal sealed class ProjectBudgetLedger(
     {
         var settings = RequireBudget();
         var period = _period!.Value;
-        PurgeExpired(reservations);
-        var reserved = reservations.Sum(r => r.EstimatedCostUsd);
+        var reserved = LiveReserved(reservations);
         return new BudgetStatus(projectId, settings.MonthlyUsd, _spent, reserved, settings.MonthlyUsd - _spent - reserved,
             period.Forecast(_spent, clock.GetUtcNow()), period.Start, reservations.Count, settings.AlertThresholdsPct, settings.WebhookUrl);
     }
 
-    private decimal Remaining(BudgetSettings settings, List<ReservationState> reservations)
+    /// <summary>What the live reservations hold, once expired ones are gone.</summary>
+    private decimal LiveReserved(List<ReservationState> reservations)
     {
         PurgeExpired(reservations);
-        return settings.MonthlyUsd - _spent - reservations.Sum(r => r.EstimatedCostUsd);
+        return reservations.Sum(r => r.EstimatedCostUsd);
     }
 
     /// <summary>Expired reservations release themselves: they stop counting the moment they expire.</summary>

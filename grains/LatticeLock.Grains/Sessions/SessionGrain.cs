@@ -153,7 +153,7 @@ public sealed class SessionGrain(
                 };
                 _models.Add(request.ModelId);
                 _ = GrainFactory.GetGrain<IMetricAggregatorGrain>(0).Record(new MetricSample(request.Provider, request.ModelId, request.TaskType,
-                    WireNames.Of(request.Status), request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd, state.State.ProjectId));
+                    WireNames.Of(request.Status), request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd));
                 var settled = await ReportSpendAsync(request);
                 return new ModelRequestAck(request.Id, WasDuplicate: false, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
                     request.ReservationId is null ? null : settled);

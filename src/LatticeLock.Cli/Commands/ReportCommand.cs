@@ -8,8 +8,6 @@ namespace LatticeLock.Cli.Commands;
 /// <summary><c>lattice report costs | models</c>: the /v1/analytics answers as tables (read from PostgreSQL directly).</summary>
 public static class ReportCommand
 {
-    private static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
-
     public static Command Create()
     {
         var report = new Command("report", "Cost and model reports");
@@ -17,21 +15,20 @@ public static class ReportCommand
 
         var from = new Option<DateOnly?>("--from") { Description = "First UTC day (default: first of this month)" };
         var to = new Option<DateOnly?>("--to") { Description = "Day after the last one (default: tomorrow)" };
-        var groupBy = new Option<string>("--group-by") { Description = string.Join("|", GroupBys), DefaultValueFactory = _ => "day" };
+        var groupBy = new Option<string>("--group-by") { Description = string.Join("|", CostAnalytics.GroupBys), DefaultValueFactory = _ => "day" };
         var project = new Option<Guid?>("--project") { Description = "Only this project's requests" };
         var user = new Option<Guid?>("--user") { Description = "Only this user's requests" };
         var costs = new Command("costs", "Requests, tokens and cost per group (from cost_aggregations)") { from, to, groupBy, project, user };
         costs.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
-            var today = DateOnly.FromDateTime(DateTime.UtcNow);
-            var first = parse.GetValue(from) ?? new DateOnly(today.Year, today.Month, 1);
-            var last = parse.GetValue(to) ?? today.AddDays(1);
+            var defaults = CostAnalytics.DefaultCostWindow(DateTimeOffset.UtcNow);
+            var first = parse.GetValue(from) ?? defaults.From;
+            var last = parse.GetValue(to) ?? defaults.To;
             if (last <= first) throw new CliException("--to must be after --from");
             var g = parse.GetValue(groupBy)!;
-            var index = Array.IndexOf(GroupBys, g);
-            if (index < 0) throw new CliException($"--group-by must be one of {string.Join(", ", GroupBys)}");
+            var grouping = CostAnalytics.ParseGroupBy(g) ?? throw new CliException($"--group-by must be one of {string.Join(", ", CostAnalytics.GroupBys)}");
             await using var dataSource = CliSettings.OpenDataSource(configuration);
-            var rows = await new CostAnalytics(dataSource).CostsAsync(first, last, (CostGroupBy)index, new AnalyticsScope(parse.GetValue(user), parse.GetValue(project)), ct);
+            var rows = await new CostAnalytics(dataSource).CostsAsync(first, last, grouping, new AnalyticsScope(parse.GetValue(user), parse.GetValue(project)), ct);
             var table = new Table().AddColumns(g, "Requests", "Input tokens", "Output tokens", "Cost (USD)");
             foreach (var column in table.Columns.Skip(1)) column.RightAligned();
             foreach (var r in rows)
@@ -51,7 +48,7 @@ public static class ReportCommand
         models.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             var end = parse.GetValue(until) ?? DateTimeOffset.UtcNow;
-            var start = parse.GetValue(since) ?? end.AddDays(-30);
+            var start = parse.GetValue(since) ?? end - CostAnalytics.DefaultModelWindow;
             var s = parse.GetValue(sort)!;
             if (!CostAnalytics.Sorts.Contains(s)) throw new CliException($"--sort must be one of {string.Join(", ", CostAnalytics.Sorts)}");
             await using var dataSource = CliSettings.OpenDataSource(configuration);

@@ -28,8 +28,8 @@ public static class LatticeSiloBuilderExtensions
             configuration[$"{Storage.Metrics.MetricDeliveryOptions.Section}:Sinks"] ?? new Storage.Metrics.MetricDeliveryOptions().Sinks);
         if (sinks.Contains(TimeSeries.Postgres.PostgresMetricSink.SinkName))
             services.AddSingleton<TimeSeries.IMetricSink, TimeSeries.Postgres.PostgresMetricSink>();
-        if (sinks.Contains("timestream")) TimeSeries.Timestream.TimestreamServiceCollectionExtensions.AddTimestreamMetricSink(services, configuration);
-        if (sinks.Contains("bigtable")) TimeSeries.Bigtable.BigtableServiceCollectionExtensions.AddBigtableMetricSink(services, configuration);
+        if (sinks.Contains(TimeSeries.Timestream.TimestreamMetricSink.SinkName)) TimeSeries.Timestream.TimestreamServiceCollectionExtensions.AddTimestreamMetricSink(services, configuration);
+        if (sinks.Contains(TimeSeries.Bigtable.BigtableMetricSink.SinkName)) TimeSeries.Bigtable.BigtableServiceCollectionExtensions.AddBigtableMetricSink(services, configuration);
     }
 
     private static void AddBudgetAlerts(IServiceCollection services, IConfiguration configuration)

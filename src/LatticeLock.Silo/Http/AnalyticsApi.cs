@@ -1,6 +1,5 @@
 using System.Globalization;
 using LatticeLock.Grains.Abstractions.Auth;
-using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Storage.Analytics;
 
@@ -15,11 +14,6 @@ public static class AnalyticsApi
     public sealed record CostsResponse(DateOnly From, DateOnly To, string GroupBy, IReadOnlyList<CostRow> Rows);
     public sealed record ModelsResponse(DateTimeOffset From, DateTimeOffset To, string? TaskType, string Sort, IReadOnlyList<ModelLeaderboardRow> Models);
 
-    /// <summary>Longest window a query may ask for: bounds the rows the model leaderboard reads.</summary>
-    public const int MaxWindowDays = 366;
-
-    public static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
-
     public static RouteGroupBuilder MapAnalyticsApi(this RouteGroupBuilder v1)
     {
         v1.MapGet("/analytics/costs", CostsAsync).Produces<CostsResponse>();
@@ -31,16 +25,13 @@ public static class AnalyticsApi
     {
         var caller = http.RequireScope(ApiScopes.AnalyticsRead);
         var query = http.Request.Query;
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var from = Day(query["from"], "from") ?? new DateOnly(today.Year, today.Month, 1);
-        var to = Day(query["to"], "to") ?? today.AddDays(1);
-        if (to <= from) throw ApiProblem.BadRequest("to", "to: must be after from");
-        if (to.DayNumber - from.DayNumber > MaxWindowDays) throw ApiProblem.BadRequest("from", $"from: the window may span at most {MaxWindowDays} days");
-        var groupByText = query["group_by"].ToString();
-        if (groupByText.Length == 0) groupByText = "day";
-        var groupBy = Array.IndexOf(GroupBys, groupByText) is var i and >= 0
-            ? (CostGroupBy)i
-            : throw ApiProblem.BadRequest("group_by", $"group_by: must be one of {string.Join(", ", GroupBys)}");
+        var defaults = CostAnalytics.DefaultCostWindow(DateTimeOffset.UtcNow);
+        var from = Day(query["from"], "from") ?? defaults.From;
+        var to = Day(query["to"], "to") ?? defaults.To;
+        RequireWindow(to.DayNumber - from.DayNumber);
+        var groupByText = query["group_by"].ToString() is { Length: > 0 } g ? g : "day";
+        var groupBy = CostAnalytics.ParseGroupBy(groupByText)
+            ?? throw ApiProblem.BadRequest("group_by", $"group_by: must be one of {string.Join(", ", CostAnalytics.GroupBys)}");
         var scope = await ScopeAsync(http, grains, caller);
         var rows = await analytics.CostsAsync(from, to, groupBy, scope, http.RequestAborted);
         return Results.Ok(new CostsResponse(from, to, groupByText, rows));
@@ -51,9 +42,8 @@ public static class AnalyticsApi
         var caller = http.RequireScope(ApiScopes.AnalyticsRead);
         var query = http.Request.Query;
         var to = Instant(query["to"], "to") ?? DateTimeOffset.UtcNow;
-        var from = Instant(query["from"], "from") ?? to.AddDays(-30);
-        if (to <= from) throw ApiProblem.BadRequest("to", "to: must be after from");
-        if (to - from > TimeSpan.FromDays(MaxWindowDays)) throw ApiProblem.BadRequest("from", $"from: the window may span at most {MaxWindowDays} days");
+        var from = Instant(query["from"], "from") ?? to - CostAnalytics.DefaultModelWindow;
+        RequireWindow((to - from).TotalDays);
         var taskType = query["task_type"].ToString() is { Length: > 0 } t ? t : null;
         if (taskType is { Length: > 64 }) throw ApiProblem.BadRequest("task_type", "task_type: must be at most 64 characters");
         var sort = query["sort"].ToString() is { Length: > 0 } s ? s : "success_rate";
@@ -63,47 +53,47 @@ public static class AnalyticsApi
         return Results.Ok(new ModelsResponse(from, to, taskType, sort, models));
     }
 
+    private static void RequireWindow(double days)
+    {
+        if (days <= 0) throw ApiProblem.BadRequest("to", "to: must be after from");
+        if (days > CostAnalytics.MaxWindowDays) throw ApiProblem.BadRequest("from", $"from: the window may span at most {CostAnalytics.MaxWindowDays} days");
+    }
+
     /// <summary>Admins see everything (or <c>user_id</c>'s); others their own requests, optionally of a project they own.</summary>
     private static async Task<AnalyticsScope> ScopeAsync(HttpContext http, IGrainFactory grains, ApiKeyPrincipal caller)
     {
         var query = http.Request.Query;
         Guid? projectId = query["project_id"].ToString() is { Length: > 0 } p ? RouteValues.Id(p, "project_id") : null;
         Guid? userId = query["user_id"].ToString() is { Length: > 0 } u ? RouteValues.Id(u, "user_id") : null;
-        var isAdmin = caller.Scopes.Contains(ApiScopes.Admin);
-        if (!isAdmin)
+        if (!caller.IsAdmin)
         {
             if (userId is { } other && other != caller.UserId) throw new ApiProblem(StatusCodes.Status403Forbidden, "user_id: only admin keys may read another user's analytics", "user_id");
             userId = caller.UserId;
         }
         if (projectId is { } pid)
         {
-            var project = await grains.GetGrain<IProjectGrain>(pid).Get();
-            caller.RequireOwner(project.OwnerId);
-            if (project.OwnerId == caller.UserId && !isAdmin) userId = null; // a project's requests are all its owner's to see
+            await ProjectsApi.OwnedAsync(grains, caller, pid);
+            if (!caller.IsAdmin) userId = null; // the owner sees all of the project's requests
         }
         return new AnalyticsScope(userId, projectId);
     }
 
+    /// <summary>A UTC day: a date, or an RFC 3339 time that is a UTC midnight (cost aggregates are kept per day).</summary>
     private static DateOnly? Day(string? text, string field)
     {
-        if (string.IsNullOrEmpty(text)) return null;
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return day;
-        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-') && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
-        {
-            var utc = instant.UtcDateTime;
-            if (utc.TimeOfDay == TimeSpan.Zero) return DateOnly.FromDateTime(utc);
+        if (Instant(text, field) is not { } instant) return null;
+        if (instant.UtcDateTime.TimeOfDay != TimeSpan.Zero)
             throw ApiProblem.BadRequest(field, $"{field}: costs are kept per UTC day; give a date (YYYY-MM-DD) or a UTC midnight");
-        }
-        throw ApiProblem.BadRequest(field, $"{field}: must be a date (YYYY-MM-DD) or a UTC midnight with an offset");
+        return DateOnly.FromDateTime(instant.UtcDateTime);
     }
 
+    /// <summary>A date (its UTC midnight) or an RFC 3339 time with an offset.</summary>
     private static DateTimeOffset? Instant(string? text, string field)
     {
         if (string.IsNullOrEmpty(text)) return null;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
             return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-') && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant))
-            return instant;
+        if (Rfc3339.TryParse(text, out var instant)) return instant;
         throw ApiProblem.BadRequest(field, $"{field}: must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset");
     }
 }

@@ -1,6 +1,5 @@
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Budgets;
-using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Storage.Budgets;
@@ -48,16 +47,8 @@ public static class BudgetsApi
         var body = await JsonBody.ReadAsync<ReservationBody>(http);
         var request = new ReserveBudget(
             body.EstimatedCostUsd ?? throw ApiProblem.BadRequest("estimated_cost_usd", "estimated_cost_usd: is required"), body.TtlSeconds);
-        try
-        {
-            var reservation = await project.Reserve(request, http.RequestAborted);
-            return Results.Created($"/v1/projects/{reservation.ProjectId}/budget/reservations/{reservation.ReservationId}", reservation);
-        }
-        catch (BudgetExceededException e)
-        {
-            return ProblemMapping.Result(StatusCodes.Status402PaymentRequired, e.Message, "estimated_cost_usd",
-                new Dictionary<string, object?> { ["remaining_usd"] = e.RemainingUsd, ["estimated_cost_usd"] = e.EstimatedCostUsd });
-        }
+        var reservation = await project.Reserve(request, http.RequestAborted); // 402 when it does not fit (ProblemMapping)
+        return Results.Created($"/v1/projects/{reservation.ProjectId}/budget/reservations/{reservation.ReservationId}", reservation);
     }
 
     private static async Task<IResult> ReleaseAsync(HttpContext http, IGrainFactory grains, string id, string reservationId)
@@ -77,9 +68,8 @@ public static class BudgetsApi
 
     private static async Task<IProjectGrain> OwnedAsync(HttpContext http, IGrainFactory grains, string id, string scope)
     {
-        var caller = http.RequireScope(scope);
-        var project = grains.GetGrain<IProjectGrain>(RouteValues.Id(id));
-        caller.RequireOwner((await project.Get()).OwnerId);
-        return project;
+        var projectId = RouteValues.Id(id);
+        await ProjectsApi.OwnedAsync(grains, http.RequireScope(scope), projectId);
+        return grains.GetGrain<IProjectGrain>(projectId);
     }
 }

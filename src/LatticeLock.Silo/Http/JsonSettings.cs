@@ -23,8 +23,7 @@ public static class JsonSettings
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : throw new JsonException("must be an RFC 3339 timestamp string");
-            var hasOffset = text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
-            if (!hasOffset || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+            if (!Rfc3339.TryParse(text, out var value))
                 throw new JsonException("must be an RFC 3339 timestamp with an offset, e.g. 2026-11-23T10:00:00Z");
             return value;
         }

@@ -14,7 +14,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         catch (Exception e) when (!context.Response.HasStarted && Map(e) is { } problem)
         {
             if (problem.Status >= 500) logger.LogWarning(e, "Request {Path} failed", context.Request.Path);
-            await WriteAsync(context, problem.Status, problem.Detail, problem.Field);
+            await Result(problem.Status, problem.Detail, problem.Field, ExtensionsOf(e)).ExecuteAsync(context);
         }
     }
 
@@ -43,12 +43,18 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         InvalidFieldException f => (StatusCodes.Status400BadRequest, f.Message, f.Field),
         NotFoundException n => (StatusCodes.Status404NotFound, n.Message, null),
         ConflictException c => (StatusCodes.Status409Conflict, c.Message, c.Field),
+        BudgetExceededException b => (StatusCodes.Status402PaymentRequired, b.Message, "estimated_cost_usd"),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "the body is larger than 1 MiB", "body"),
         BadHttpRequestException b => (b.StatusCode, b.Message, null),
         ModelRequestLogException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
         StorageFailureException s => (StatusCodes.Status503ServiceUnavailable, s.Message, null),
         _ => null,
     };
+
+    /// <summary>Members beyond the standard ones that let a client act on the problem (402: what is left of the budget).</summary>
+    private static Dictionary<string, object?>? ExtensionsOf(Exception e) => e is BudgetExceededException b
+        ? new() { ["remaining_usd"] = b.RemainingUsd, ["estimated_cost_usd"] = b.EstimatedCostUsd }
+        : null;
 
     private static string Title(int status) => status switch
     {

@@ -62,7 +62,8 @@ public static class ProjectsApi
         return Results.Created($"/v1/projects/{projectId}/errors/{errorId}", new ProjectErrorResponse(errorId, projectId));
     }
 
-    private static async Task<ProjectDetails> OwnedAsync(IGrainFactory grains, ApiKeyPrincipal caller, Guid projectId)
+    /// <summary>The project, once the caller is known to own it (or to be an admin): 404 or 403 otherwise.</summary>
+    internal static async Task<ProjectDetails> OwnedAsync(IGrainFactory grains, ApiKeyPrincipal caller, Guid projectId)
     {
         var project = await grains.GetGrain<IProjectGrain>(projectId).Get();
         caller.RequireOwner(project.OwnerId);

@@ -10,6 +10,25 @@ namespace LatticeLock.Storage.Analytics;
 /// </summary>
 public sealed class CostAnalytics(NpgsqlDataSource dataSource)
 {
+    /// <summary>Wire names of <see cref="CostGroupBy"/>, in its order.</summary>
+    public static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
+
+    /// <summary>Longest window a query may ask for: bounds the rows the model leaderboard reads.</summary>
+    public const int MaxWindowDays = 366;
+
+    /// <summary>The cost window when none is given: this month to date, in UTC days ([from, to)).</summary>
+    public static (DateOnly From, DateOnly To) DefaultCostWindow(DateTimeOffset now)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        return (new DateOnly(today.Year, today.Month, 1), today.AddDays(1));
+    }
+
+    /// <summary>The leaderboard window when none is given: the last 30 days.</summary>
+    public static readonly TimeSpan DefaultModelWindow = TimeSpan.FromDays(30);
+
+    /// <summary>The <see cref="CostGroupBy"/> of a wire name, or null for an unknown one.</summary>
+    public static CostGroupBy? ParseGroupBy(string name) => Array.IndexOf(GroupBys, name) is var i and >= 0 ? (CostGroupBy)i : null;
+
     public static readonly string[] Sorts =
         ["success_rate", "requests", "p50_latency_ms", "p95_latency_ms", "avg_cost_per_success_usd", "cost_per_1k_tokens_usd"];
 
@@ -58,7 +77,7 @@ public sealed class CostAnalytics(NpgsqlDataSource dataSource)
         AddScope(command, scope);
         command.Parameters.AddWithValue(from);
         command.Parameters.AddWithValue(to);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)taskType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.AddNullable(taskType, NpgsqlDbType.Text);
         await using var r = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<ModelLeaderboardRow>();
         while (await r.ReadAsync(cancellationToken))
@@ -92,7 +111,7 @@ public sealed class CostAnalytics(NpgsqlDataSource dataSource)
 
     private static void AddScope(NpgsqlCommand command, AnalyticsScope scope)
     {
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)scope.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)scope.ProjectId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.AddNullable(scope.UserId, NpgsqlDbType.Uuid);
+        command.Parameters.AddNullable(scope.ProjectId, NpgsqlDbType.Uuid);
     }
 }

@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Auth;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace LatticeLock.Storage.Auth;
 
@@ -51,7 +52,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             $"SELECT {Columns} FROM api_keys WHERE $1::uuid IS NULL OR user_id = $1 ORDER BY created_at, id");
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.AddNullable(userId, NpgsqlDbType.Uuid);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKeyInfo>();
         while (await reader.ReadAsync(cancellationToken)) keys.Add(Read(reader));

@@ -1,4 +1,5 @@
 using Npgsql;
+using NpgsqlTypes;
 
 namespace LatticeLock.Storage.Auth;
 
@@ -12,7 +13,7 @@ public sealed class AuthEventLog(NpgsqlDataSource dataSource)
             VALUES ($1, $2, $3, $4, $5, $6)
             """);
         command.Parameters.AddWithValue((object?)e.KeyPrefix ?? DBNull.Value);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)e.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.AddNullable(e.UserId, NpgsqlDbType.Uuid);
         command.Parameters.AddWithValue(e.Outcome);
         command.Parameters.AddWithValue((object?)Truncate(e.Reason, 256) ?? DBNull.Value);
         command.Parameters.AddWithValue((object?)Truncate(e.RemoteAddress, 64) ?? DBNull.Value);

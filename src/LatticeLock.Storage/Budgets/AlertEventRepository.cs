@@ -37,7 +37,7 @@ public sealed class AlertEventRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(thresholdPct);
         command.Parameters.AddWithValue(spentUsd);
         command.Parameters.AddWithValue(monthlyUsd);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)webhookUrl ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.AddNullable(webhookUrl, NpgsqlDbType.Text);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -90,9 +90,9 @@ public sealed class AlertEventRepository(NpgsqlDataSource dataSource)
             """);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(attempts);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)statusCode ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.AddNullable(statusCode, NpgsqlDbType.Integer);
         command.Parameters.AddWithValue(error.Length > 2000 ? error[..2000] : error);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)retryAfter ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.AddNullable(retryAfter, NpgsqlDbType.Interval);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -29,7 +29,7 @@ public sealed class BudgetRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(projectId);
         command.Parameters.AddWithValue(settings.MonthlyUsd);
         command.Parameters.AddWithValue(settings.AlertThresholdsPct);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.WebhookUrl ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.AddNullable(settings.WebhookUrl, NpgsqlDbType.Text);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -6,12 +6,13 @@ namespace LatticeLock.Storage.Metrics;
 public sealed class MetricDeliveryOptions
 {
     public const string Section = "Metrics";
-    public static readonly string[] KnownSinks = ["postgres", "timestream", "bigtable"];
+    public static readonly string[] KnownSinks =
+        [TimeSeries.Postgres.PostgresMetricSink.SinkName, TimeSeries.Timestream.TimestreamMetricSink.SinkName, TimeSeries.Bigtable.BigtableMetricSink.SinkName];
 
     /// <summary>False turns metric delivery and cost aggregation off entirely (points wait in model_requests until it is on again).</summary>
     public bool Enabled { get; set; } = true;
     /// <summary>Comma-separated sink names: <c>postgres</c> (default), <c>timestream</c>, <c>bigtable</c>; several means dual write.</summary>
-    public string Sinks { get; set; } = "postgres";
+    public string Sinks { get; set; } = TimeSeries.Postgres.PostgresMetricSink.SinkName;
     /// <summary>Points read and written per batch.</summary>
     public int BatchSize { get; set; } = 1000;
     /// <summary>How often a pump looks for new requests when it has caught up (the time-based flush).</summary>

@@ -1,6 +1,7 @@
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Validation;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace LatticeLock.Storage.ModelRequests;
 
@@ -27,7 +28,7 @@ public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             $"SELECT {Columns} FROM model_requests WHERE $2::uuid IS NULL OR session_id = $2 ORDER BY requested_at DESC, id LIMIT $1");
         command.Parameters.AddWithValue(count);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)sessionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.AddNullable(sessionId, NpgsqlDbType.Uuid);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<ModelRequestRow>();
         while (await reader.ReadAsync(cancellationToken)) rows.Add(Read(reader));

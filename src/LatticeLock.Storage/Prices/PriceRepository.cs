@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Prices;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace LatticeLock.Storage.Prices;
 
@@ -35,8 +36,8 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource)
             WHERE ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR model = $2)
             ORDER BY provider, model, effective_from
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)provider ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)model ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.AddNullable(provider, NpgsqlDbType.Text);
+        command.Parameters.AddNullable(model, NpgsqlDbType.Text);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var prices = new List<ModelPrice>();
         while (await reader.ReadAsync(cancellationToken))

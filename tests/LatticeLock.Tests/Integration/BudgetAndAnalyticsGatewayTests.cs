@@ -39,15 +39,8 @@ public sealed class BudgetAndAnalyticsGatewayTests(ServersFixture servers)
         Assert.Equal([50], alerts["alerts"]!.AsArray().Select(a => a!["threshold_pct"]!.GetValue<int>()));
 
         // The aggregates pump runs every second; analytics catch up within a few.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        System.Text.Json.Nodes.JsonNode costs;
-        do
-        {
-            costs = await api.SendAsync(HttpMethod.Get, "/v1/analytics/costs?group_by=model", null, HttpStatusCode.OK);
-            if (costs["rows"]!.AsArray().Count > 0) break;
-            await Task.Delay(200);
-        }
-        while (DateTime.UtcNow < deadline);
+        var costs = await Eventually.Until(() => api.SendAsync(HttpMethod.Get, "/v1/analytics/costs?group_by=model", null, HttpStatusCode.OK),
+            c => c["rows"]!.AsArray().Count > 0, TimeSpan.FromSeconds(30));
         var row = costs["rows"]!.AsArray().Single()!;
         Assert.Equal(("gpt-4o", 1L, 1000L, 100L, 0.6m), (row["key"]!.GetValue<string>(), row["requests"]!.GetValue<long>(),
             row["input_tokens"]!.GetValue<long>(), row["output_tokens"]!.GetValue<long>(), row["cost_usd"]!.GetValue<decimal>()));
@@ -72,15 +65,9 @@ public sealed class BudgetAndAnalyticsGatewayTests(ServersFixture servers)
         Assert.Contains("100.0", report);
 
         // /health/ready reads sink states at most every 5 s.
-        System.Text.Json.Nodes.JsonNode sinks;
-        deadline = DateTime.UtcNow.AddSeconds(30);
-        do
-        {
-            sinks = System.Text.Json.Nodes.JsonNode.Parse(await env.Http.GetStringAsync("/health/ready"))!["checks"]!["metric_sinks"]!;
-            if (sinks["data"]?["postgres"]?["delivered"]?.GetValue<long>() >= 1) break;
-            await Task.Delay(500);
-        }
-        while (DateTime.UtcNow < deadline);
+        var sinks = await Eventually.Until(
+            async () => System.Text.Json.Nodes.JsonNode.Parse(await env.Http.GetStringAsync("/health/ready"))!["checks"]!["metric_sinks"]!,
+            s => s["data"]?["postgres"]?["delivered"]?.GetValue<long>() >= 1, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         Assert.Equal("healthy", sinks["status"]!.GetValue<string>());
         Assert.Equal(0, sinks["data"]!["aggregates"]!["consecutive_failures"]!.GetValue<int>());
         Assert.True(sinks["data"]!["postgres"]!["delivered"]!.GetValue<long>() >= 1);

@@ -164,9 +164,8 @@ public sealed class BudgetTests(ServersFixture servers)
         await cluster.GrainFactory.GetGrain<IProjectGrain>(projectId).SetBudget(new BudgetSettings(1m, [50], $"http://127.0.0.1:{port}/hook/"));
         await cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId).RecordModelRequest(Costing(0.6m));
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await db.ScalarAsync<string>("SELECT delivery_status FROM alert_events WHERE project_id = $1", projectId) != "delivered" && DateTime.UtcNow < deadline)
-            await Task.Delay(100);
+        await Eventually.Until(() => db.ScalarAsync<string>("SELECT delivery_status FROM alert_events WHERE project_id = $1", projectId),
+            status => status == "delivered", TimeSpan.FromSeconds(30));
         var row = (await db.RowsAsync("SELECT delivery_status, attempts, last_status_code, threshold_pct FROM alert_events WHERE project_id = $1", projectId)).Single();
         Assert.Equal(new object?[] { "delivered", 3, 200, 50 }, row);
         Assert.Equal(3, received.Count);

@@ -29,9 +29,7 @@ public sealed class OrleansProviderTests(ServersFixture servers)
         var probe = cluster.GrainFactory.GetGrain<IReminderProbeGrain>(Guid.NewGuid());
         await probe.Arm();
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansreminderstable WHERE remindername = 'probe'"));
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (await probe.Ticks() == 0 && DateTime.UtcNow < deadline) await Task.Delay(250);
-        Assert.True(await probe.Ticks() > 0, "the reminder never fired");
+        Assert.True(await Eventually.Until(probe.Ticks, ticks => ticks > 0, TimeSpan.FromSeconds(60)) > 0, "the reminder never fired");
         await probe.Disarm();
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansreminderstable WHERE remindername = 'probe'"));
     }

@@ -39,7 +39,7 @@ public sealed class SinkOutageTests(ServersFixture servers)
 
         var before = Enumerable.Range(0, 30).Select(_ => Scenario.Request()).ToList();
         foreach (var r in before) await session.RecordModelRequest(r);
-        await WaitUntilAsync(db, "SELECT delivered = 30 FROM metric_sink_cursors WHERE sink = 'timestream'");
+        await Eventually.TrueInDatabaseAsync(db, "SELECT delivered = 30 FROM metric_sink_cursors WHERE sink = 'timestream'");
         Assert.Equal(before.Select(r => r.Id).Order(), RequestIds(await timestream.RecordsAsync(tsDatabase, tsTable)).Order());
 
         await moto.HaltAsync();
@@ -48,15 +48,15 @@ public sealed class SinkOutageTests(ServersFixture servers)
         {
             during = Enumerable.Range(0, 30).Select(_ => Scenario.Request()).ToList();
             foreach (var r in during) Assert.False((await session.RecordModelRequest(r)).WasDuplicate); // recording does not wait for the sink
-            await WaitUntilAsync(db, "SELECT consecutive_failures > 0 AND last_error IS NOT NULL FROM metric_sink_cursors WHERE sink = 'timestream'");
-            await WaitUntilAsync(db, "SELECT count(*) = 60 FROM metric_points");  // the other sink keeps up meanwhile
+            await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures > 0 AND last_error IS NOT NULL FROM metric_sink_cursors WHERE sink = 'timestream'");
+            await Eventually.TrueInDatabaseAsync(db, "SELECT count(*) = 60 FROM metric_points");  // the other sink keeps up meanwhile
         }
         finally
         {
             await moto.RestartAsync();
         }
         // The emulator keeps nothing across a restart; the sink creates its table again, then the backlog flows.
-        await WaitUntilAsync(db, "SELECT consecutive_failures = 0 AND delivered = 60 FROM metric_sink_cursors WHERE sink = 'timestream'");
+        await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures = 0 AND delivered = 60 FROM metric_sink_cursors WHERE sink = 'timestream'");
         var stored = RequestIds(await timestream.RecordsAsync(tsDatabase, tsTable));
         Assert.Equal(during.Select(r => r.Id).Order(), stored.Order()); // each outage point once; none of the earlier ones re-sent
         Assert.Equal(60L, await db.ScalarAsync<long>("SELECT count(DISTINCT request_id) FROM metric_points"));
@@ -88,7 +88,7 @@ public sealed class SinkOutageTests(ServersFixture servers)
 
         var before = Enumerable.Range(0, 25).Select(_ => Scenario.Request()).ToList();
         foreach (var r in before) await session.RecordModelRequest(r);
-        await WaitUntilAsync(db, "SELECT delivered = 25 FROM metric_sink_cursors WHERE sink = 'bigtable'");
+        await Eventually.TrueInDatabaseAsync(db, "SELECT delivered = 25 FROM metric_sink_cursors WHERE sink = 'bigtable'");
         var rows = await CbtTool.ReadAsync(emulatorUri, "p", "i", table);
         Assert.Equal(before.Select(r => r.Id).Order(), rows.Select(r => Guid.Parse(r.Key[(r.Key.LastIndexOf('#') + 1)..])).Order());
         Assert.All(rows, r => Assert.Equal("250", r["m:latency_ms"].Value));
@@ -99,15 +99,15 @@ public sealed class SinkOutageTests(ServersFixture servers)
         {
             during = Enumerable.Range(0, 25).Select(_ => Scenario.Request()).ToList();
             foreach (var r in during) Assert.False((await session.RecordModelRequest(r)).WasDuplicate);
-            await WaitUntilAsync(db, "SELECT consecutive_failures > 0 FROM metric_sink_cursors WHERE sink = 'bigtable'");
-            await WaitUntilAsync(db, "SELECT count(*) = 50 FROM metric_points");
+            await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures > 0 FROM metric_sink_cursors WHERE sink = 'bigtable'");
+            await Eventually.TrueInDatabaseAsync(db, "SELECT count(*) = 50 FROM metric_points");
         }
         finally
         {
             await emulator.RestartAsync();
         }
         // The emulator restarts empty; the sink (CreateTableIfMissing, local runs only) creates the table again.
-        await WaitUntilAsync(db, "SELECT consecutive_failures = 0 AND delivered = 50 FROM metric_sink_cursors WHERE sink = 'bigtable'");
+        await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures = 0 AND delivered = 50 FROM metric_sink_cursors WHERE sink = 'bigtable'");
         rows = await CbtTool.ReadAsync(emulatorUri, "p", "i", table);
         Assert.Equal(during.Select(r => r.Id).Order(), rows.Select(r => Guid.Parse(r.Key[(r.Key.LastIndexOf('#') + 1)..])).Order());
         var health = await db.RowsAsync("SELECT sink, delivered FROM metric_sink_cursors ORDER BY sink");
@@ -117,16 +117,4 @@ public sealed class SinkOutageTests(ServersFixture servers)
 
     internal static List<Guid> RequestIds(List<JsonElement> records) =>
         [.. records.Select(r => Guid.Parse(r.GetProperty("Dimensions").EnumerateArray().Single(d => d.GetProperty("Name").GetString() == "request_id").GetProperty("Value").GetString()!))];
-
-    internal static async Task WaitUntilAsync(Db db, string condition, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var rows = await db.RowsAsync(condition);
-            if (rows.Count == 1 && rows[0][0] is true) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"still false after {seconds} s: {condition}");
-            await Task.Delay(200);
-        }
-    }
 }
