@@ -136,7 +136,11 @@ public sealed class MetricPumpGrain(
         var cursor = _cursor ??= await cursors.GetOrCreateAsync(Name, cancellationToken);
         var batchSize = options.Value.BatchSize;
         var batch = await feed.ReadAfterAsync(cursor, batchSize, cancellationToken);
-        if (batch.Points.Count == 0) return (0, false);
+        if (batch.Points.Count == 0)
+        {
+            MetricDeliveryMeter.RecordCaughtUp(Name, clock.GetUtcNow());
+            return (0, false);
+        }
         var result = await consumer.ConsumeAsync(batch, cancellationToken);
         if (!result.Advanced)
         {

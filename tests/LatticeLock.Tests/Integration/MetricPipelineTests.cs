@@ -92,6 +92,22 @@ public sealed class MetricPipelineTests(ServersFixture servers)
                   AND m.project_id IS NOT DISTINCT FROM a.project_id AND m.provider = a.provider AND m.model_id = a.model_id
                   AND m.task_type IS NOT DISTINCT FROM a.task_type)
             """));
+        // Lag is published as a metric too, per sink.
+        var lag = new Dictionary<string, double>();
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == LatticeLock.Storage.Metrics.MetricDeliveryMeter.MeterName && instrument.Name == "latticelock.metrics.lag") l.EnableMeasurementEvents(instrument);
+            };
+            listener.SetMeasurementEventCallback<double>((_, value, tags, _) => lag[(string)tags[0].Value!] = value);
+            listener.Start();
+            listener.RecordObservableInstruments();
+        }
+        Assert.Contains("postgres", lag.Keys);
+        Assert.Contains("aggregates", lag.Keys);
+        Assert.All(lag.Values, seconds => Assert.True(seconds >= 0));
+
         var states = await db.RowsAsync("SELECT sink, consecutive_failures FROM metric_sink_cursors ORDER BY sink");
         Assert.Equal(new[] { "aggregates", "postgres" }, states.Select(s => (string)s[0]!));
     }
