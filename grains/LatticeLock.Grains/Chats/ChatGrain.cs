@@ -8,14 +8,14 @@ namespace LatticeLock.Grains.Chats;
 
 /// <summary>
 /// Appends turns as single INSERTs (cost independent of chat length) and keeps the most recent
-/// <see cref="RecentTurnWindow"/> turns in memory so context reads usually skip the database.
+/// <see cref="RecentTurnWindow"/> turns in memory so context reads usually skip the database. Its one store is the
+/// <c>chats</c> row (never updated) plus its turns.
 /// </summary>
-public sealed class ChatGrain(
-    [PersistentState("chat", GrainStorage.Name)] IPersistentState<ChatState> state,
-    ChatRepository chats,
-    TimeProvider clock) : Grain, IChatGrain
+public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain, IChatGrain
 {
     public const int RecentTurnWindow = 128;
+
+    private (Guid SessionId, string? Title, DateTimeOffset CreatedAt)? _chat;
 
     private readonly LinkedList<ChatTurn> _recent = new();
     private long _lastSeq;
@@ -24,12 +24,8 @@ public sealed class ChatGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!state.State.Exists && await chats.FindChatAsync(Id, cancellationToken) is { } row)
-        {
-            // The chats row committed but the state write did not: the row is the truth.
-            state.State = new ChatState { SessionId = row.SessionId, Title = row.Title, CreatedAt = row.CreatedAt };
-        }
-        if (!state.State.Exists) return;
+        _chat = await chats.FindChatAsync(Id, cancellationToken);
+        if (_chat is null) return;
         foreach (var turn in await chats.LastTurnsAsync(Id, RecentTurnWindow, cancellationToken)) _recent.AddLast(turn);
         _lastSeq = _recent.Last?.Value.Seq ?? 0;
     }
@@ -40,12 +36,7 @@ public sealed class ChatGrain(
         ArgumentNullException.ThrowIfNull(command);
         Require.Id(command.SessionId, "session_id");
         var title = Require.OptionalName(command.Title, "title", Limits.NameMaxLength);
-        if (state.State.Exists)
-        {
-            return state.State.SessionId == command.SessionId
-                ? Details()
-                : throw new ConflictException("id", $"chat {Id} already exists in another session");
-        }
+        if (_chat is not null) return SameSessionOrConflict(command.SessionId);
         SessionSummary session;
         try
         {
@@ -58,11 +49,16 @@ public sealed class ChatGrain(
         if (session.Status == SessionStatus.Ended) throw new ConflictException("session_id", $"session {command.SessionId} has ended");
 
         var now = clock.GetUtcNow();
-        await chats.InsertChatAsync(Id, command.SessionId, title, now, cancellationToken);
-        state.State = new ChatState { SessionId = command.SessionId, Title = title, CreatedAt = now };
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
-        return Details();
+        // Not inserted: another activation created this id first; answer from what it stored.
+        _chat = await chats.InsertChatAsync(Id, command.SessionId, title, now, cancellationToken)
+            ? (command.SessionId, title, now)
+            : await chats.FindChatAsync(Id, cancellationToken);
+        return SameSessionOrConflict(command.SessionId);
     }
+
+    private ChatDetails SameSessionOrConflict(Guid sessionId) => Details().SessionId == sessionId
+        ? Details()
+        : throw new ConflictException("id", $"chat {Id} already exists in another session");
 
     Task<ChatDetails> IChatGrain.Get() => Task.FromResult(Details());
 
@@ -112,7 +108,7 @@ public sealed class ChatGrain(
         return await chats.TurnsAfterAsync(Id, afterSeq, limit, cancellationToken);
     }
 
-    private ChatDetails Details() => state.State.Exists
-        ? new ChatDetails(Id, state.State.SessionId, state.State.Title, _lastSeq, state.State.CreatedAt)
+    private ChatDetails Details() => _chat is { } chat
+        ? new ChatDetails(Id, chat.SessionId, chat.Title, _lastSeq, chat.CreatedAt)
         : throw new NotFoundException("chat", Id);
 }

@@ -9,29 +9,30 @@ using Microsoft.Extensions.Logging;
 
 namespace LatticeLock.Grains.Projects;
 
+/// <summary>
+/// A project and its budget, held hot. The <c>projects</c> row is the project's one store (loaded on activation,
+/// written once per change with its version as guard); only live reservations live in grain storage.
+/// </summary>
 public sealed class ProjectGrain(
-    [PersistentState("project", GrainStorage.Name)] IPersistentState<ProjectState> state,
+    [PersistentState("project", GrainStorage.Name)] IPersistentState<ProjectReservations> held,
     ProjectRepository projects,
     BudgetRepository budgets,
     AlertEventRepository alerts,
     TimeProvider clock,
     ILogger<ProjectGrain> logger) : Grain, IProjectGrain
 {
+    private (ProjectDetails Project, DateTimeOffset? DeletedAt)? _project;
     private ProjectBudgetLedger? _budget;
     private IGrainTimer? _resync;
 
     private Guid Id => this.GetPrimaryKey();
     private ProjectBudgetLedger Budget => _budget ??= new ProjectBudgetLedger(Id, budgets, alerts, clock, logger);
+    private List<ReservationState> Reservations => held.State.Reservations;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // The projects row is written before the grain state; a newer row means a state write was lost.
-        if (await projects.FindAsync(Id, cancellationToken) is { } row && (row.Project.Version > state.State.Version || (row.DeletedAt is not null && state.State.DeletedAt is null)))
-        {
-            Adopt(row.Project);
-            state.State.DeletedAt = row.DeletedAt;
-        }
-        if (state.State.Exists)
+        _project = await projects.FindAsync(Id, cancellationToken);
+        if (_project is { DeletedAt: null })
         {
             await Budget.LoadAsync(cancellationToken);
             EnsureResyncTimer();
@@ -45,21 +46,26 @@ public sealed class ProjectGrain(
         Require.Id(command.OwnerId, "owner_id");
         var name = Require.Text(command.Name, "name", Limits.NameMaxLength);
         var path = Require.OptionalText(command.Path, "path", Limits.PathMaxLength);
-        if (state.State.DeletedAt is not null) throw new ConflictException("id", $"project {Id} was deleted");
-        if (state.State.Exists)
+        if (_project is null)
         {
-            return state.State.OwnerId == command.OwnerId && state.State.Name == name && state.State.Path == path
-                ? Details()
-                : throw new ConflictException("id", $"project {Id} already exists");
+            await RequireUserAsync(command.OwnerId);
+            var now = clock.GetUtcNow();
+            var created = new ProjectDetails(Id, command.OwnerId, name, path, ProjectStatus.Unknown,
+                ValidationStatus.NotRun, ValidationStatus.NotRun, ValidationStatus.NotRun, null, 1, now, now);
+            if (await projects.InsertAsync(created, cancellationToken))
+            {
+                _project = (created, null);
+                return created;
+            }
+            // Another activation created this id first: answer from what it stored.
+            _project = await projects.FindAsync(Id, cancellationToken)
+                ?? throw new StorageFailureException($"project {Id} was neither inserted nor found", null);
         }
-        await RequireUserAsync(command.OwnerId);
-
-        var now = clock.GetUtcNow();
-        var created = new ProjectDetails(Id, command.OwnerId, name, path, ProjectStatus.Unknown,
-            ValidationStatus.NotRun, ValidationStatus.NotRun, ValidationStatus.NotRun, null, 1, now, now);
-        await projects.InsertAsync(created, cancellationToken);
-        await SaveAsync(created, cancellationToken);
-        return created;
+        if (_project.Value.DeletedAt is not null) throw new ConflictException("id", $"project {Id} was deleted");
+        var existing = _project.Value.Project;
+        return existing.OwnerId == command.OwnerId && existing.Name == name && existing.Path == path
+            ? existing
+            : throw new ConflictException("id", $"project {Id} already exists");
     }
 
     Task<ProjectDetails> IProjectGrain.Get() => Task.FromResult(Details());
@@ -109,17 +115,16 @@ public sealed class ProjectGrain(
 
     async Task IProjectGrain.Delete(CancellationToken cancellationToken)
     {
-        Details();
+        var current = Details();
         var now = clock.GetUtcNow();
-        await projects.SoftDeleteAsync(Id, now, cancellationToken);
-        state.State.DeletedAt = now;
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
+        if (!await projects.SoftDeleteAsync(Id, now, current.Version, cancellationToken)) await ChangedElsewhereAsync(cancellationToken);
+        _project = (current with { Version = current.Version + 1, UpdatedAt = now }, now);
     }
 
     async Task<BudgetStatus> IProjectGrain.SetBudget(BudgetSettings settings, CancellationToken cancellationToken)
     {
         Details();
-        var status = await Budget.SetAsync(settings, state.State.Reservations, cancellationToken);
+        var status = await Budget.SetAsync(settings, Reservations, cancellationToken);
         EnsureResyncTimer();
         return status;
     }
@@ -127,30 +132,30 @@ public sealed class ProjectGrain(
     async Task<BudgetStatus> IProjectGrain.GetBudget(CancellationToken cancellationToken)
     {
         Details();
-        return await Budget.GetAsync(state.State.Reservations, cancellationToken);
+        return await Budget.GetAsync(Reservations, cancellationToken);
     }
 
     async Task<BudgetReservation> IProjectGrain.Reserve(ReserveBudget request, CancellationToken cancellationToken)
     {
         Details();
-        var reservation = await Budget.ReserveAsync(request, state.State.Reservations, cancellationToken);
-        await this.PersistOrDeactivateAsync(state, cancellationToken); // acknowledged only once the hold is stored
+        var reservation = await Budget.ReserveAsync(request, Reservations, cancellationToken);
+        await this.PersistOrDeactivateAsync(held, cancellationToken); // acknowledged only once the hold is stored
         return reservation;
     }
 
     async Task IProjectGrain.ReleaseReservation(Guid reservationId, CancellationToken cancellationToken)
     {
         Details();
-        if (!Budget.Release(reservationId, state.State.Reservations)) throw new NotFoundException("reservation", reservationId);
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
+        if (!Budget.Release(reservationId, Reservations)) throw new NotFoundException("reservation", reservationId);
+        await this.PersistOrDeactivateAsync(held, cancellationToken);
     }
 
     async Task<bool> IProjectGrain.RecordSpend(ProjectSpend spend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spend);
-        if (!state.State.Exists) return false; // a deleted project's requests still count in model_requests, not here
-        var settled = await Budget.RecordSpendAsync(spend, state.State.Reservations, cancellationToken);
-        if (settled) await this.PersistOrDeactivateAsync(state, cancellationToken);
+        if (_project is not { DeletedAt: null }) return false; // a deleted project's requests still count in model_requests, not here
+        var settled = await Budget.RecordSpendAsync(spend, Reservations, cancellationToken);
+        if (settled) await this.PersistOrDeactivateAsync(held, cancellationToken);
         EnsureResyncTimer();
         return settled;
     }
@@ -168,27 +173,17 @@ public sealed class ProjectGrain(
     private async Task<ProjectDetails> WriteChangeAsync(ProjectDetails current, ProjectDetails updated, CancellationToken cancellationToken)
     {
         updated = updated with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() };
-        await projects.UpdateAsync(updated, current.Version, cancellationToken);
-        await SaveAsync(updated, cancellationToken);
+        if (!await projects.UpdateAsync(updated, current.Version, cancellationToken)) await ChangedElsewhereAsync(cancellationToken);
+        _project = (updated, null);
         return updated;
     }
 
-    private async Task SaveAsync(ProjectDetails d, CancellationToken cancellationToken)
+    /// <summary>The row moved on without this activation: adopt what is stored and tell the caller to retry on it.</summary>
+    private async Task ChangedElsewhereAsync(CancellationToken cancellationToken)
     {
-        Adopt(d);
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
-    }
-
-    private void Adopt(ProjectDetails d)
-    {
-        var reservations = state.State.Reservations;
-        state.State = new ProjectState
-        {
-            Reservations = reservations,
-            OwnerId = d.OwnerId, Name = d.Name, Path = d.Path, Status = d.Status, SchemaStatus = d.SchemaStatus,
-            SheriffStatus = d.SheriffStatus, GauntletStatus = d.GauntletStatus, LastValidated = d.LastValidated,
-            Version = d.Version, CreatedAt = d.CreatedAt, UpdatedAt = d.UpdatedAt,
-        };
+        _project = await projects.FindAsync(Id, cancellationToken);
+        var stored = Details();
+        throw new ConflictException("version", $"project {Id} was changed by another writer and is now at version {stored.Version}; read it again and retry");
     }
 
     private async Task RequireUserAsync(Guid userId)
@@ -203,12 +198,5 @@ public sealed class ProjectGrain(
         }
     }
 
-    private ProjectDetails Details()
-    {
-        var s = state.State;
-        return s.Exists
-            ? new ProjectDetails(Id, s.OwnerId, s.Name, s.Path, s.Status, s.SchemaStatus, s.SheriffStatus, s.GauntletStatus,
-                s.LastValidated, s.Version, s.CreatedAt, s.UpdatedAt)
-            : throw new NotFoundException("project", Id);
-    }
+    private ProjectDetails Details() => _project is { DeletedAt: null } project ? project.Project : throw new NotFoundException("project", Id);
 }

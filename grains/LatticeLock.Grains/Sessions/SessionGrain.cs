@@ -18,13 +18,14 @@ namespace LatticeLock.Grains.Sessions;
 /// <see cref="ModelRequestLog"/> reports as newly committed, so they always equal what the table says.
 /// </summary>
 public sealed class SessionGrain(
-    [PersistentState("session", GrainStorage.Name)] IPersistentState<SessionState> state,
     SessionRepository sessions,
     ModelRequestLog requestLog,
     PriceBook priceBook,
     TimeProvider clock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
+    // The sessions row is the session's one store: loaded on activation, written once per change, version-guarded.
+    private SessionRow? _session;
     private SessionTotals _totals = SessionTotals.Empty;
     private readonly SortedSet<string> _models = new(StringComparer.Ordinal);
 
@@ -38,24 +39,8 @@ public sealed class SessionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // The sessions row is written before the grain state, so where they differ the row is the newer truth
-        // (a state write that failed after the row committed).
-        if (await sessions.FindAsync(Id, cancellationToken) is { } row)
-        {
-            if (!state.State.Exists)
-            {
-                state.State = new SessionState
-                {
-                    UserId = row.UserId, ProjectId = row.ProjectId, MetadataJson = row.MetadataJson,
-                    StartedAt = row.StartedAt, EndedAt = row.EndedAt,
-                };
-            }
-            else if (state.State.EndedAt is null && row.EndedAt is not null)
-            {
-                state.State.EndedAt = row.EndedAt;
-            }
-        }
-        if (!state.State.Exists) return;
+        _session = await sessions.FindAsync(Id, cancellationToken);
+        if (_session is null) return;
         await LoadTotalsAsync(cancellationToken);
         _ready = true;
     }
@@ -67,31 +52,37 @@ public sealed class SessionGrain(
         Require.Id(command.UserId, "user_id");
         Require.OptionalId(command.ProjectId, "project_id");
         var metadata = Require.OptionalJson(command.MetadataJson, "metadata", mustBeObject: true);
-        if (state.State.Exists)
+        if (_session is null)
         {
-            return state.State.UserId == command.UserId && state.State.ProjectId == command.ProjectId
-                ? Summary()
-                : throw new ConflictException("id", $"session {Id} already exists");
-        }
-        await RequireExistsAsync("user_id", () => GrainFactory.GetGrain<IUserGrain>(command.UserId).Get());
-        if (command.ProjectId is { } projectId)
-            await RequireExistsAsync("project_id", () => GrainFactory.GetGrain<IProjectGrain>(projectId).Get());
+            await RequireExistsAsync("user_id", () => GrainFactory.GetGrain<IUserGrain>(command.UserId).Get());
+            if (command.ProjectId is { } projectId)
+                await RequireExistsAsync("project_id", () => GrainFactory.GetGrain<IProjectGrain>(projectId).Get());
 
-        var now = clock.GetUtcNow();
-        await sessions.InsertAsync(Id, command.UserId, command.ProjectId, metadata, now, cancellationToken);
-        state.State = new SessionState { UserId = command.UserId, ProjectId = command.ProjectId, MetadataJson = metadata, StartedAt = now };
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
-        await LoadTotalsAsync(cancellationToken); // a re-created grain whose state write was lost may already have rows
-        _ready = true;
-        return Summary();
+            var now = clock.GetUtcNow();
+            var started = new SessionRow(command.UserId, command.ProjectId, metadata, now, null);
+            if (await sessions.InsertAsync(Id, command.UserId, command.ProjectId, metadata, now, cancellationToken))
+            {
+                _session = started;
+                _ready = true; // a new row has no model requests yet
+                return Summary();
+            }
+            // Another activation started this id first: adopt what it stored, with its totals.
+            _session = await sessions.FindAsync(Id, cancellationToken)
+                ?? throw new StorageFailureException($"session {Id} was neither inserted nor found", null);
+            await LoadTotalsAsync(cancellationToken);
+            _ready = true;
+        }
+        return _session.UserId == command.UserId && _session.ProjectId == command.ProjectId
+            ? Summary()
+            : throw new ConflictException("id", $"session {Id} already exists");
     }
 
     Task<SessionSummary> ISessionGrain.GetSummary() => Task.FromResult(Summary());
 
     async Task<SessionSummary> ISessionGrain.End(CancellationToken cancellationToken)
     {
-        Summary();
-        if (state.State.EndedAt is not null) return Summary();
+        var session = Session();
+        if (session.EndedAt is not null) return Summary();
         _ending = true;
         try
         {
@@ -101,10 +92,16 @@ public sealed class SessionGrain(
                 await _drained.Task; // records accepted before End finish first, so the ended summary includes them
             }
             var now = clock.GetUtcNow();
-            await sessions.EndAsync(Id, now, cancellationToken);
-            state.State.EndedAt = now;
-            await this.PersistOrDeactivateAsync(state, cancellationToken);
-            return Summary();
+            if (await sessions.EndAsync(Id, now, session.Version, cancellationToken))
+            {
+                _session = session with { EndedAt = now, Version = session.Version + 1 };
+                return Summary();
+            }
+            // The row moved on without this activation (another one ended it): the stored end is the answer.
+            _session = await sessions.FindAsync(Id, cancellationToken);
+            return Session().EndedAt is not null
+                ? Summary()
+                : throw new ConflictException("version", $"session {Id} was changed by another writer; retry");
         }
         catch
         {
@@ -116,13 +113,13 @@ public sealed class SessionGrain(
     async Task<ModelRequestAck> ISessionGrain.RecordModelRequest(ModelRequestRecord request, CancellationToken cancellationToken)
     {
         ModelRequestValidation.Validate(request);
-        Summary();
-        if (state.State.EndedAt is not null || _ending) throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
+        var session = Session();
+        if (session.EndedAt is not null || _ending) throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
         if (!_ready) throw new ConflictException("session_id", $"session {Id} is still starting; retry once Start has returned");
         if (request.ReservationId is { } rid)
         {
             Require.Id(rid, "reservation_id");
-            if (state.State.ProjectId is null) throw new InvalidFieldException("reservation_id", $"session {Id} has no project, so there is no budget to settle");
+            if (session.ProjectId is null) throw new InvalidFieldException("reservation_id", $"session {Id} has no project, so there is no budget to settle");
         }
 
         _recordsInFlight++;
@@ -133,7 +130,7 @@ public sealed class SessionGrain(
             bool inserted;
             try
             {
-                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, state.State.UserId, request, state.State.ProjectId), cancellationToken);
+                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, session.UserId, request, session.ProjectId), cancellationToken);
             }
             catch
             {
@@ -172,7 +169,7 @@ public sealed class SessionGrain(
     /// </summary>
     private async Task<bool> ReportSpendAsync(ModelRequestRecord request)
     {
-        if (state.State.ProjectId is not { } projectId) return false;
+        if (_session?.ProjectId is not { } projectId) return false;
         try
         {
             return await GrainFactory.GetGrain<IProjectGrain>(projectId)
@@ -219,10 +216,11 @@ public sealed class SessionGrain(
         }
     }
 
+    private SessionRow Session() => _session ?? throw new NotFoundException("session", Id);
+
     private SessionSummary Summary()
     {
-        var s = state.State;
-        if (!s.Exists) throw new NotFoundException("session", Id);
+        var s = Session();
         var last = _totals.LastRequestAt is { } at && at > s.StartedAt ? at : s.StartedAt;
         if (s.EndedAt is { } ended && ended > last) last = ended;
         return new SessionSummary(Id, s.UserId, s.ProjectId, s.EndedAt is null ? SessionStatus.Active : SessionStatus.Ended,

@@ -5,26 +5,18 @@ using LatticeLock.Storage.Users;
 
 namespace LatticeLock.Grains.Users;
 
-public sealed class UserGrain(
-    [PersistentState("user", GrainStorage.Name)] IPersistentState<UserState> state,
-    UserRepository users,
-    TimeProvider clock) : Grain, IUserGrain
+/// <summary>
+/// A user, held hot. Its one store is the <c>users</c> row: loaded on activation, written once per change with the
+/// row's version as guard, so a second activation (or the CLI) that changed the row first makes this write fail.
+/// </summary>
+public sealed class UserGrain(UserRepository users, TimeProvider clock) : Grain, IUserGrain
 {
+    private StoredUser? _user;
+
     private Guid Id => this.GetPrimaryKey();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        // The users row is written first (and the CLI creates users there directly): a newer row wins.
-        if (await users.FindAsync(Id, cancellationToken) is { } row
-            && (state.State.CreatedAt == default || row.User.UpdatedAt > state.State.UpdatedAt || (row.DeletedAt is not null && state.State.DeletedAt is null)))
-        {
-            state.State = new UserState
-            {
-                Email = row.User.Email, Name = row.User.Name, CreatedAt = row.User.CreatedAt,
-                UpdatedAt = row.User.UpdatedAt, DeletedAt = row.DeletedAt,
-            };
-        }
-    }
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        _user = await users.FindAsync(Id, cancellationToken);
 
     async Task<UserProfile> IUserGrain.Create(CreateUser command, CancellationToken cancellationToken)
     {
@@ -32,22 +24,29 @@ public sealed class UserGrain(
         ArgumentNullException.ThrowIfNull(command);
         var email = Require.Email(command.Email);
         var name = Require.OptionalName(command.Name, "name", Limits.NameMaxLength);
-        if (state.State.DeletedAt is not null) throw new ConflictException("id", $"user {Id} was deleted");
-        if (state.State.Exists)
+        if (_user is null)
         {
-            return string.Equals(state.State.Email, email, StringComparison.OrdinalIgnoreCase) && state.State.Name == name
-                ? Profile()
-                : throw new ConflictException("id", $"user {Id} already exists");
+            var now = clock.GetUtcNow();
+            var created = new UserProfile(Id, email, name, now, now);
+            // Not inserted: another activation or the CLI created this id first; answer from what it stored.
+            _user = await users.InsertAsync(created, cancellationToken)
+                ? new StoredUser(created, null, 1)
+                : await users.FindAsync(Id, cancellationToken);
+            if (_user?.Profile == created) return created;
         }
-
-        var now = clock.GetUtcNow();
-        await users.InsertAsync(new UserProfile(Id, email, name, now, now), cancellationToken);
-        state.State = new UserState { Email = email, Name = name, CreatedAt = now, UpdatedAt = now };
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
-        return Profile();
+        if (_user is null) throw new StorageFailureException($"user {Id} was neither inserted nor found", null);
+        if (_user.IsDeleted) throw new ConflictException("id", $"user {Id} was deleted");
+        return string.Equals(_user.Profile.Email, email, StringComparison.OrdinalIgnoreCase) && _user.Profile.Name == name
+            ? _user.Profile
+            : throw new ConflictException("id", $"user {Id} already exists");
     }
 
-    Task<UserProfile> IUserGrain.Get() => Task.FromResult(Profile());
+    async Task<UserProfile> IUserGrain.Get()
+    {
+        // A miss looks again: the CLI creates users in the table directly, after this activation may have loaded.
+        if (_user is null) _user = await users.FindAsync(Id, CancellationToken.None);
+        return Profile();
+    }
 
     async Task<UserProfile> IUserGrain.UpdateProfile(UpdateUserProfile command, CancellationToken cancellationToken)
     {
@@ -59,25 +58,28 @@ public sealed class UserGrain(
             Name = command.Name is null ? current.Name : Require.Text(command.Name, "name", Limits.NameMaxLength),
             UpdatedAt = clock.GetUtcNow(),
         };
-        await users.UpdateAsync(updated, cancellationToken);
-        state.State.Email = updated.Email;
-        state.State.Name = updated.Name;
-        state.State.UpdatedAt = updated.UpdatedAt;
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
-        return Profile();
+        var version = _user!.Version;
+        if (!await users.UpdateAsync(updated, version, cancellationToken)) await ChangedElsewhereAsync(cancellationToken);
+        _user = new StoredUser(updated, null, version + 1);
+        return updated;
     }
 
     async Task IUserGrain.Delete(CancellationToken cancellationToken)
     {
-        Profile();
+        var current = Profile();
         var now = clock.GetUtcNow();
-        await users.SoftDeleteAsync(Id, now, cancellationToken);
-        state.State.DeletedAt = now;
-        state.State.UpdatedAt = now;
-        await this.PersistOrDeactivateAsync(state, cancellationToken);
+        var version = _user!.Version;
+        if (!await users.SoftDeleteAsync(Id, now, version, cancellationToken)) await ChangedElsewhereAsync(cancellationToken);
+        _user = new StoredUser(current with { UpdatedAt = now }, now, version + 1);
     }
 
-    private UserProfile Profile() => state.State.Exists
-        ? new UserProfile(Id, state.State.Email, state.State.Name, state.State.CreatedAt, state.State.UpdatedAt)
-        : throw new NotFoundException("user", Id);
+    /// <summary>The row moved on without this activation: adopt what is stored and tell the caller to retry on it.</summary>
+    private async Task ChangedElsewhereAsync(CancellationToken cancellationToken)
+    {
+        _user = await users.FindAsync(Id, cancellationToken);
+        Profile();
+        throw new ConflictException("version", $"user {Id} was changed by another writer; read it again and retry");
+    }
+
+    private UserProfile Profile() => _user is { IsDeleted: false } user ? user.Profile : throw new NotFoundException("user", Id);
 }

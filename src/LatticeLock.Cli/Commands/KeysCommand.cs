@@ -37,7 +37,7 @@ public static class KeysCommand
             else
             {
                 owner = parse.GetValue(user) ?? throw new CliException("give --admin, or --user ID with --scopes");
-                if (await new UserRepository(dataSource).FindAsync(owner, ct) is not { DeletedAt: null }) throw new CliException($"user {owner} does not exist");
+                if (await new UserRepository(dataSource).FindAsync(owner, ct) is not { IsDeleted: false }) throw new CliException($"user {owner} does not exist");
                 granted = (parse.GetValue(scopes) ?? throw new CliException("--scopes is required with --user"))
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
                 if (granted.Count == 0) throw new CliException("--scopes names no scope");

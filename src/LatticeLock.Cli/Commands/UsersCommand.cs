@@ -41,10 +41,10 @@ public static class UsersCommand
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var found = await new UserRepository(dataSource).FindAsync(parse.GetValue(id), ct) ?? throw new CliException($"user {parse.GetValue(id)} does not exist");
             var table = new Table().AddColumns("Field", "Value");
-            table.AddRow("id", found.User.Id.ToString());
-            table.AddRow("email", Markup.Escape(found.User.Email));
-            table.AddRow("name", Markup.Escape(found.User.Name ?? ""));
-            table.AddRow("created_at", found.User.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
+            table.AddRow("id", found.Profile.Id.ToString());
+            table.AddRow("email", Markup.Escape(found.Profile.Email));
+            table.AddRow("name", Markup.Escape(found.Profile.Name ?? ""));
+            table.AddRow("created_at", found.Profile.CreatedAt.ToString("u", CultureInfo.InvariantCulture));
             table.AddRow("deleted_at", found.DeletedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "");
             AnsiConsole.Write(table);
         }));

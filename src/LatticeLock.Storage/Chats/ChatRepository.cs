@@ -4,10 +4,15 @@ using Npgsql;
 
 namespace LatticeLock.Storage.Chats;
 
-/// <summary>The <c>chats</c> table and the append-only <c>chat_turns</c>: a turn is one INSERT, earlier turns are never touched.</summary>
+/// <summary>
+/// The <c>chats</c> table (the one store of a chat; a chat row is never updated) and the append-only
+/// <c>chat_turns</c>: a turn is one INSERT, earlier turns are never touched, and the (chat_id, seq) key makes a
+/// second activation's append of the same seq fail instead of overwriting.
+/// </summary>
 public sealed class ChatRepository(NpgsqlDataSource dataSource)
 {
-    public async Task InsertChatAsync(Guid id, Guid sessionId, string? title, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    /// <summary>Inserts the chat; false when a row with this id exists already (a retry or a race).</summary>
+    public async Task<bool> InsertChatAsync(Guid id, Guid sessionId, string? title, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             "INSERT INTO chats (id, session_id, title, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING");
@@ -15,7 +20,7 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(sessionId);
         command.Parameters.AddWithValue((object?)title ?? DBNull.Value);
         command.Parameters.AddWithValue(createdAt);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<(Guid SessionId, string? Title, DateTimeOffset CreatedAt)?> FindChatAsync(Guid id, CancellationToken cancellationToken)

@@ -1,14 +1,17 @@
-using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Validation;
 using Npgsql;
 
 namespace LatticeLock.Storage.Projects;
 
-/// <summary>The <c>projects</c> and <c>project_errors</c> tables. Updates are guarded by the row's version.</summary>
+/// <summary>
+/// The <c>projects</c> table (the one store of a project) and <c>project_errors</c>. Every change is guarded by the
+/// row's version, so a write from a stale activation fails instead of overwriting.
+/// </summary>
 public sealed class ProjectRepository(NpgsqlDataSource dataSource)
 {
-    public async Task InsertAsync(ProjectDetails project, CancellationToken cancellationToken)
+    /// <summary>Inserts the project; false when a row with this id exists already (a retry or a race).</summary>
+    public async Task<bool> InsertAsync(ProjectDetails project, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO projects (id, owner_id, name, path, status, schema_status, sheriff_status, gauntlet_status,
@@ -17,11 +20,11 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
             ON CONFLICT (id) DO NOTHING
             """);
         AddColumns(command, project);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>Writes <paramref name="project"/> (whose version is already bumped) only if the stored version is <paramref name="expectedVersion"/>.</summary>
-    public async Task UpdateAsync(ProjectDetails project, int expectedVersion, CancellationToken cancellationToken)
+    /// <summary>Writes <paramref name="project"/> (whose version is already bumped) only if the stored version is <paramref name="expectedVersion"/>; false otherwise.</summary>
+    public async Task<bool> UpdateAsync(ProjectDetails project, int expectedVersion, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE projects SET owner_id = $2, name = $3, path = $4, status = $5, schema_status = $6, sheriff_status = $7,
@@ -30,8 +33,7 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
             """);
         AddColumns(command, project);
         command.Parameters.AddWithValue(expectedVersion);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
-            throw new ConflictException("version", $"project {project.Id} is no longer at version {expectedVersion}");
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>The stored project and when it was deleted (null when live), or null when there is no row.</summary>
@@ -68,13 +70,17 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task SoftDeleteAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Marks the project deleted if the row is still at <paramref name="expectedVersion"/>; false otherwise.</summary>
+    public async Task<bool> SoftDeleteAsync(Guid id, DateTimeOffset at, int expectedVersion, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE projects SET is_deleted = true, deleted_at = $2, updated_at = $2 WHERE id = $1 AND NOT is_deleted");
+        await using var command = dataSource.CreateCommand("""
+            UPDATE projects SET is_deleted = true, deleted_at = $2, updated_at = $2, version = version + 1
+            WHERE id = $1 AND version = $3 AND NOT is_deleted
+            """);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(at);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue(expectedVersion);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     private static void AddColumns(NpgsqlCommand command, ProjectDetails p)

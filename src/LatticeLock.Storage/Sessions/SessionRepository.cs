@@ -3,36 +3,44 @@ using NpgsqlTypes;
 
 namespace LatticeLock.Storage.Sessions;
 
-/// <summary>The <c>sessions</c> table and the per-session sums over <c>model_requests</c>.</summary>
+/// <summary>
+/// The <c>sessions</c> table (the one store of a session; its version column makes a stale activation's write fail)
+/// and the per-session sums over <c>model_requests</c>.
+/// </summary>
 public sealed class SessionRepository(NpgsqlDataSource dataSource)
 {
-    public async Task InsertAsync(Guid id, Guid userId, Guid? projectId, string? metadataJson, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    /// <summary>Inserts the session at version 1; false when a row with this id exists already (a retry or a race).</summary>
+    public async Task<bool> InsertAsync(Guid id, Guid userId, Guid? projectId, string? metadataJson, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO sessions (id, user_id, project_id, metadata, started_at, created_at, updated_at)
-            VALUES ($1, $2, $3, coalesce($4, '{}'::jsonb), $5, $5, $5) ON CONFLICT (id) DO NOTHING
+            INSERT INTO sessions (id, user_id, project_id, metadata, started_at, created_at, updated_at, version)
+            VALUES ($1, $2, $3, coalesce($4, '{}'::jsonb), $5, $5, $5, 1) ON CONFLICT (id) DO NOTHING
             """);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue((object?)projectId ?? DBNull.Value);
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)metadataJson ?? DBNull.Value });
         command.Parameters.AddWithValue(startedAt);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async Task EndAsync(Guid id, DateTimeOffset endedAt, CancellationToken cancellationToken)
+    /// <summary>Ends the session if the row is still active at <paramref name="expectedVersion"/>; false otherwise.</summary>
+    public async Task<bool> EndAsync(Guid id, DateTimeOffset endedAt, int expectedVersion, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE sessions SET status = 'ended', ended_at = $2, updated_at = $2 WHERE id = $1 AND status = 'active'");
+        await using var command = dataSource.CreateCommand("""
+            UPDATE sessions SET status = 'ended', ended_at = $2, updated_at = $2, version = version + 1
+            WHERE id = $1 AND status = 'active' AND version = $3
+            """);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(endedAt);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue(expectedVersion);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<SessionRow?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT user_id, project_id, metadata::text, started_at, ended_at FROM sessions WHERE id = $1");
+            "SELECT user_id, project_id, metadata::text, started_at, ended_at, version FROM sessions WHERE id = $1");
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
@@ -42,7 +50,8 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
             reader.IsDBNull(1) ? null : reader.GetGuid(1),
             metadata == "{}" ? null : metadata,
             reader.GetFieldValue<DateTimeOffset>(3),
-            reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
+            reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
+            reader.GetInt32(5));
     }
 
     public async Task<SessionTotals> LoadTotalsAsync(Guid sessionId, CancellationToken cancellationToken)

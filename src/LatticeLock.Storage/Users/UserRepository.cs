@@ -4,60 +4,69 @@ using Npgsql;
 
 namespace LatticeLock.Storage.Users;
 
-/// <summary>The <c>users</c> table. The case-insensitive unique index on email is what makes emails unique across the cluster.</summary>
+/// <summary>
+/// The <c>users</c> table, the one store of a user. The case-insensitive unique index on email is what makes emails
+/// unique across the cluster; the version column makes a write from a stale activation fail instead of overwriting.
+/// </summary>
 public sealed class UserRepository(NpgsqlDataSource dataSource)
 {
     private const string EmailIndex = "ux_users_email_ci";
 
-    /// <summary>Inserts the user, or does nothing when a row with this id exists already (a retried create).</summary>
-    public async Task InsertAsync(UserProfile user, CancellationToken cancellationToken)
+    /// <summary>Inserts the user at version 1; false when a row with this id exists already (a retry or a race).</summary>
+    public async Task<bool> InsertAsync(UserProfile user, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "INSERT INTO users (id, email, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO NOTHING");
+            "INSERT INTO users (id, email, name, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $4, 1) ON CONFLICT (id) DO NOTHING");
         command.Parameters.AddWithValue(user.Id);
         command.Parameters.AddWithValue(user.Email);
         command.Parameters.AddWithValue((object?)user.Name ?? DBNull.Value);
         command.Parameters.AddWithValue(user.CreatedAt);
-        await ExecuteAsync(command, user.Email, cancellationToken);
+        return await ExecuteAsync(command, user.Email, cancellationToken) == 1;
     }
 
-    /// <summary>The stored user and when it was deleted (null when live), or null when there is no row.</summary>
-    public async Task<(UserProfile User, DateTimeOffset? DeletedAt)?> FindAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>The stored user (deleted or not), or null when there is no row.</summary>
+    public async Task<StoredUser?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT email, name, created_at, updated_at, deleted_at FROM users WHERE id = $1");
+        await using var command = dataSource.CreateCommand("SELECT email, name, created_at, updated_at, deleted_at, version FROM users WHERE id = $1");
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return (new UserProfile(id, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1),
+        return new StoredUser(
+            new UserProfile(id, reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1),
                 reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3)),
-            reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
+            reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
+            reader.GetInt32(5));
     }
 
-    public async Task UpdateAsync(UserProfile user, CancellationToken cancellationToken)
+    /// <summary>Writes email, name and updated_at if the row is still at <paramref name="expectedVersion"/>; false otherwise.</summary>
+    public async Task<bool> UpdateAsync(UserProfile user, int expectedVersion, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE users SET email = $2, name = $3, updated_at = $4 WHERE id = $1 AND NOT is_deleted");
+            "UPDATE users SET email = $2, name = $3, updated_at = $4, version = version + 1 WHERE id = $1 AND version = $5 AND NOT is_deleted");
         command.Parameters.AddWithValue(user.Id);
         command.Parameters.AddWithValue(user.Email);
         command.Parameters.AddWithValue((object?)user.Name ?? DBNull.Value);
         command.Parameters.AddWithValue(user.UpdatedAt);
-        await ExecuteAsync(command, user.Email, cancellationToken);
+        command.Parameters.AddWithValue(expectedVersion);
+        return await ExecuteAsync(command, user.Email, cancellationToken) == 1;
     }
 
-    public async Task SoftDeleteAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Marks the user deleted if the row is still at <paramref name="expectedVersion"/>; false otherwise.</summary>
+    public async Task<bool> SoftDeleteAsync(Guid id, DateTimeOffset at, int expectedVersion, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE users SET is_deleted = true, deleted_at = $2, updated_at = $2 WHERE id = $1 AND NOT is_deleted");
+            "UPDATE users SET is_deleted = true, deleted_at = $2, updated_at = $2, version = version + 1 WHERE id = $1 AND version = $3 AND NOT is_deleted");
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(at);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.AddWithValue(expectedVersion);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    private static async Task ExecuteAsync(NpgsqlCommand command, string email, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(NpgsqlCommand command, string email, CancellationToken cancellationToken)
     {
         try
         {
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (PostgresException e) when (e.IsUniqueViolation(EmailIndex))
         {

@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
@@ -187,7 +188,7 @@ public sealed class GrainBehaviourTests(ServersFixture servers)
     }
 
     [Fact]
-    public async Task A_newer_domain_row_wins_over_grain_state_after_reactivation()
+    public async Task A_grain_reads_its_row_on_activation_and_writes_nothing_else()
     {
         var (cluster, database) = await servers.SharedClusterAsync();
         await using var db = new Db(database);
@@ -196,26 +197,74 @@ public sealed class GrainBehaviourTests(ServersFixture servers)
         var project = cluster.GrainFactory.GetGrain<IProjectGrain>(id);
         await project.Create(new CreateProject(owner, "before", null));
 
-        // As if the row's update committed but the grain-state write after it was lost.
+        // The row is the project's only store: a change made to it is what the next activation serves.
         await db.ScalarAsync<int>("UPDATE projects SET name = 'after', version = 2 WHERE id = $1 RETURNING version", id);
         await cluster.DeactivateAsync(project);
 
         var reloaded = await project.Get();
         Assert.Equal(("after", 2), (reloaded.Name, reloaded.Version));
         Assert.Equal(3, (await project.Update(new UpdateProject(2, "next", null, null))).Version);
+        Assert.Equal(("next", 3), ((string)(await db.RowsAsync("SELECT name FROM projects WHERE id = $1", id))[0][0]!,
+            await db.ScalarAsync<int>("SELECT version FROM projects WHERE id = $1", id)));
     }
 
     [Fact]
-    public async Task Grain_state_rows_carry_no_type_names()
+    public async Task A_stale_activation_cannot_overwrite_a_newer_row()
     {
         var (cluster, database) = await servers.SharedClusterAsync();
         await using var db = new Db(database);
         var userId = await Scenario.NewUserAsync(cluster.GrainFactory);
-        var payloads = await db.RowsAsync("SELECT convert_from(payloadbinary, 'UTF8') FROM orleansstorage WHERE graintypestring LIKE '%user%'");
-        Assert.NotEmpty(payloads);
-        var mine = payloads.Select(r => (string)r[0]!).Single(p => p.Contains($"user-{userId:N}@example.com"));
+        var user = cluster.GrainFactory.GetGrain<IUserGrain>(userId);
+        await user.Get();
+
+        // Another writer (a second activation during a membership change, or the CLI) moves the row on.
+        await db.ScalarAsync<int>("UPDATE users SET name = 'other writer', version = version + 1 WHERE id = $1 RETURNING version", userId);
+
+        var conflict = await Assert.ThrowsAsync<ConflictException>(() => user.UpdateProfile(new UpdateUserProfile(null, "stale write")));
+        Assert.Equal("version", conflict.Field);
+        Assert.Equal("other writer", (string)(await db.RowsAsync("SELECT name FROM users WHERE id = $1", userId))[0][0]!);
+        // The grain adopted the stored row, so a retry applies on top of it.
+        Assert.Equal("other writer", (await user.Get()).Name);
+        Assert.Equal("retried", (await user.UpdateProfile(new UpdateUserProfile(null, "retried"))).Name);
+        Assert.Equal(3, await db.ScalarAsync<int>("SELECT version FROM users WHERE id = $1", userId));
+
+        // Same for a session's end and a project's change.
+        var sessionId = await Scenario.NewSessionAsync(cluster.GrainFactory, userId);
+        var session = cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId);
+        await db.ScalarAsync<int>("UPDATE sessions SET version = version + 1 WHERE id = $1 RETURNING version", sessionId);
+        Assert.Equal("version", (await Assert.ThrowsAsync<ConflictException>(() => session.End())).Field);
+        Assert.Equal("active", (string)(await db.RowsAsync("SELECT status FROM sessions WHERE id = $1", sessionId))[0][0]!);
+        Assert.Equal(SessionStatus.Ended, (await session.End()).Status);
+    }
+
+    [Fact]
+    public async Task Creating_entities_writes_their_rows_and_no_grain_state()
+    {
+        var (cluster, database) = await servers.SharedClusterAsync();
+        await using var db = new Db(database);
+        var before = await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring IN ('user', 'session', 'chat', 'project')");
+        var (projectId, sessionId) = await Scenario.NewProjectSessionAsync(cluster.GrainFactory);
+        var chatId = await Scenario.NewChatAsync(cluster.GrainFactory, sessionId);
+
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM projects WHERE id = $1 AND version = 1", projectId));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE id = $1 AND version = 1", sessionId));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM chats WHERE id = $1", chatId));
+        Assert.Equal(before, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring IN ('user', 'session', 'chat', 'project')"));
+    }
+
+    [Fact]
+    public async Task Reservation_state_rows_carry_no_type_names()
+    {
+        var (cluster, database) = await servers.SharedClusterAsync();
+        await using var db = new Db(database);
+        var (projectId, _) = await Scenario.NewProjectSessionAsync(cluster.GrainFactory);
+        var project = cluster.GrainFactory.GetGrain<IProjectGrain>(projectId);
+        await project.SetBudget(new BudgetSettings(100m, [80], null));
+        var reservation = await project.Reserve(new ReserveBudget(1.25m, 600));
+        var payloads = await db.RowsAsync("SELECT convert_from(payloadbinary, 'UTF8') FROM orleansstorage WHERE graintypestring = 'project'");
+        var mine = payloads.Select(r => (string)r[0]!).Single(p => p.Contains(reservation.ReservationId.ToString()));
         Assert.DoesNotContain("$type", mine);
         Assert.DoesNotContain("LatticeLock", mine);
-        Assert.DoesNotContain("UserState", mine);
+        Assert.DoesNotContain("ProjectReservations", mine);
     }
 }

@@ -1,4 +1,5 @@
-using LatticeLock.Grains.Abstractions.Users;
+using LatticeLock.Grains.Abstractions.Budgets;
+using LatticeLock.Grains.Abstractions.Projects;
 
 namespace LatticeLock.Tests.Integration;
 
@@ -19,11 +20,16 @@ public sealed class OrleansProviderTests(ServersFixture servers)
             "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1 AND status = 3", clusterId));
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansmembershipversiontable WHERE deploymentid = $1", clusterId));
 
-        // Persistence: a state write lands in OrleansStorage and reads back after the activation is gone.
-        var userId = await Scenario.NewUserAsync(cluster.GrainFactory);
-        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring LIKE '%user%'"));
-        await cluster.DeactivateAsync(cluster.GrainFactory.GetGrain<IUserGrain>(userId));
-        Assert.Equal($"user-{userId:N}@example.com", (await cluster.GrainFactory.GetGrain<IUserGrain>(userId).Get()).Email);
+        // Persistence: a reservation (the one grain state without a table) lands in OrleansStorage and reads back
+        // after the activation is gone.
+        var (projectId, _) = await Scenario.NewProjectSessionAsync(cluster.GrainFactory);
+        var project = cluster.GrainFactory.GetGrain<IProjectGrain>(projectId);
+        await project.SetBudget(new BudgetSettings(10m, [50], null));
+        await project.Reserve(new ReserveBudget(2m, 600));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'project'"));
+        await cluster.DeactivateAsync(project);
+        var budget = await cluster.GrainFactory.GetGrain<IProjectGrain>(projectId).GetBudget();
+        Assert.Equal((2m, 1), (budget.ReservedUsd, budget.ActiveReservations));
 
         // Reminders: a reminder registered through our reminder table fires.
         var probe = cluster.GrainFactory.GetGrain<IReminderProbeGrain>(Guid.NewGuid());

@@ -87,11 +87,19 @@ public sealed class ConfigurationTests
     public void Grain_state_json_carries_no_type_names()
     {
         var serializer = new TypeNameFreeJsonGrainStorageSerializer();
-        var state = new LatticeLock.Grains.Users.UserState { Email = "a@b.co", Name = "A", CreatedAt = DateTimeOffset.UnixEpoch };
+        var id = Guid.NewGuid();
+        var state = new LatticeLock.Grains.Projects.ProjectReservations
+        {
+            Reservations = [new LatticeLock.Grains.Projects.ReservationState { Id = id, EstimatedCostUsd = 1.5m, ExpiresAt = DateTimeOffset.UnixEpoch }],
+        };
         var json = serializer.Serialize(state).ToString();
         Assert.DoesNotContain("$type", json);
         Assert.DoesNotContain("LatticeLock", json);
-        Assert.Contains("\"email\":\"a@b.co\"", json);
-        Assert.Equal("a@b.co", serializer.Deserialize<LatticeLock.Grains.Users.UserState>(new BinaryData(json)).Email);
+        Assert.Contains("\"estimatedCostUsd\":1.5", json);
+        Assert.Equal(id, serializer.Deserialize<LatticeLock.Grains.Projects.ProjectReservations>(new BinaryData(json)).Reservations.Single().Id);
+
+        // A version 7 blob (the whole project as JSON) still yields its reservations.
+        var old = $$"""{"ownerId":"{{Guid.NewGuid()}}","name":"p","version":3,"reservations":[{"id":"{{id}}","estimatedCostUsd":2,"expiresAt":"2030-01-01T00:00:00+00:00"}]}""";
+        Assert.Equal(2m, serializer.Deserialize<LatticeLock.Grains.Projects.ProjectReservations>(new BinaryData(old)).Reservations.Single().EstimatedCostUsd);
     }
 }
