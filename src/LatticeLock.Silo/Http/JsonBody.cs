@@ -22,13 +22,27 @@ public static partial class JsonBody
         catch (JsonException e)
         {
             var field = FieldOf(e);
-            var reason = e.Message.Contains("missing required properties", StringComparison.Ordinal)
-                ? "is required"
-                : e.InnerException is InvalidOperationException or FormatException ? "has the wrong type"
-                : e.InnerException?.Message ?? ShortMessage(e.Message);
-            throw ApiProblem.BadRequest(field, $"{field}: {reason}");
+            throw ApiProblem.BadRequest(field, $"{field}: {ReasonOf(e)}");
         }
     }
+
+    /// <summary>Reads a request body that must be one JSON object, for bodies mapped field by field.</summary>
+    public static async Task<JsonElement> ReadObjectAsync(HttpContext context)
+    {
+        var body = await ReadAsync<JsonDocument>(context);
+        using (body)
+        {
+            return body.RootElement.ValueKind == JsonValueKind.Object
+                ? body.RootElement.Clone()
+                : throw ApiProblem.BadRequest("body", "the body must be a JSON object");
+        }
+    }
+
+    /// <summary>Why a value was refused, in the user's terms (no .NET type names).</summary>
+    public static string ReasonOf(JsonException e) =>
+        e.Message.Contains("missing required properties", StringComparison.Ordinal) ? "is required"
+        : e.InnerException is InvalidOperationException or FormatException ? "has the wrong type"
+        : e.InnerException?.Message ?? ShortMessage(e.Message);
 
     /// <summary>The snake_case field a JSON error is about ("body" when it concerns the whole document).</summary>
     public static string FieldOf(JsonException e)

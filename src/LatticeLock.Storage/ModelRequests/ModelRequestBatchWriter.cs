@@ -1,4 +1,3 @@
-using LatticeLock.Grains.Abstractions.Validation;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -12,11 +11,8 @@ namespace LatticeLock.Storage.ModelRequests;
 /// </summary>
 public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyncDisposable
 {
-    public const string Columns =
-        "id, session_id, chat_id, user_id, trace_id, parent_span_id, span_id, model_id, model_name, provider, task_type, priority, " +
-        "requested_at, responded_at, latency_ms, input_tokens, output_tokens, input_cost_usd, output_cost_usd, status, error_code, " +
-        "error_message, function_calls, function_results, context_window_used, temperature, max_tokens, was_fallback, " +
-        "original_model_id, selection_score, selection_reason, raw_request, raw_response, metadata, cost_source, project_id, reservation_id";
+    /// <summary>The COPY column list, from <see cref="ModelRequestColumns"/>.</summary>
+    public static string Columns => ModelRequestColumns.CopyList;
 
     private const int MaxAttempts = 3;
 
@@ -95,71 +91,8 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         try { await connection.DisposeAsync(); } catch (NpgsqlException) { /* already broken */ }
     }
 
-    /// <summary>
-    /// Writes one row in the column order of <see cref="Columns"/>; public so the benchmark COPYs byte-identical rows.
-    /// Synchronous on purpose: fields go to Npgsql's buffer, and 34 awaited calls per row cost more CPU than the rare
-    /// buffer flush that blocks.
-    /// </summary>
-    public static void WriteRow(NpgsqlBinaryImporter w, ModelRequestRow row)
-    {
-        var r = row.Request;
-        w.StartRow();
-        w.Write(r.Id, NpgsqlDbType.Uuid);
-        w.Write(row.SessionId, NpgsqlDbType.Uuid);
-        WriteNullable(w, r.ChatId, NpgsqlDbType.Uuid);
-        w.Write(row.UserId, NpgsqlDbType.Uuid);
-        WriteText(w, r.TraceId);
-        WriteText(w, r.ParentSpanId);
-        WriteText(w, r.SpanId);
-        WriteText(w, r.ModelId);
-        WriteText(w, r.ModelName);
-        WriteText(w, r.Provider);
-        WriteText(w, r.TaskType);
-        WriteText(w, r.Priority);
-        w.Write(r.RequestedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-        WriteNullable(w, r.RespondedAt?.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-        WriteNullable(w, r.LatencyMs, NpgsqlDbType.Integer);
-        w.Write(r.InputTokens, NpgsqlDbType.Integer);
-        w.Write(r.OutputTokens, NpgsqlDbType.Integer);
-        WriteNullable(w, r.InputCostUsd, NpgsqlDbType.Numeric);
-        WriteNullable(w, r.OutputCostUsd, NpgsqlDbType.Numeric);
-        w.Write(WireNames.Of(r.Status), NpgsqlDbType.Varchar);
-        WriteText(w, r.ErrorCode);
-        WriteText(w, r.ErrorMessage);
-        WriteJson(w, r.FunctionCallsJson);
-        WriteJson(w, r.FunctionResultsJson);
-        WriteNullable(w, r.ContextWindowUsed, NpgsqlDbType.Integer);
-        WriteNullable(w, r.Temperature, NpgsqlDbType.Numeric);
-        WriteNullable(w, r.MaxTokens, NpgsqlDbType.Integer);
-        w.Write(r.WasFallback, NpgsqlDbType.Boolean);
-        WriteText(w, r.OriginalModelId);
-        WriteNullable(w, r.SelectionScore, NpgsqlDbType.Numeric);
-        WriteText(w, r.SelectionReason);
-        WriteJson(w, r.RawRequestJson);
-        WriteJson(w, r.RawResponseJson);
-        WriteJson(w, r.MetadataJson ?? "{}");
-        w.Write(WireNames.Of(r.CostSource), NpgsqlDbType.Varchar);
-        WriteNullable(w, row.ProjectId, NpgsqlDbType.Uuid);
-        WriteNullable(w, r.ReservationId, NpgsqlDbType.Uuid);
-    }
-
-    private static void WriteText(NpgsqlBinaryImporter w, string? value)
-    {
-        if (value is null) w.WriteNull();
-        else w.Write(value, NpgsqlDbType.Varchar);
-    }
-
-    private static void WriteJson(NpgsqlBinaryImporter w, string? value)
-    {
-        if (value is null) w.WriteNull();
-        else w.Write(value, NpgsqlDbType.Jsonb);
-    }
-
-    private static void WriteNullable<T>(NpgsqlBinaryImporter w, T? value, NpgsqlDbType type) where T : struct
-    {
-        if (value is { } v) w.Write(v, type);
-        else w.WriteNull();
-    }
+    /// <summary>Writes one row as <see cref="ModelRequestColumns"/> declares it; public so the benchmark COPYs byte-identical rows.</summary>
+    public static void WriteRow(NpgsqlBinaryImporter w, ModelRequestRow row) => ModelRequestColumns.WriteRow(w, row);
 
     public async ValueTask DisposeAsync() => await ResetAsync();
 }

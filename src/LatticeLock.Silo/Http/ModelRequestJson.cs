@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Storage.ModelRequests;
+
+namespace LatticeLock.Silo.Http;
+
+/// <summary>
+/// A model request's JSON, field for field as <see cref="ModelRequestColumns"/> declares the stored columns (the JSON
+/// name is the column name). Bodies: every column but the server-set ones (user_id, project_id, cost_source);
+/// <c>id</c> is optional (give it to make retries idempotent). Answers: every column read back, plus totals.
+/// </summary>
+public static class ModelRequestJson
+{
+    /// <summary>The request a body describes; a missing required field or a mistyped value is a 400 naming the field.</summary>
+    public static ModelRequestRow FromBody(JsonElement body, JsonSerializerOptions options)
+    {
+        if (body.ValueKind != JsonValueKind.Object) throw ApiProblem.BadRequest("body", "the item must be a JSON object");
+        var row = ModelRequestColumns.Empty with { Request = ModelRequestColumns.Empty.Request with { Id = Guid.NewGuid() } };
+        string? missing = null; // reported after every given value is checked: a mistyped value is the likelier mistake
+        foreach (var column in ModelRequestColumns.All)
+        {
+            if (column.ServerSet) continue;
+            if (!body.TryGetProperty(column.Name, out var value) || (value.ValueKind == JsonValueKind.Null && column.Name == "id"))
+            {
+                if (column.Required) missing ??= column.Name;
+                continue;
+            }
+            try
+            {
+                row = column.ReadJson(value, row, options);
+            }
+            catch (JsonException e)
+            {
+                throw ApiProblem.BadRequest(column.Name, $"{column.Name}: {JsonBody.ReasonOf(e)}");
+            }
+        }
+        if (missing is "session_id" || row.SessionId == Guid.Empty) throw ApiProblem.BadRequest("session_id", "session_id: is required and must not be the nil UUID");
+        if (missing is not null) throw ApiProblem.BadRequest(missing, $"{missing}: is required");
+        return row;
+    }
+
+    /// <summary>The id a body names, if it names a valid one (so a rejected batch item can still be matched up).</summary>
+    public static Guid? IdOf(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.TryGetGuid(out var value)
+            ? value : null;
+}
+
+/// <summary>A stored model request as the gateway answers it; written by <see cref="ModelRequestResponseConverter"/>.</summary>
+[JsonConverter(typeof(ModelRequestResponseConverter))]
+public sealed record ModelRequestResponse(ModelRequestRow Row, bool? ReservationSettled = null);
+
+public sealed class ModelRequestResponseConverter : JsonConverter<ModelRequestResponse>
+{
+    public override ModelRequestResponse Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("model request responses are written, not read");
+
+    public override void Write(Utf8JsonWriter writer, ModelRequestResponse value, JsonSerializerOptions options)
+    {
+        var request = value.Row.Request;
+        writer.WriteStartObject();
+        foreach (var column in ModelRequestColumns.Readable)
+        {
+            writer.WritePropertyName(column.Name);
+            column.WriteJson(writer, value.Row, options);
+        }
+        writer.WriteNumber("total_tokens", request.TotalTokens);
+        if (request.CostSource == CostSource.Unpriced) writer.WriteNull("total_cost_usd");
+        else writer.WriteNumber("total_cost_usd", request.TotalCostUsd);
+        if (value.ReservationSettled is { } settled) writer.WriteBoolean("reservation_settled", settled);
+        else writer.WriteNull("reservation_settled");
+        writer.WriteEndObject();
+    }
+}
