@@ -1,4 +1,5 @@
 using LatticeLock.Grains.Abstractions.Metrics;
+using LatticeLock.Metrics.Abstractions;
 using LatticeLock.Storage.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
