@@ -1,9 +1,9 @@
 namespace LatticeLock.Metrics.Abstractions;
 
 /// <summary>
-/// Delays between retries of one call: the ceiling doubles from <see cref="Initial"/> up to <see cref="Max"/>, and each
-/// delay is drawn between half the ceiling and the ceiling ("equal jitter"), so clients that failed together do not
-/// retry together, yet every wait still grows.
+/// Delays between retries of one piece of work (a sink's call, a pump's failing batch, a budget webhook delivery): the
+/// ceiling doubles from <see cref="Initial"/> up to <see cref="Max"/>, and each delay is drawn between half the ceiling
+/// and the ceiling ("equal jitter"), so clients that failed together do not retry together, yet every wait still grows.
 /// </summary>
 public sealed class ExponentialBackoff(TimeSpan initial, TimeSpan max)
 {
