@@ -44,12 +44,9 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ModelRequestLog>();
         services.AddSingleton<ModelRequestQueries>();
 
-        services.AddOptions<Metrics.MetricDeliveryOptions>().Bind(configuration.GetSection(Metrics.MetricDeliveryOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<Metrics.MetricDeliveryOptions>, Metrics.MetricDeliveryOptionsValidator>();
         services.AddSingleton<Metrics.ModelRequestFeed>();
         services.AddSingleton<Metrics.MetricCursorStore>();
         services.AddSingleton<Metrics.CostAggregationConsumer>();
-        services.AddSingleton<Metrics.MetricConsumerRegistry>();
         services.AddSingleton<Analytics.CostAnalytics>();
         return services;
     }

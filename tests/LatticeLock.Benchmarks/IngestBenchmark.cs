@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
+using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Hosting;
 using LatticeLock.Storage.Metrics;
 using LatticeLock.Storage.Migrations;

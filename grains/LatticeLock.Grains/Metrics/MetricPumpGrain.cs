@@ -1,4 +1,5 @@
 using LatticeLock.Grains.Abstractions.Metrics;
+using LatticeLock.Metrics.Abstractions;
 using LatticeLock.Storage.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public sealed class MetricPumpGrain(
 {
     private const string ReminderName = "metric-pump";
     private const int MaxBatchesPerTick = 20;
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
 
     private IMetricConsumer? _consumer;
     private MetricCursor? _cursor;
@@ -115,7 +117,7 @@ public sealed class MetricPumpGrain(
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             _failures++;
-            var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Min(_failures - 1, 16)), options.Value.MaxRetryDelay.TotalSeconds));
+            var delay = new ExponentialBackoff(FirstRetryDelay, options.Value.MaxRetryDelay).DelayBefore(_failures);
             _retryAt = clock.GetUtcNow() + delay;
             MetricDeliveryMeter.RecordFailure(Name);
             logger.LogWarning(e, "Metric consumer {Consumer} failed ({Failures} in a row); retrying from its cursor in {Delay}", Name, _failures, delay);

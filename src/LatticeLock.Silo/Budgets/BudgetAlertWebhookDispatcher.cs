@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using LatticeLock.Metrics.Abstractions;
 using LatticeLock.Storage.Budgets;
 using Microsoft.Extensions.Options;
 
@@ -81,7 +82,7 @@ public sealed class BudgetAlertWebhookDispatcher(
             error = e is OperationCanceledException ? $"no answer within {o.RequestTimeout.TotalSeconds:0.#} s" : e.Message;
         }
 
-        var retryAfter = attempt >= o.MaxAttempts ? (TimeSpan?)null : Backoff(attempt, o);
+        var retryAfter = attempt >= o.MaxAttempts ? (TimeSpan?)null : new ExponentialBackoff(o.InitialBackoff, o.MaxBackoff).DelayBefore(attempt);
         try
         {
             await alerts.MarkAttemptFailedAsync(alert.Id, attempt, statusCode, error, retryAfter, CancellationToken.None);
@@ -96,14 +97,6 @@ public sealed class BudgetAlertWebhookDispatcher(
 
     /// <summary>Only scheme and host go to logs: webhook URLs often carry their secret in the path.</summary>
     private static string HostOf(string? url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}" : "(invalid url)";
-
-    /// <summary>InitialBackoff × 2^(attempt−1), capped, with ±20 % jitter so many failing hooks do not retry in step.</summary>
-    public static TimeSpan Backoff(int failedAttempts, BudgetWebhookOptions o)
-    {
-        var exponential = o.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failedAttempts - 1, 30));
-        var capped = Math.Min(exponential, o.MaxBackoff.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.8 + Random.Shared.NextDouble() * 0.4));
-    }
 
     private static object Payload(AlertEvent a) => new
     {

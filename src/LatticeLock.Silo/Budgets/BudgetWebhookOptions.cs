@@ -11,7 +11,7 @@ public sealed class BudgetWebhookOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
     /// <summary>Attempts before a delivery is marked failed.</summary>
     public int MaxAttempts { get; set; } = 8;
-    /// <summary>Wait after the first failure; doubled after each further one (with jitter), up to <see cref="MaxBackoff"/>.</summary>
+    /// <summary>Longest wait after the first failure; doubled after each further one, up to <see cref="MaxBackoff"/> (each wait is drawn between half that and all of it).</summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(2);
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
     /// <summary>Time allowed for one POST.</summary>

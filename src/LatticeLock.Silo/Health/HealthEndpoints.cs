@@ -6,14 +6,13 @@ namespace LatticeLock.Silo.Health;
 
 public static class HealthEndpoints
 {
-    private const string ReadyTag = "ready";
+    /// <summary>Checks with this tag make up <c>/health/ready</c>.</summary>
+    public const string ReadyTag = "ready";
 
     public static IServiceCollection AddLatticeLockHealthChecks(this IServiceCollection services)
     {
-        services.AddSingleton<MetricSinkStatesCache>();
-        services.AddHealthChecks()
-            .AddCheck<ReadinessHealthCheck>("ready", tags: [ReadyTag])
-            .AddCheck<MetricSinksHealthCheck>("metric_sinks", tags: [ReadyTag]);
+        // The metric sinks' check is added with the rest of metric delivery (AddLatticeLockMetrics).
+        services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: [ReadyTag]);
         return services;
     }
 

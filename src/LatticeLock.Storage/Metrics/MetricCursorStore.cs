@@ -1,4 +1,5 @@
 using System.Data.Common;
+using LatticeLock.Metrics.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 

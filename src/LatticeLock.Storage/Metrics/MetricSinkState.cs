@@ -1,3 +1,5 @@
+using LatticeLock.Metrics.Abstractions;
+
 namespace LatticeLock.Storage.Metrics;
 
 /// <summary>A sink's cursor and health as stored in metric_sink_cursors, with its backlog.</summary>

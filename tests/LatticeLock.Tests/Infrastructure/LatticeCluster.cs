@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Hosting;
+using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Hosting;
+using LatticeLock.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -54,7 +56,7 @@ public static class LatticeCluster
             {
                 clientBuilder.UseAdoNetClustering(o =>
                 {
-                    o.Invariant = LatticeSiloBuilderExtensions.AdoNetInvariant;
+                    o.Invariant = PostgresAdoNetProvider.Invariant;
                     o.ConnectionString = configuration.GetConnectionString("postgres");
                 });
             }

@@ -2,8 +2,8 @@ using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Projects;
 using LatticeLock.Storage.Budgets;
 using LatticeLock.Storage.Metrics;
-using LatticeLock.TimeSeries;
-using LatticeLock.TimeSeries.Postgres;
+using LatticeLock.Metrics.Abstractions;
+using LatticeLock.Metrics.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -98,7 +98,7 @@ public sealed class MetricPipelineTests(ServersFixture servers)
         {
             listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == LatticeLock.Storage.Metrics.MetricDeliveryMeter.MeterName && instrument.Name == "latticelock.metrics.lag") l.EnableMeasurementEvents(instrument);
+                if (instrument.Meter.Name == LatticeLock.Grains.Metrics.MetricDeliveryMeter.MeterName && instrument.Name == "latticelock.metrics.lag") l.EnableMeasurementEvents(instrument);
             };
             listener.SetMeasurementEventCallback<double>((_, value, tags, _) => lag[(string)tags[0].Value!] = value);
             listener.Start();

@@ -1,4 +1,5 @@
-using LatticeLock.Silo.Hosting;
+using LatticeLock.Silo.Clustering;
+using LatticeLock.Silo.Persistence;
 using LatticeLock.Storage;
 using LatticeLock.Storage.ModelRequests;
 using Microsoft.Extensions.Configuration;

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using LatticeLock.TimeSeries.Timestream;
+using LatticeLock.Metrics.Timestream;
 
 namespace LatticeLock.Tests.Unit;
 

@@ -1,6 +1,6 @@
-using LatticeLock.TimeSeries;
-using LatticeLock.TimeSeries.Bigtable;
-using LatticeLock.TimeSeries.Timestream;
+using LatticeLock.Metrics.Abstractions;
+using LatticeLock.Metrics.Bigtable;
+using LatticeLock.Metrics.Timestream;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

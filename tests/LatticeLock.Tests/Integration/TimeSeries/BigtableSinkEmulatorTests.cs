@@ -1,8 +1,8 @@
 using System.Globalization;
 using Grpc.Core;
 using LatticeLock.Testing;
-using LatticeLock.TimeSeries;
-using LatticeLock.TimeSeries.Bigtable;
+using LatticeLock.Metrics.Abstractions;
+using LatticeLock.Metrics.Bigtable;
 
 namespace LatticeLock.Tests.Integration.TimeSeries;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using LatticeLock.TimeSeries.Bigtable;
+using LatticeLock.Metrics.Bigtable;
 
 namespace LatticeLock.Tests.Integration.TimeSeries;
 

@@ -1,4 +1,4 @@
-using LatticeLock.TimeSeries;
+using LatticeLock.Metrics.Abstractions;
 
 namespace LatticeLock.Tests.Integration.TimeSeries;
 

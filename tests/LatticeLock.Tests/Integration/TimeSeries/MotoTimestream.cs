@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
 using LatticeLock.Testing;
-using LatticeLock.TimeSeries.Timestream;
+using LatticeLock.Metrics.Timestream;
 
 namespace LatticeLock.Tests.Integration.TimeSeries;
 

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using LatticeLock.TimeSeries.Bigtable.V2;
-using RpcStatus = LatticeLock.TimeSeries.Bigtable.Rpc.Status;
+using LatticeLock.Metrics.Bigtable.V2;
+using RpcStatus = LatticeLock.Metrics.Bigtable.Rpc.Status;
 
 namespace LatticeLock.Tests.Integration.TimeSeries;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using LatticeLock.Testing;
-using LatticeLock.TimeSeries;
-using LatticeLock.TimeSeries.Timestream;
+using LatticeLock.Metrics.Abstractions;
+using LatticeLock.Metrics.Timestream;
 
 namespace LatticeLock.Tests.Integration.TimeSeries;
 

@@ -1,5 +1,5 @@
-using LatticeLock.TimeSeries;
-using LatticeLock.TimeSeries.Timestream;
+using LatticeLock.Metrics.Abstractions;
+using LatticeLock.Metrics.Timestream;
 
 namespace LatticeLock.Tests.Integration.TimeSeries;
 

@@ -1,0 +1,78 @@
+using LatticeLock.Metrics.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LatticeLock.Metrics.Postgres;
+
+/// <summary>
+/// The default sink: metric_points in PostgreSQL, partitioned by month. A batch is binary-COPYed into a temporary
+/// table and inserted with ON CONFLICT DO NOTHING on (time, request_id), so a replayed point is stored once.
+/// Its upkeep creates the partitions of this month and the next <see cref="MonthsAhead"/> ahead of time.
+/// </summary>
+public sealed class PostgresMetricSink(NpgsqlDataSource dataSource, TimeProvider clock) : IMetricSink, IMaintainedMetricSink
+{
+    public const string SinkName = "postgres";
+    public const int MonthsAhead = 2;
+
+    public string Name => SinkName;
+
+    public async Task<MetricSinkWriteResult> WriteAsync(IReadOnlyList<MetricPoint> points, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var create = new NpgsqlCommand(
+            "CREATE TEMP TABLE IF NOT EXISTS metric_points_incoming (LIKE metric_points) ON COMMIT DELETE ROWS", connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var importer = await connection.BeginBinaryImportAsync(
+            "COPY metric_points_incoming (time, request_id, project_id, user_id, session_id, provider, model_id, task_type, status, " +
+            "latency_ms, input_tokens, output_tokens, cost_usd) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        {
+            foreach (var p in points)
+            {
+                await importer.StartRowAsync(cancellationToken);
+                await importer.WriteAsync(p.Time.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await importer.WriteAsync(p.RequestId, NpgsqlDbType.Uuid, cancellationToken);
+                await WriteNullableAsync(importer, p.ProjectId, NpgsqlDbType.Uuid, cancellationToken);
+                await WriteNullableAsync(importer, p.UserId, NpgsqlDbType.Uuid, cancellationToken);
+                await WriteNullableAsync(importer, p.SessionId, NpgsqlDbType.Uuid, cancellationToken);
+                await importer.WriteAsync(p.Provider, NpgsqlDbType.Varchar, cancellationToken);
+                await importer.WriteAsync(p.ModelId, NpgsqlDbType.Varchar, cancellationToken);
+                if (p.TaskType is null) await importer.WriteNullAsync(cancellationToken);
+                else await importer.WriteAsync(p.TaskType, NpgsqlDbType.Varchar, cancellationToken);
+                await importer.WriteAsync(p.Status, NpgsqlDbType.Varchar, cancellationToken);
+                await WriteNullableAsync(importer, p.LatencyMs, NpgsqlDbType.Integer, cancellationToken);
+                await importer.WriteAsync(p.InputTokens, NpgsqlDbType.Integer, cancellationToken);
+                await importer.WriteAsync(p.OutputTokens, NpgsqlDbType.Integer, cancellationToken);
+                await WriteNullableAsync(importer, p.CostUsd, NpgsqlDbType.Numeric, cancellationToken);
+            }
+            await importer.CompleteAsync(cancellationToken);
+        }
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO metric_points SELECT * FROM metric_points_incoming ON CONFLICT (time, request_id) DO NOTHING", connection, transaction))
+        {
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return MetricSinkWriteResult.AllWritten(points.Count);
+    }
+
+    /// <summary>Creates the monthly partitions of this month and the next ones (rows already in the default partition move in).</summary>
+    public async Task MaintainAsync(CancellationToken cancellationToken)
+    {
+        var month = clock.GetUtcNow().UtcDateTime;
+        for (var i = 0; i <= MonthsAhead; i++)
+        {
+            await using var command = dataSource.CreateCommand("SELECT ensure_metric_points_partition($1)");
+            command.Parameters.AddWithValue(DateOnly.FromDateTime(month.AddMonths(i)));
+            await command.ExecuteScalarAsync(cancellationToken);
+        }
+    }
+
+    private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken cancellationToken) where T : struct
+    {
+        if (value is { } v) await importer.WriteAsync(v, type, cancellationToken);
+        else await importer.WriteNullAsync(cancellationToken);
+    }
+}

@@ -1,6 +1,0 @@
-using LatticeLock.TimeSeries;
-
-namespace LatticeLock.Storage.Metrics;
-
-/// <summary>Points read after <see cref="From"/>, up to and including <see cref="To"/>.</summary>
-public sealed record MetricBatch(MetricCursor From, MetricCursor To, IReadOnlyList<MetricPoint> Points);

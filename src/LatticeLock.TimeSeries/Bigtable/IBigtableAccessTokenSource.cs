@@ -1,7 +1,0 @@
-namespace LatticeLock.TimeSeries.Bigtable;
-
-/// <summary>Supplies the OAuth2 bearer token sent with each Bigtable call (null: send none, as for the emulator).</summary>
-public interface IBigtableAccessTokenSource
-{
-    ValueTask<string?> GetAccessTokenAsync(CancellationToken cancellationToken);
-}
