@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
-# Everything the tests need, then all tests. Works on a fresh machine: prerequisites.sh installs what is missing
-# (redis-server with apt-get), and the test fixtures start their own throwaway PostgreSQL 15 and redis-server
-# through infrastructure/local/, removing them afterwards. Extra arguments go to `dotnet test` (e.g. --filter X).
+# Everything the tests need, then all tests. Works on a fresh machine.
+#   1. builds the solution with warnings as errors;
+#   2. runs tests/LatticeLock.UnitTests: no servers, nothing installed beyond the .NET SDK;
+#   3. prerequisites.sh installs what is missing (postgresql-15, redis-server with apt-get) and checks the emulators,
+#      then tests/LatticeLock.Tests runs: its fixtures start their own throwaway PostgreSQL 15, redis-server,
+#      moto_server and Bigtable emulator through infrastructure/local/ and remove them afterwards.
+# Extra arguments go to both `dotnet test` runs (e.g. --filter X).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-infrastructure/local/prerequisites.sh --emulators
-
+command -v dotnet >/dev/null 2>&1 || { echo "test.sh: the .NET SDK 10 (dotnet) is not on PATH" >&2; exit 1; }
 dotnet build LatticeLock.sln -c Release -warnaserror -nologo -v quiet
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test tests/LatticeLock.Tests/LatticeLock.Tests.csproj -c Release --no-build --nologo \
-  --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+run_tests() {
+  dotnet test "$1" -c Release --no-build --nologo --logger "console;verbosity=normal" "${@:2}" 2>&1 | tee -a "$log" || status=$?
+}
 
-# One plain closing line for CI: "N passed, N failed, N skipped" (from the runner's "Total tests" block).
-count() { grep -E "^[[:space:]]+$1: +[0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+run_tests tests/LatticeLock.UnitTests/LatticeLock.UnitTests.csproj "$@"
+infrastructure/local/prerequisites.sh --emulators
+run_tests tests/LatticeLock.Tests/LatticeLock.Tests.csproj "$@"
+
+# One plain closing line for CI: "N passed, N failed, N skipped", summed over both runs' "Total tests" blocks.
+sum() { grep -E "^[[:space:]]+$1: +[0-9]+" "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
 if grep -qE '^Total tests: +[0-9]+' "$log"; then
-  echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
+  echo "tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
 fi
 exit "$status"

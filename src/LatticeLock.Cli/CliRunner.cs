@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Npgsql;
-using Spectre.Console;
 
 namespace LatticeLock.Cli;
 
@@ -9,7 +8,6 @@ public static class CliRunner
 {
     public static async Task<int> RunAsync(Func<IConfiguration, Task> body)
     {
-        var stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         try
         {
             await body(CliSettings.Load());
@@ -17,23 +15,26 @@ public static class CliRunner
         }
         catch (CliException e)
         {
-            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            Error(e.Message);
             return e.ExitCode;
         }
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
         {
-            stderr.MarkupLine($"[red]error:[/] cannot use PostgreSQL: {Markup.Escape(e.Message)} (check ConnectionStrings__postgres)");
+            Error($"cannot use PostgreSQL: {e.Message} (check ConnectionStrings__postgres)");
             return 1;
         }
         catch (InvalidOperationException e)
         {
-            stderr.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            Error(e.Message);
             return 1;
         }
         catch (OperationCanceledException)
         {
-            stderr.MarkupLine("[yellow]cancelled[/]");
+            Console.Error.WriteLine("cancelled");
             return 130;
         }
     }
+
+    /// <summary>One plain line: never wrapped to the terminal's width, so a message reads (and greps) whole.</summary>
+    public static void Error(string message) => Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
 }

@@ -13,4 +13,13 @@ root.Subcommands.Add(RequestsCommand.Create());
 root.Subcommands.Add(PricesCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(MetricsCommand.Create());
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // One line in the user's terms, not the whole help: the help stays one --help away.
+    var path = new List<string>();
+    for (var r = parsed.CommandResult; r.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent) path.Insert(0, r.Command.Name);
+    LatticeLock.Cli.CliRunner.Error($"{parsed.Errors[0].Message} (see: lattice {string.Join(' ', path.Append("--help"))})");
+    return 2;
+}
+return await parsed.InvokeAsync();

@@ -37,7 +37,6 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Auth.ApiKeyRepository>();
         services.AddSingleton<Auth.AuthEventLog>();
         services.AddSingleton<Prices.PriceRepository>();
-        services.AddSingleton<Prices.PriceBook>();
         services.AddSingleton<Budgets.BudgetRepository>();
         services.AddSingleton<Budgets.AlertEventRepository>();
         // Not a hosted service: the silo drains it from its lifecycle once grains have stopped (ModelRequestLogLifecycle).

@@ -7,7 +7,7 @@ using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Storage.ModelRequests;
-using LatticeLock.Storage.Prices;
+using LatticeLock.Grains.Prices;
 using LatticeLock.Storage.Sessions;
 using Microsoft.Extensions.Logging;
 
@@ -59,8 +59,7 @@ public sealed class SessionGrain(
                 await RequireExistsAsync("project_id", () => GrainFactory.GetGrain<IProjectGrain>(projectId).Get());
 
             var now = clock.GetUtcNow();
-            var started = new SessionRow(command.UserId, command.ProjectId, metadata, now, null);
-            if (await sessions.InsertAsync(Id, command.UserId, command.ProjectId, metadata, now, cancellationToken))
+            if (await sessions.InsertAsync(Id, command.UserId, command.ProjectId, metadata, now, cancellationToken) is { } started)
             {
                 _session = started;
                 _ready = true; // a new row has no model requests yet

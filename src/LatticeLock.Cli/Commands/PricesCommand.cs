@@ -21,7 +21,7 @@ public static class PricesCommand
         var input = new Option<decimal>("--input") { Description = "USD per million input tokens", Required = true };
         var output = new Option<decimal>("--output") { Description = "USD per million output tokens", Required = true };
         var cached = new Option<decimal?>("--cached-input") { Description = "USD per million cached input tokens" };
-        var from = new Option<DateTimeOffset?>("--effective-from") { Description = "When the price starts (RFC 3339; default: now)" };
+        var from = CliOptions.Timestamp("--effective-from", "When the price starts (default: now)");
         var set = new Command("set", "Set a price from a date on (earlier prices stay for earlier requests)") { provider, model, input, output, cached, from };
         set.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {

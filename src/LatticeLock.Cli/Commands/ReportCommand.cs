@@ -13,8 +13,8 @@ public static class ReportCommand
         var report = new Command("report", "Cost and model reports");
         var c = CultureInfo.InvariantCulture;
 
-        var from = new Option<DateOnly?>("--from") { Description = "First UTC day (default: first of this month)" };
-        var to = new Option<DateOnly?>("--to") { Description = "Day after the last one (default: tomorrow)" };
+        var from = CliOptions.Day("--from", "First day (default: first of this month)");
+        var to = CliOptions.Day("--to", "Day after the last one (default: tomorrow)");
         var groupBy = new Option<string>("--group-by") { Description = string.Join("|", CostAnalytics.GroupBys), DefaultValueFactory = _ => "day" };
         var project = new Option<Guid?>("--project") { Description = "Only this project's requests" };
         var user = new Option<Guid?>("--user") { Description = "Only this user's requests" };
@@ -25,6 +25,7 @@ public static class ReportCommand
             var first = parse.GetValue(from) ?? defaults.From;
             var last = parse.GetValue(to) ?? defaults.To;
             if (last <= first) throw new CliException("--to must be after --from");
+            if (last.DayNumber - first.DayNumber > CostAnalytics.MaxWindowDays) throw new CliException($"--from to --to may span at most {CostAnalytics.MaxWindowDays} days");
             var g = parse.GetValue(groupBy)!;
             var grouping = CostAnalytics.ParseGroupBy(g) ?? throw new CliException($"--group-by must be one of {string.Join(", ", CostAnalytics.GroupBys)}");
             await using var dataSource = CliSettings.OpenDataSource(configuration);
@@ -40,8 +41,8 @@ public static class ReportCommand
         }));
 
         var taskType = new Option<string?>("--task-type") { Description = "Only requests of this task type (e.g. code)" };
-        var since = new Option<DateTimeOffset?>("--from") { Description = "Start (default: 30 days ago)" };
-        var until = new Option<DateTimeOffset?>("--to") { Description = "End, exclusive (default: now)" };
+        var since = CliOptions.Timestamp("--from", "Start (default: 30 days ago)");
+        var until = CliOptions.Timestamp("--to", "End, exclusive (default: now)");
         var sort = new Option<string>("--sort") { Description = string.Join("|", CostAnalytics.Sorts), DefaultValueFactory = _ => "success_rate" };
         var modelsProject = new Option<Guid?>("--project") { Description = "Only this project's requests" };
         var models = new Command("models", "Leaderboard per model: success rate, latency percentiles, cost per success and per 1k tokens") { taskType, since, until, sort, modelsProject };
@@ -49,6 +50,8 @@ public static class ReportCommand
         {
             var end = parse.GetValue(until) ?? DateTimeOffset.UtcNow;
             var start = parse.GetValue(since) ?? end - CostAnalytics.DefaultModelWindow;
+            if (end <= start) throw new CliException("--to must be after --from");
+            if ((end - start).TotalDays > CostAnalytics.MaxWindowDays) throw new CliException($"--from to --to may span at most {CostAnalytics.MaxWindowDays} days");
             var s = parse.GetValue(sort)!;
             if (!CostAnalytics.Sorts.Contains(s)) throw new CliException($"--sort must be one of {string.Join(", ", CostAnalytics.Sorts)}");
             await using var dataSource = CliSettings.OpenDataSource(configuration);

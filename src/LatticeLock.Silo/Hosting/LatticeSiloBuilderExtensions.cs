@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Prices;
 using LatticeLock.Silo.Budgets;
 using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Metrics;
@@ -15,6 +16,7 @@ public static class LatticeSiloBuilderExtensions
     public static ISiloBuilder AddLatticeLock(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.TryAddSingleton(TimeProvider.System); // grains, pumps and sinks share one clock (tests replace it)
+        silo.Services.AddLatticeLockPricing();
         return silo
             .AddLatticeLockPersistence(configuration)
             .AddLatticeLockBudgetAlerts(configuration)

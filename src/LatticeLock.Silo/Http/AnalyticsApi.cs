@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Validation;
 using System.Globalization;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Silo.Auth;

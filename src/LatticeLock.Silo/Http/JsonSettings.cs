@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Validation;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;

@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Prices;
+using LatticeLock.Grains.Prices;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Storage.Prices;
 

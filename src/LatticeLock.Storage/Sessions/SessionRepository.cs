@@ -9,19 +9,24 @@ namespace LatticeLock.Storage.Sessions;
 /// </summary>
 public sealed class SessionRepository(NpgsqlDataSource dataSource)
 {
-    /// <summary>Inserts the session at version 1; false when a row with this id exists already (a retry or a race).</summary>
-    public async Task<bool> InsertAsync(Guid id, Guid userId, Guid? projectId, string? metadataJson, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts the session at version 1 and returns the row as stored (metadata as PostgreSQL normalises it, so the
+    /// grain serves exactly what a later activation reads); null when a row with this id exists already.
+    /// </summary>
+    public async Task<SessionRow?> InsertAsync(Guid id, Guid userId, Guid? projectId, string? metadataJson, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO sessions (id, user_id, project_id, metadata, started_at, created_at, updated_at, version)
             VALUES ($1, $2, $3, coalesce($4, '{}'::jsonb), $5, $5, $5, 1) ON CONFLICT (id) DO NOTHING
+            RETURNING metadata::text
             """);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue((object?)projectId ?? DBNull.Value);
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)metadataJson ?? DBNull.Value });
         command.Parameters.AddWithValue(startedAt);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string stored) return null;
+        return new SessionRow(userId, projectId, stored == "{}" ? null : stored, startedAt, null);
     }
 
     /// <summary>Ends the session if the row is still active at <paramref name="expectedVersion"/>; false otherwise.</summary>

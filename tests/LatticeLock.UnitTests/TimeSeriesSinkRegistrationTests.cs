@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace LatticeLock.Tests.Unit;
+namespace LatticeLock.UnitTests;
 
 /// <summary>DI registration of the metric sinks: sections, connection-string overrides, and validation messages that name the setting.</summary>
 public sealed class TimeSeriesSinkRegistrationTests

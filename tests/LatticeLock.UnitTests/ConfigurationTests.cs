@@ -5,7 +5,7 @@ using LatticeLock.Storage.ModelRequests;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 
-namespace LatticeLock.Tests.Unit;
+namespace LatticeLock.UnitTests;
 
 public sealed class ConfigurationTests
 {

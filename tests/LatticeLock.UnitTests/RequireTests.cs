@@ -3,7 +3,7 @@ using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Validation;
 
-namespace LatticeLock.Tests.Unit;
+namespace LatticeLock.UnitTests;
 
 public sealed class RequireTests
 {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace LatticeLock.Tests.Unit;
+namespace LatticeLock.UnitTests;
 
 /// <summary>The silo's metrics part: sinks know their own names, and only the sinks Metrics:Sinks names are registered.</summary>
 public sealed class MetricSinkSelectionTests

@@ -1,7 +1,8 @@
 using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Storage.Prices;
 
-namespace LatticeLock.Storage.Prices;
+namespace LatticeLock.Grains.Prices;
 
 /// <summary>
 /// Prices requests that arrive without costs, from the price in effect at their <c>requested_at</c>. The whole table

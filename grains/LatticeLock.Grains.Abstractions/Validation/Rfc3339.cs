@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace LatticeLock.Silo.Http;
+namespace LatticeLock.Grains.Abstractions.Validation;
 
-/// <summary>The gateway's one reading of timestamps, in bodies and query strings alike: RFC 3339 with an explicit offset.</summary>
+/// <summary>The one reading of timestamps, in HTTP bodies, query strings and CLI options alike: RFC 3339 with an explicit offset.</summary>
 public static class Rfc3339
 {
     /// <summary>False for anything without an offset: "2026-11-23T10:00:00" could be any time zone.</summary>

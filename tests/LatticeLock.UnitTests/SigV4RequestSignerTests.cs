@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using LatticeLock.Metrics.Timestream;
 
-namespace LatticeLock.Tests.Unit;
+namespace LatticeLock.UnitTests;
 
 /// <summary>
 /// The signer against the public AWS SigV4 test suite (awslabs/aws-c-auth, tests/aws-signing-test-suite/v4): its

@@ -1,7 +1,7 @@
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Sessions;
 
-namespace LatticeLock.Tests.Unit;
+namespace LatticeLock.UnitTests;
 
 public sealed class ModelRequestValidationTests
 {
