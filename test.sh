@@ -2,10 +2,12 @@
 # Everything the tests need, then all tests. Works on a fresh machine.
 #   1. builds the solution with warnings as errors;
 #   2. runs tests/LatticeLock.UnitTests: no servers, nothing installed beyond the .NET SDK;
-#   3. prerequisites.sh installs what is missing (postgresql-15, redis-server with apt-get) and checks the emulators,
-#      then tests/LatticeLock.Tests runs: its fixtures start their own throwaway PostgreSQL 15, redis-server,
-#      moto_server and Bigtable emulator through infrastructure/local/ and remove them afterwards.
-# Extra arguments go to both `dotnet test` runs (e.g. --filter X).
+#   3. prerequisites.sh installs what is missing (postgresql-15, redis-server with apt-get), then
+#      tests/LatticeLock.IntegrationTests runs: its fixtures (tests/LatticeLock.Testing) start their own throwaway
+#      PostgreSQL 15 and redis-server through infrastructure/local/ and remove them afterwards;
+#   4. prerequisites.sh --emulators checks moto_server and the Bigtable emulator, then tests/LatticeLock.EmulatorTests
+#      runs the cloud metric sinks against them (and PostgreSQL for the dual-write outage tests).
+# Extra arguments go to every `dotnet test` run (e.g. --filter X).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,10 +22,12 @@ run_tests() {
 }
 
 run_tests tests/LatticeLock.UnitTests/LatticeLock.UnitTests.csproj "$@"
+infrastructure/local/prerequisites.sh
+run_tests tests/LatticeLock.IntegrationTests/LatticeLock.IntegrationTests.csproj "$@"
 infrastructure/local/prerequisites.sh --emulators
-run_tests tests/LatticeLock.Tests/LatticeLock.Tests.csproj "$@"
+run_tests tests/LatticeLock.EmulatorTests/LatticeLock.EmulatorTests.csproj "$@"
 
-# One plain closing line for CI: "N passed, N failed, N skipped", summed over both runs' "Total tests" blocks.
+# One plain closing line for CI: "N passed, N failed, N skipped", summed over the three runs' "Total tests" blocks.
 sum() { grep -E "^[[:space:]]+$1: +[0-9]+" "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
 if grep -qE '^Total tests: +[0-9]+' "$log"; then
   echo "tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"

@@ -1,4 +1,4 @@
 using System.Runtime.CompilerServices;
 
 // The budget ledger's month rollover is tested directly, with a clock the test controls.
-[assembly: InternalsVisibleTo("LatticeLock.Tests")]
+[assembly: InternalsVisibleTo("LatticeLock.IntegrationTests")]

@@ -1,0 +1,66 @@
+using LatticeLock.Client;
+using LatticeLock.Grains.Abstractions.Chats;
+using LatticeLock.Grains.Abstractions.Errors;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace LatticeLock.IntegrationTests;
+
+/// <summary>The typed client, as an orchestrator uses it, against a two-silo TestingHost cluster on PostgreSQL clustering.</summary>
+[Collection(ServersCollection.Name)]
+public sealed class ClientLibraryTests(ServersFixture servers)
+{
+    [Fact]
+    public async Task An_orchestrator_records_a_multi_turn_chat_and_its_model_requests_through_the_client()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        var clusterId = "client-" + Guid.NewGuid().ToString("N")[..8];
+        await using var cluster = await LatticeCluster.StartAsync(database, clusterId: clusterId, tcp: true);
+        Assert.Equal(2, cluster.Silos.Count);
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddLatticeLockClient(o =>
+        {
+            o.PostgresConnectionString = database;
+            o.ClusterId = clusterId;
+            o.ServiceId = "lattice-tests";
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var lattice = host.Services.GetRequiredService<LatticeLockClient>();
+
+        var user = await lattice.Users.Create("client@example.com", "Client");
+        var session = await lattice.Sessions.Start(user.Id, metadataJson: """{"workflow":"test"}""");
+        var chat = await lattice.Chats.Create(session.Id, "chat");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(2 * i + 1, await lattice.Chats.AppendTurn(chat.Id, new AppendTurn(TurnRole.User, $"q{i}")));
+            Assert.Equal(2 * i + 2, await lattice.Chats.AppendTurn(chat.Id, new AppendTurn(TurnRole.Assistant, $"a{i}", "gpt-4o", "openai", 10, 5)));
+            var request = Scenario.Request() with { ChatId = chat.Id, InputCostUsd = 0.01m, OutputCostUsd = 0.02m };
+            Assert.False((await lattice.Sessions.RecordModelRequest(session.Id, request)).WasDuplicate);
+            Assert.True((await lattice.Sessions.RecordModelRequest(session.Id, request)).WasDuplicate);
+        }
+
+        var summary = await lattice.Sessions.Get(session.Id);
+        Assert.Equal((5, 0.15m), (summary.RequestCount, summary.TotalCostUsd));
+        Assert.Equal(["q4", "a4"], (await lattice.Chats.GetLastTurns(chat.Id, 2)).Select(t => t.Content));
+        var error = await Assert.ThrowsAsync<InvalidFieldException>(() => lattice.Chats.AppendTurn(chat.Id, new AppendTurn((TurnRole)9, "x")));
+        Assert.Equal("role", error.Field);
+
+        // Budgets through the facade: reserve, settle by recording, refuse what does not fit.
+        var project = await lattice.Projects.Create(user.Id, "budgeted");
+        await lattice.Budgets.Set(project.Id, 1m);
+        var projectSession = await lattice.Sessions.Start(user.Id, project.Id);
+        var hold = await lattice.Budgets.Reserve(project.Id, 0.9m);
+        await Assert.ThrowsAsync<BudgetExceededException>(() => lattice.Budgets.Reserve(project.Id, 0.2m));
+        var settledAck = await lattice.Sessions.RecordModelRequest(projectSession.Id, Scenario.Request(inputCost: 0.1m, outputCost: 0.1m) with { ReservationId = hold.ReservationId });
+        Assert.True(settledAck.ReservationSettled);
+        var budget = await lattice.Budgets.Get(project.Id);
+        Assert.Equal((0.2m, 0m, 0.8m), (budget.SpentUsd, budget.ReservedUsd, budget.RemainingUsd));
+
+        await using var db = new Db(database);
+        Assert.Equal(5L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE chat_id = $1", chat.Id));
+        Assert.Equal(10L, await db.ScalarAsync<long>("SELECT count(*) FROM chat_turns WHERE chat_id = $1", chat.Id));
+        await host.StopAsync();
+    }
+}

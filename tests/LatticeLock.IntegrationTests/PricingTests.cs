@@ -1,0 +1,59 @@
+using LatticeLock.Grains.Abstractions.Prices;
+using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Storage.Prices;
+using Npgsql;
+
+namespace LatticeLock.IntegrationTests;
+
+/// <summary>Requests without costs are priced from the price in effect at requested_at; unpriced ones are stored and flagged.</summary>
+[Collection(ServersCollection.Name)]
+public sealed class PricingTests(ServersFixture servers)
+{
+    [Fact]
+    public async Task Costs_come_from_the_price_in_effect_at_requested_at_and_unpriced_requests_are_flagged_not_rejected()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        await using (var dataSource = NpgsqlDataSource.Create(database))
+        {
+            var prices = new PriceRepository(dataSource);
+            Assert.True(await prices.SetAsync(new ModelPrice("acme", "m1", 1.00m, 2.00m, 0.5m, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), default));
+            Assert.True(await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), default));
+            Assert.False(await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), default));
+        }
+        await using var cluster = await LatticeCluster.StartAsync(database);
+        await using var db = new Db(database);
+        var sessionId = await Scenario.NewSessionAsync(cluster.GrainFactory);
+        var session = cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId);
+
+        ModelRequestRecord Unpriced(DateTimeOffset at, string model = "m1") => Scenario.Request(model, input: 1_000_000, output: 500_000) with
+        {
+            Provider = "acme", RequestedAt = at, RespondedAt = at.AddSeconds(1), InputCostUsd = null, OutputCostUsd = null,
+        };
+        var march = Unpriced(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        var july = Unpriced(new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.FromHours(2)));
+        var boundary = Unpriced(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
+        var beforeAnyPrice = Unpriced(new DateTimeOffset(2025, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var unknownModel = Unpriced(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero), "m2");
+        var given = Scenario.Request("m1", 1_000_000, 500_000, inputCost: 9m, outputCost: 1m) with { Provider = "acme" };
+        foreach (var r in new[] { march, july, boundary, beforeAnyPrice, unknownModel, given })
+            Assert.False((await session.RecordModelRequest(r)).WasDuplicate);
+
+        async Task<object?[]> Stored(Guid id) =>
+            (await db.RowsAsync("SELECT input_cost_usd, output_cost_usd, cost_source FROM model_requests WHERE id = $1", id)).Single();
+        Assert.Equal(new object?[] { 1.00m, 1.00m, "price_table" }, await Stored(march.Id));
+        Assert.Equal(new object?[] { 3.00m, 2.00m, "price_table" }, await Stored(july.Id));
+        Assert.Equal(new object?[] { 3.00m, 2.00m, "price_table" }, await Stored(boundary.Id)); // effective_from is inclusive
+        Assert.Equal(new object?[] { null, null, "unpriced" }, await Stored(beforeAnyPrice.Id));
+        Assert.Equal(new object?[] { null, null, "unpriced" }, await Stored(unknownModel.Id));
+        Assert.Equal(new object?[] { 9m, 1m, "client" }, await Stored(given.Id));
+
+        var summary = await session.GetSummary();
+        Assert.Equal(6, summary.RequestCount);
+        Assert.Equal(2m + 5m + 5m + 10m, summary.TotalCostUsd);
+        Assert.Equal(summary.TotalCostUsd, await db.ScalarAsync<decimal>("SELECT sum(total_cost_usd) FROM model_requests WHERE session_id = $1", sessionId));
+    }
+
+    [Fact]
+    public void Costs_are_rounded_to_the_eight_decimals_stored() =>
+        Assert.Equal(0.00000150m, ModelPrice.Cost(1, 1.5m));
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace LatticeLock.Testing;
+
+/// <summary>The real silo executable started as a process, configured only through environment variables, as ./run.sh starts it.</summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private SiloProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Uri BaseAddress { get; }
+    public int ExitCode => _process.ExitCode;
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public static SiloProcess Start(Dictionary<string, string?> environment, string? clusterId = null)
+    {
+        var dll = BuiltProgram.PathOf("LatticeLock.Silo", "LatticeLock.Silo.dll");
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment.Remove("ConnectionStrings__postgres");
+        start.Environment.Remove("ConnectionStrings__redis");
+        start.Environment["ASPNETCORE_URLS"] = url;
+        start.Environment["LatticeLock__Silo__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["LatticeLock__Silo__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["LatticeLock__Silo__ClusterId"] = clusterId ?? "host-" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var (key, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(key);
+            else start.Environment[key] = value;
+        }
+        return new SiloProcess(Process.Start(start)!, new Uri(url));
+    }
+
+    public async Task<string> WaitForAsync(HttpClient http, string path, HttpStatusCode expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"silo exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                using var response = await http.GetAsync(path);
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                if (response.StatusCode == expected) return await response.Content.ReadAsStringAsync();
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"{path} never answered {(int)expected}; last: {last}\n{Output}");
+    }
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try { await _process.WaitForExitAsync(cts.Token); return true; }
+        catch (OperationCanceledException) { return false; }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
