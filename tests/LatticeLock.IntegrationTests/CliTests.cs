@@ -5,6 +5,28 @@ namespace LatticeLock.IntegrationTests;
 public sealed class CliTests(ServersFixture servers)
 {
     [Fact]
+    public async Task Bad_options_answer_one_line_in_the_users_terms_and_the_same_limits_as_http()
+    {
+        // The same formats and limits as the HTTP API, checked before any database is needed.
+        var (code, output) = await BuiltProgram.RunCliAsync(null, "prices", "set", "--provider", "openai", "--model", "gpt-4o",
+            "--input", "2.5", "--output", "10", "--effective-from", "2026-01-01");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --effective-from must be an RFC 3339 timestamp with an offset, e.g. 2026-11-23T10:00:00Z (got '2026-01-01') (see: lattice prices set --help)", output.Trim());
+
+        (code, output) = await BuiltProgram.RunCliAsync(null, "report", "costs", "--from", "yesterday");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --from must be a day written yyyy-MM-dd, e.g. 2026-11-01 (got 'yesterday') (see: lattice report costs --help)", output.Trim());
+
+        (code, output) = await BuiltProgram.RunCliAsync(null, "report", "models", "--from", "2025-01-01T00:00:00Z", "--to", "2026-06-01T00:00:00Z");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --from to --to may span at most 366 days", output.Trim());
+
+        (code, output) = await BuiltProgram.RunCliAsync(null, "report", "costs", "--from", "2025-01-01", "--to", "2026-06-01");
+        Assert.Equal(2, code);
+        Assert.Equal("error: --from to --to may span at most 366 days", output.Trim());
+    }
+
+    [Fact]
     public async Task Users_and_keys_are_created_shown_listed_and_revoked()
     {
         var database = await servers.CreateDatabaseAsync();
