@@ -6,6 +6,7 @@ using LatticeLock.Storage.Sessions;
 using LatticeLock.Storage.Users;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -42,6 +43,8 @@ public static class StorageServiceCollectionExtensions
         // Not a hosted service: the silo drains it from its lifecycle once grains have stopped (ModelRequestLogLifecycle).
         services.AddSingleton<ModelRequestLog>();
         services.AddSingleton<ModelRequestQueries>();
+        services.AddSingleton<ModelRequestPartitions>();
+        services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<Metrics.ModelRequestFeed>();
         services.AddSingleton<Metrics.MetricCursorStore>();

@@ -25,6 +25,6 @@ public interface IProjectGrain : IGrainWithGuidKey
     [Alias("Reserve")] Task<BudgetReservation> Reserve(ReserveBudget request, CancellationToken cancellationToken = default);
     /// <summary>Releases a reservation before it expires; <c>NotFoundException</c> when it is unknown, settled or expired.</summary>
     [Alias("ReleaseReservation")] Task ReleaseReservation(Guid reservationId, CancellationToken cancellationToken = default);
-    /// <summary>Counts a newly stored request's cost (called by sessions); settles its reservation, if any (returns whether it did).</summary>
-    [Alias("RecordSpend")] Task<bool> RecordSpend(ProjectSpend spend, CancellationToken cancellationToken = default);
+    /// <summary>Counts a newly stored request's cost (called by sessions); settles its reservation, if any, and says whether it did and whether a budget exists.</summary>
+    [Alias("RecordSpend")] Task<SpendRecorded> RecordSpend(ProjectSpend spend, CancellationToken cancellationToken = default);
 }

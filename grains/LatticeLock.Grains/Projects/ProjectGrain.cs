@@ -124,8 +124,13 @@ public sealed class ProjectGrain(
     async Task<BudgetStatus> IProjectGrain.SetBudget(BudgetSettings settings, CancellationToken cancellationToken)
     {
         Details();
+        var hadBudget = Budget.HasBudget;
         var status = await Budget.SetAsync(settings, Reservations, cancellationToken);
         EnsureResyncTimer();
+        // Sessions skip reporting to a project without a budget for SpendRecorded.NoBudgetCacheFor; one re-sum after
+        // that window counts whatever they skipped while the new budget was being set.
+        if (!hadBudget) this.RegisterGrainTimer(async (_, ct) => { await Budget.ResyncAsync(ct); }, (object?)null,
+            new GrainTimerCreationOptions(SpendRecorded.NoBudgetCacheFor * 2, Timeout.InfiniteTimeSpan));
         return status;
     }
 
@@ -150,14 +155,14 @@ public sealed class ProjectGrain(
         await this.PersistOrDeactivateAsync(held, cancellationToken);
     }
 
-    async Task<bool> IProjectGrain.RecordSpend(ProjectSpend spend, CancellationToken cancellationToken)
+    async Task<SpendRecorded> IProjectGrain.RecordSpend(ProjectSpend spend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spend);
-        if (_project is not { DeletedAt: null }) return false; // a deleted project's requests still count in model_requests, not here
+        if (_project is not { DeletedAt: null }) return new SpendRecorded(false, false); // a deleted project's requests still count in model_requests, not here
         var settled = await Budget.RecordSpendAsync(spend, Reservations, cancellationToken);
         if (settled) await this.PersistOrDeactivateAsync(held, cancellationToken);
         EnsureResyncTimer();
-        return settled;
+        return new SpendRecorded(settled, Budget.HasBudget);
     }
 
     /// <summary>

@@ -14,8 +14,10 @@ using Microsoft.Extensions.Logging;
 namespace LatticeLock.Grains.Sessions;
 
 /// <summary>
-/// Owns a session's hot usage totals. They start from a SUM over model_requests and grow only by rows the
-/// <see cref="ModelRequestLog"/> reports as newly committed, so they always equal what the table says.
+/// Owns a session's hot usage totals. They start from the session's checkpoint plus the rows stored after it (so
+/// activation costs the same at 10 or 1,000,000 requests) and grow only by rows the <see cref="ModelRequestLog"/>
+/// reports as newly committed, so they always equal what the table says. The checkpoint moves forward every
+/// <see cref="CheckpointEvery"/> new rows, on activation when many rows came after it, and on deactivation.
 /// </summary>
 public sealed class SessionGrain(
     SessionRepository sessions,
@@ -28,6 +30,16 @@ public sealed class SessionGrain(
     private SessionRow? _session;
     private SessionTotals _totals = SessionTotals.Empty;
     private readonly SortedSet<string> _models = new(StringComparer.Ordinal);
+
+    /// <summary>New rows after which the checkpoint is moved forward (the most a later activation re-sums, give or take in-flight rows).</summary>
+    public const int CheckpointEvery = 10_000;
+    private long _sinceCheckpoint;
+    private Task _checkpointing = Task.CompletedTask;
+
+    // Chats never move between sessions, so a chat checked once is not looked up again.
+    private readonly HashSet<Guid> _chats = [];
+    // "The project has no budget" as last answered, trusted until this time (then asked again by the next report).
+    private DateTimeOffset _noBudgetUntil = DateTimeOffset.MinValue;
 
     // RecordModelRequest interleaves with everything else; these keep Start and End from racing it.
     private bool _ready;          // started and totals loaded: records are accepted
@@ -124,7 +136,7 @@ public sealed class SessionGrain(
         _recordsInFlight++;
         try
         {
-            if (request.ChatId is { } chatId) await RequireChatOfThisSessionAsync(chatId);
+            if (request.ChatId is { } chatId && !_chats.Contains(chatId)) await RequireChatOfThisSessionAsync(chatId);
             request = await priceBook.PriceAsync(request, cancellationToken);
             bool inserted;
             try
@@ -148,6 +160,7 @@ public sealed class SessionGrain(
                     LastRequestAt = clock.GetUtcNow(),
                 };
                 _models.Add(request.ModelId);
+                if (++_sinceCheckpoint >= CheckpointEvery && _checkpointing.IsCompleted) _checkpointing = CheckpointAsync();
                 _ = GrainFactory.GetGrain<IMetricAggregatorGrain>(0).Record(new MetricSample(request.Provider, request.ModelId, request.TaskType,
                     WireNames.Of(request.Status), request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd));
                 var settled = await ReportSpendAsync(request);
@@ -169,10 +182,14 @@ public sealed class SessionGrain(
     private async Task<bool> ReportSpendAsync(ModelRequestRecord request)
     {
         if (_session?.ProjectId is not { } projectId) return false;
+        // No budget, no reservation: nothing to settle or enforce, so no grain call (see SpendRecorded.NoBudgetCacheFor).
+        if (request.ReservationId is null && clock.GetUtcNow() < _noBudgetUntil) return false;
         try
         {
-            return await GrainFactory.GetGrain<IProjectGrain>(projectId)
+            var recorded = await GrainFactory.GetGrain<IProjectGrain>(projectId)
                 .RecordSpend(new ProjectSpend(request.Id, request.TotalCostUsd, request.RequestedAt, request.ReservationId));
+            _noBudgetUntil = recorded.HasBudget ? DateTimeOffset.MinValue : clock.GetUtcNow() + SpendRecorded.NoBudgetCacheFor;
+            return recorded.Settled;
         }
         catch (Exception e)
         {
@@ -187,6 +204,29 @@ public sealed class SessionGrain(
         _totals = await sessions.LoadTotalsAsync(Id, cancellationToken);
         _models.Clear();
         _models.UnionWith(_totals.Models);
+        _sinceCheckpoint = _totals.RowsSinceCheckpoint;
+        if (_sinceCheckpoint >= CheckpointEvery) _checkpointing = CheckpointAsync();
+    }
+
+    /// <summary>Moves the stored checkpoint forward; a failure only means the next activation sums a few more rows.</summary>
+    private async Task CheckpointAsync()
+    {
+        var pending = _sinceCheckpoint;
+        try
+        {
+            await sessions.CheckpointTotalsAsync(Id, CancellationToken.None);
+            _sinceCheckpoint -= pending;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Session {SessionId}: the totals checkpoint could not be written; the next activation re-sums more rows", Id);
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _checkpointing;
+        if (_session is not null && _sinceCheckpoint > 0) await CheckpointAsync();
     }
 
     private async Task RequireChatOfThisSessionAsync(Guid chatId)
@@ -201,6 +241,7 @@ public sealed class SessionGrain(
             throw new InvalidFieldException("chat_id", $"chat {chatId} does not exist");
         }
         if (chat.SessionId != Id) throw new InvalidFieldException("chat_id", $"chat {chatId} belongs to another session");
+        _chats.Add(chatId);
     }
 
     private static async Task RequireExistsAsync<T>(string field, Func<Task<T>> lookup)

@@ -1,4 +1,6 @@
 using LatticeLock.Grains.Abstractions.Errors;
+using Npgsql;
+using Orleans.Runtime;
 
 namespace LatticeLock.Silo.Http;
 
@@ -33,7 +35,21 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         };
         if (field is not null) body["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
         foreach (var (key, value) in extensions ?? new Dictionary<string, object?>()) body[key] = value;
-        return Results.Json(body, contentType: "application/problem+json", statusCode: status);
+        var json = Results.Json(body, contentType: "application/problem+json", statusCode: status);
+        return status == StatusCodes.Status503ServiceUnavailable ? new RetryLater(json) : json;
+    }
+
+    /// <summary>Seconds a client should wait before retrying a 503 (sent as <c>Retry-After</c>).</summary>
+    public const int RetryAfterSeconds = 1;
+
+    /// <summary>A 503 always says when to come back, so clients and OTLP-style exporters back off instead of hammering.</summary>
+    private sealed class RetryLater(IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
     }
 
     /// <summary>Status, detail and field for an exception the API knows how to explain; null for anything else.</summary>
@@ -48,6 +64,13 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         BadHttpRequestException b => (b.StatusCode, b.Message, null),
         ModelRequestLogException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
         StorageFailureException s => (StatusCodes.Status503ServiceUnavailable, s.Message, null),
+        // A value PostgreSQL cannot take (SQLSTATE class 22, e.g. a NUL character in text) is the caller's input.
+        PostgresException { SqlState: ['2', '2', ..] } pg => (StatusCodes.Status400BadRequest, $"a value could not be stored: {pg.MessageText}", null),
+        // The database is unreachable, overloaded or failed mid-call: nothing was acknowledged, try again.
+        NpgsqlException n => (StatusCodes.Status503ServiceUnavailable, $"the database is unavailable ({n.Message}); retry", null),
+        TimeoutException t => (StatusCodes.Status503ServiceUnavailable, $"no answer in time ({t.Message}); retry", null),
+        OrleansException { InnerException: { } inner } when Map(inner) is { } mapped => mapped,
+        OrleansException o => (StatusCodes.Status503ServiceUnavailable, $"the cluster could not complete the call ({o.Message}); retry", null),
         _ => null,
     };
 

@@ -7,7 +7,8 @@ namespace LatticeLock.Silo.Persistence;
 public static class PersistenceSiloBuilderExtensions
 {
     /// <summary>
-    /// Storage: the PostgreSQL data source and repositories, the model-request log (drained by the silo lifecycle),
+    /// Storage: the PostgreSQL data source and repositories, the model-request log (drained by the silo lifecycle) and
+    /// its monthly partitions kept ahead,
     /// the filter that turns database failures into errors clients can read, and Orleans grain state and reminders
     /// on the same database through ADO.NET.
     /// </summary>
@@ -18,6 +19,7 @@ public static class PersistenceSiloBuilderExtensions
 
         silo.Services.AddLatticeLockStorage(configuration);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
+        silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
         silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
         {

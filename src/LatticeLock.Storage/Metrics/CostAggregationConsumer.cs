@@ -70,7 +70,7 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
         return new MetricConsumeResult(true, batch.Points.Count, 0);
     }
 
-    /// <summary>Recomputes p95 latency of the aggregates whose day changed, from that day's model_requests (indexed by UTC date).</summary>
+    /// <summary>Recomputes p95 latency of the aggregates whose day changed, from that day's model_requests (a time range: the month's partition, narrowed by its BRIN index).</summary>
     public async Task MaintainAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
@@ -78,7 +78,8 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
             computed AS (
                 SELECT (m.requested_at AT TIME ZONE 'UTC')::date AS day, m.user_id, m.project_id, m.provider, m.model_id, m.task_type,
                        percentile_cont(0.95) WITHIN GROUP (ORDER BY m.latency_ms) AS p95
-                FROM model_requests m JOIN stale s ON (m.requested_at AT TIME ZONE 'UTC')::date = s.day
+                FROM model_requests m JOIN stale s
+                  ON m.requested_at >= s.day::timestamp AT TIME ZONE 'UTC' AND m.requested_at < (s.day + 1)::timestamp AT TIME ZONE 'UTC'
                 GROUP BY 1, 2, 3, 4, 5, 6)
             UPDATE cost_aggregations a SET p95_latency_ms = round(c.p95::numeric, 2), p95_stale = false
             FROM computed c

@@ -4,8 +4,9 @@ using NpgsqlTypes;
 namespace LatticeLock.Storage.ModelRequests;
 
 /// <summary>
-/// Writes one batch of model requests in one transaction: binary COPY straight into <c>model_requests</c>, commit.
-/// Repeated ids are rare (client retries), so the fast path does not look for them: when one is present the COPY
+/// Writes one batch of model requests in one transaction: binary COPY of the ids into <c>model_request_ids</c> (the
+/// one unique index over every monthly partition), binary COPY of the rows into <c>model_requests</c>, commit.
+/// Repeated ids are rare (client retries), so the fast path does not look for them: when one is present the id COPY
 /// fails with a unique violation, the transaction rolls back, and the batch is written again after looking up which
 /// ids are already stored. Owns one connection, reopened after a failure.
 /// </summary>
@@ -52,7 +53,7 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         {
             var ids = new Guid[rows.Count];
             for (var i = 0; i < ids.Length; i++) ids[i] = rows[i].Request.Id;
-            await using var lookup = new NpgsqlCommand("SELECT id FROM model_requests WHERE id = ANY($1)", connection, transaction);
+            await using var lookup = new NpgsqlCommand("SELECT id FROM model_request_ids WHERE id = ANY($1)", connection, transaction);
             lookup.Parameters.Add(new NpgsqlParameter { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
             await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) stored.Add(reader.GetGuid(0));
@@ -60,16 +61,34 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
         var inserted = new HashSet<Guid>(rows.Count);
         if (stored.Count < rows.Count)
         {
-            await using var importer = await connection.BeginBinaryImportAsync(
-                $"COPY model_requests ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            // In id order, so two batches holding the same retried ids lock them in the same order.
-            foreach (var row in rows.OrderBy(r => r.Request.Id))
+            var fresh = new List<ModelRequestRow>(rows.Count - stored.Count);
+            foreach (var row in rows)
             {
-                if (stored.Contains(row.Request.Id)) continue;
-                WriteRow(importer, row);
-                inserted.Add(row.Request.Id);
+                if (!stored.Contains(row.Request.Id)) fresh.Add(row);
             }
-            await importer.CompleteAsync(cancellationToken);
+            // In id order, so two batches holding the same retried ids lock them in the same order.
+            fresh.Sort(static (a, b) => a.Request.Id.CompareTo(b.Request.Id));
+            await using (var ids = await connection.BeginBinaryImportAsync(
+                "COPY model_request_ids (id, requested_at) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            {
+                foreach (var row in fresh)
+                {
+                    ids.StartRow(); // buffered: writes block only when the buffer is sent, as the row COPY below does
+                    ids.Write(row.Request.Id, NpgsqlDbType.Uuid);
+                    ids.Write(row.Request.RequestedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+                }
+                await ids.CompleteAsync(cancellationToken);
+            }
+            await using (var importer = await connection.BeginBinaryImportAsync(
+                $"COPY model_requests ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            {
+                foreach (var row in fresh)
+                {
+                    WriteRow(importer, row);
+                    inserted.Add(row.Request.Id);
+                }
+                await importer.CompleteAsync(cancellationToken);
+            }
         }
         await transaction.CommitAsync(cancellationToken);
         return inserted;

@@ -3,24 +3,32 @@ using NpgsqlTypes;
 
 namespace LatticeLock.Storage.ModelRequests;
 
-/// <summary>Reads of stored model requests: one by id (a repeated POST answers with what was stored), the latest ones.</summary>
+/// <summary>Reads of stored model requests: one by id (a repeated POST answers with what was stored), the latest recorded ones.</summary>
 public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
 {
     private static string Columns => ModelRequestColumns.SelectList;
 
     public async Task<ModelRequestRow?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM model_requests WHERE id = $1");
+        // model_request_ids gives the request's time, so only its month's partition is searched (by its BRIN index).
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns} FROM model_requests
+            WHERE id = $1 AND requested_at = (SELECT requested_at FROM model_request_ids WHERE id = $1)
+            """);
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>The newest <paramref name="count"/> requests, newest first, optionally of one session.</summary>
+    /// <summary>
+    /// The last <paramref name="count"/> requests recorded (commit order, newest first), optionally of one session:
+    /// served by the (xact_id, id) and (session_id, xact_id) indexes whatever the table's size.
+    /// </summary>
     public async Task<List<ModelRequestRow>> LatestAsync(int count, Guid? sessionId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM model_requests WHERE $2::uuid IS NULL OR session_id = $2 ORDER BY requested_at DESC, id LIMIT $1");
+        await using var command = dataSource.CreateCommand(sessionId is null
+            ? $"SELECT {Columns} FROM model_requests ORDER BY xact_id DESC, id DESC LIMIT $1"
+            : $"SELECT {Columns} FROM model_requests WHERE session_id = $2 ORDER BY xact_id DESC, id DESC LIMIT $1");
         command.Parameters.AddWithValue(count);
         command.Parameters.AddNullable(sessionId, NpgsqlDbType.Uuid);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -12,10 +12,12 @@ public sealed class SessionChatsQuery(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand("""
             SELECT c.id, c.title,
                    (SELECT count(*) FROM chat_turns t WHERE t.chat_id = c.id),
-                   count(m.id), coalesce(sum(m.total_tokens), 0)::bigint, coalesce(sum(m.total_cost_usd), 0), c.created_at
-            FROM chats c LEFT JOIN model_requests m ON m.chat_id = c.id
+                   coalesce(m.n, 0), coalesce(m.tokens, 0)::bigint, coalesce(m.cost, 0), c.created_at
+            FROM chats c LEFT JOIN (
+                -- the session's requests, through (session_id, xact_id); a chat's requests are always its session's
+                SELECT chat_id, count(*) AS n, sum(total_tokens) AS tokens, sum(total_cost_usd) AS cost
+                FROM model_requests WHERE session_id = $1 AND chat_id IS NOT NULL GROUP BY chat_id) m ON m.chat_id = c.id
             WHERE c.session_id = $1
-            GROUP BY c.id, c.title, c.created_at
             ORDER BY c.created_at, c.id
             """);
         command.Parameters.AddWithValue(sessionId);

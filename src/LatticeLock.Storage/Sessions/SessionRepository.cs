@@ -59,19 +59,58 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
             reader.GetInt32(5));
     }
 
+    /// <summary>
+    /// The session's totals: its checkpoint plus the rows written at or after the checkpoint's horizon, so the cost
+    /// does not grow with the session's history (only with the rows since the last <see cref="CheckpointTotalsAsync"/>).
+    /// </summary>
     public async Task<SessionTotals> LoadTotalsAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT count(*), coalesce(sum(input_tokens), 0)::bigint, coalesce(sum(output_tokens), 0)::bigint,
-                   coalesce(sum(total_cost_usd), 0), coalesce(array_agg(DISTINCT model_id ORDER BY model_id), '{}'), max(created_at)
-            FROM model_requests WHERE session_id = $1
+            SELECT s.totals_request_count + d.n, s.totals_input_tokens + d.i, s.totals_output_tokens + d.o, s.totals_cost_usd + d.c,
+                   ARRAY(SELECT DISTINCT x FROM unnest(s.totals_models || d.models) x ORDER BY x),
+                   greatest(s.totals_last_request_at, d.last), d.n
+            FROM sessions s CROSS JOIN LATERAL (
+                SELECT count(*) AS n, coalesce(sum(m.input_tokens), 0)::bigint AS i, coalesce(sum(m.output_tokens), 0)::bigint AS o,
+                       coalesce(sum(m.total_cost_usd), 0) AS c, coalesce(array_agg(DISTINCT m.model_id), '{}') AS models, max(m.created_at) AS last
+                FROM model_requests m WHERE m.session_id = s.id AND m.xact_id >= s.totals_xmin) d
+            WHERE s.id = $1
             """);
         command.Parameters.AddWithValue(sessionId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return SessionTotals.Empty;
         return new SessionTotals(
             reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDecimal(3),
             reader.GetFieldValue<string[]>(4),
-            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5))
+        {
+            RowsSinceCheckpoint = reader.GetInt64(6),
+        };
+    }
+
+    /// <summary>
+    /// Moves the session's checkpoint forward: adds the rows written by transactions between the old horizon and the
+    /// oldest transaction still running now (all finished, so that set never changes again) and records the new horizon.
+    /// One statement; the cost is the rows since the previous checkpoint. Returns the rows it folded in.
+    /// </summary>
+    public async Task<long> CheckpointTotalsAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x),
+            s AS (SELECT id, totals_xmin FROM sessions WHERE id = $1 FOR UPDATE),
+            d AS (SELECT count(*) AS n, coalesce(sum(m.input_tokens), 0)::bigint AS i, coalesce(sum(m.output_tokens), 0)::bigint AS o,
+                         coalesce(sum(m.total_cost_usd), 0) AS c, coalesce(array_agg(DISTINCT m.model_id), '{}') AS models, max(m.created_at) AS last
+                  FROM s, h, model_requests m
+                  WHERE m.session_id = s.id AND m.xact_id >= s.totals_xmin AND m.xact_id < h.x)
+            UPDATE sessions t
+            SET totals_request_count = t.totals_request_count + d.n, totals_input_tokens = t.totals_input_tokens + d.i,
+                totals_output_tokens = t.totals_output_tokens + d.o, totals_cost_usd = t.totals_cost_usd + d.c,
+                totals_models = ARRAY(SELECT DISTINCT x FROM unnest(t.totals_models || d.models) x ORDER BY x),
+                totals_last_request_at = greatest(t.totals_last_request_at, d.last), totals_xmin = h.x
+            FROM s, h, d
+            WHERE t.id = s.id AND h.x > s.totals_xmin
+            RETURNING d.n
+            """);
+        command.Parameters.AddWithValue(sessionId);
+        return await command.ExecuteScalarAsync(cancellationToken) is long folded ? folded : 0;
     }
 }
