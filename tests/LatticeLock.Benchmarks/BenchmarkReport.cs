@@ -6,7 +6,6 @@ namespace LatticeLock.Benchmarks;
 public sealed class BenchmarkReport
 {
     public double GrainRowsPerSecond { get; set; }
-    public double CopyRowsPerSecond { get; set; }
     public double LogRowsPerSecond { get; set; }
     public double NaiveRowsPerSecond { get; set; }
     public double P50Ms { get; set; }
@@ -20,24 +19,74 @@ public sealed class BenchmarkReport
     public double AggregateQueryMs { get; set; }
     public double RawGroupByMs { get; set; }
     public int AggregateRowsRead { get; set; }
+    public double LimitRowsPerSecond { get; set; }
+    public double FkRowsPerSecond { get; set; }
+    public double V8RowsPerSecond { get; set; }
+    public double LeanRowsPerSecond { get; set; }
+    public double LeanWithIdsRowsPerSecond { get; set; }
+    public double HttpSingleRowsPerSecond { get; set; }
+    public double HttpSingleP50Ms { get; set; }
+    public double HttpSingleP99Ms { get; set; }
+    public double HttpBatchRowsPerSecond { get; set; }
+    public double HttpBatchP50Ms { get; set; }
+    public double HttpBatchP99Ms { get; set; }
+    public int HttpBatchSize { get; set; }
+    public int HttpConnections { get; set; }
+    public int HttpBatchConnections { get; set; }
+    public List<(int Rows, double FirstMs, double CheckpointedMs)> Activations { get; } = [];
 
     public void Print()
     {
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine();
-        Console.WriteLine(string.Format(c, "grain path (RecordModelRequest, group commit): {0,12:N0} rows/s", GrainRowsPerSecond));
-        Console.WriteLine(string.Format(c, "model-request log alone (no grain hop):        {0,12:N0} rows/s", LogRowsPerSecond));
-        Console.WriteLine(string.Format(c, "raw Npgsql binary COPY (baseline):             {0,12:N0} rows/s", CopyRowsPerSecond));
-        Console.WriteLine(string.Format(c, "naive one INSERT per row, 64 connections:      {0,12:N0} rows/s", NaiveRowsPerSecond));
-        Console.WriteLine(string.Format(c, "ratio grain-path/COPY: {0:F2}", GrainRowsPerSecond / CopyRowsPerSecond));
-        Console.WriteLine(string.Format(c, "ack latency P50: {0:F2} ms", P50Ms));
-        Console.WriteLine(string.Format(c, "ack latency P99: {0:F2} ms", P99Ms));
+        Console.WriteLine("| path | rows/s | of the limit |");
+        Console.WriteLine("| --- | ---: | ---: |");
+        void Row(string name, double value) => Console.WriteLine(string.Format(c, "| {0} | {1:N0} | {2:F2} |", name, value, value / LimitRowsPerSecond));
+        Row("COPY, table with a primary key only (physical limit)", LimitRowsPerSecond);
+        Row("COPY, primary key + 3 foreign keys", FkRowsPerSecond);
+        Row("COPY, version 8 layout (13 indexes, 3 foreign keys)", V8RowsPerSecond);
+        Row("COPY, lean partitioned log, no id table", LeanRowsPerSecond);
+        Row("COPY, lean partitioned log + model_request_ids", LeanWithIdsRowsPerSecond);
+        Row("model-request log alone (no grain hop)", LogRowsPerSecond);
+        Row("grain path (RecordModelRequest, group commit)", GrainRowsPerSecond);
+        Row("naive one INSERT per row, 64 connections", NaiveRowsPerSecond);
+        if (HttpSingleRowsPerSecond > 0)
+        {
+            Row($"HTTP POST /v1/model-requests, {HttpConnections} connections", HttpSingleRowsPerSecond);
+            Row($"HTTP POST /v1/model-requests/batch, {HttpBatchSize} per call, {HttpBatchConnections} connections", HttpBatchRowsPerSecond);
+        }
+        Console.WriteLine();
+        Console.WriteLine(string.Format(c, "grain path ack latency P50: {0:F2} ms, P99: {1:F2} ms", P50Ms, P99Ms));
+        if (HttpSingleRowsPerSecond > 0)
+        {
+            Console.WriteLine(string.Format(c, "HTTP single latency P50: {0:F2} ms, P99: {1:F2} ms", HttpSingleP50Ms, HttpSingleP99Ms));
+            Console.WriteLine(string.Format(c, "HTTP batch latency per call P50: {0:F2} ms, P99: {1:F2} ms", HttpBatchP50Ms, HttpBatchP99Ms));
+        }
+        Console.WriteLine(string.Format(c, "grain path / naive INSERT: {0:F1}x", GrainRowsPerSecond / NaiveRowsPerSecond));
+        if (Activations.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| stored requests in the session | first activation after a bulk load (full re-sum) | activation from the checkpoint (median of 5) |");
+            Console.WriteLine("| ---: | ---: | ---: |");
+            foreach (var (rows, first, checkpointed) in Activations)
+                Console.WriteLine(string.Format(c, "| {0:N0} | {1:F1} ms | {2:F2} ms |", rows, first, checkpointed));
+        }
         Console.WriteLine();
         Console.WriteLine(string.Format(c, "grain path with PostgreSQL sink + aggregates:  {0,12:N0} rows/s (without: {1:N0}; ratio {2:F2})",
             GrainWithSinksRowsPerSecond, GrainRowsPerSecond, GrainWithSinksRowsPerSecond / GrainRowsPerSecond));
         Console.WriteLine(string.Format(c, "ack latency with sinks P50: {0:F2} ms, P99: {1:F2} ms", P50WithSinksMs, P99WithSinksMs));
         Console.WriteLine(string.Format(c, "sinks caught up {0:F1} s after the last acknowledgement", SinkDrainSeconds));
-        if (AnalyticsRows == 0) return;
+        if (AnalyticsRows > 0) PrintAnalytics(c);
+        Console.WriteLine();
+        Console.WriteLine(string.Format(c, "limit rows/s: {0:F0}", LimitRowsPerSecond));
+        Console.WriteLine(string.Format(c, "ratio grain/limit: {0:F2}", GrainRowsPerSecond / LimitRowsPerSecond));
+        Console.WriteLine(string.Format(c, "ratio http-batch/limit: {0:F2}", HttpBatchRowsPerSecond / LimitRowsPerSecond));
+        Console.WriteLine(string.Format(c, "http single rows/s: {0:F0}", HttpSingleRowsPerSecond));
+        Console.WriteLine(string.Format(c, "ack P99 ms: {0:F2}", P99Ms));
+    }
+
+    private void PrintAnalytics(CultureInfo c)
+    {
         Console.WriteLine();
         Console.WriteLine(string.Format(c, "analytics over {0:N0} requests (30 days):", AnalyticsRows));
         Console.WriteLine(string.Format(c, "  aggregation (cursor + cost_aggregations upsert): {0,12:N0} rows/s", AggregationRowsPerSecond));

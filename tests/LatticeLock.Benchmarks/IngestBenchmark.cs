@@ -39,8 +39,17 @@ public static class IngestBenchmark
             Console.WriteLine($"database: {new NpgsqlConnectionStringBuilder(database).Database}; {settings.Requests:N0} requests, {settings.Callers} callers, {settings.Sessions:N0} sessions");
             Console.WriteLine("grain path without metric sinks (Metrics:Enabled=false)");
             var rows = await RunGrainPathAsync(database, settings, withSinks: false);
-            await RunCopyBaselineAsync(database, rows, settings);
+            Console.WriteLine("binary COPY of the same rows into each table layout (one connection)");
+            await CopyBaselines.RunAsync(database, rows, settings, Report);
             await RunNaiveInsertAsync(database, rows, settings);
+            if (settings.HttpRequests > 0)
+            {
+                Console.WriteLine("HTTP ingest through the real silo executable and its gateway");
+                Report.HttpConnections = settings.HttpConnections;
+                Report.HttpBatchConnections = settings.HttpBatchConnections;
+                Report.HttpBatchSize = settings.HttpBatchSize;
+                await HttpIngestBenchmark.RunAsync(await CreateDatabaseAsync(server, "http"), settings, Report);
+            }
             var withSinks = await CreateDatabaseAsync(server, "sinks");
             Console.WriteLine("grain path with the PostgreSQL sink and cost aggregates running");
             var sinkRows = await RunGrainPathAsync(withSinks, settings, withSinks: true);
@@ -147,6 +156,11 @@ public static class IngestBenchmark
         Report.LogRowsPerSecond = direct.Count / logWatch.Elapsed.TotalSeconds;
         Report.P50Ms = latencies.PercentileMs(50);
         Report.P99Ms = latencies.PercentileMs(99);
+        if (settings.ActivationSizes.Length > 0)
+        {
+            Console.WriteLine("session activation against stored history");
+            await ActivationBenchmark.RunAsync(grains, database, userId, settings.ActivationSizes, Report);
+        }
         await host.StopAsync();
         return rows;
     }
@@ -184,32 +198,6 @@ public static class IngestBenchmark
                 Interlocked.Increment(ref _done);
             }
         })));
-    }
-
-    private static async Task RunCopyBaselineAsync(string database, List<ModelRequestRow> rows, IngestSettings settings)
-    {
-        await using var dataSource = NpgsqlDataSource.Create(database);
-        await using (var create = dataSource.CreateCommand(
-            "CREATE TABLE model_requests_copy_baseline (LIKE model_requests INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS INCLUDING INDEXES)"))
-        {
-            await create.ExecuteNonQueryAsync();
-        }
-        await using var connection = await dataSource.OpenConnectionAsync();
-        var watch = Stopwatch.StartNew();
-        for (var offset = 0; offset < rows.Count; offset += settings.CopyBatch)
-        {
-            await using var transaction = await connection.BeginTransactionAsync();
-            await using (var importer = await connection.BeginBinaryImportAsync(
-                $"COPY model_requests_copy_baseline ({ModelRequestBatchWriter.Columns}) FROM STDIN (FORMAT BINARY)"))
-            {
-                foreach (var row in rows.Skip(offset).Take(settings.CopyBatch))
-                    ModelRequestBatchWriter.WriteRow(importer, row);
-                await importer.CompleteAsync();
-            }
-            await transaction.CommitAsync();
-        }
-        watch.Stop();
-        Report.CopyRowsPerSecond = rows.Count / watch.Elapsed.TotalSeconds;
     }
 
     private static async Task RunNaiveInsertAsync(string database, List<ModelRequestRow> rows, IngestSettings settings)

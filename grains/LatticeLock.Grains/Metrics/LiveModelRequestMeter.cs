@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using LatticeLock.Grains.Abstractions.Metrics;
 
 namespace LatticeLock.Grains.Metrics;
 
@@ -13,21 +12,24 @@ public static class LiveModelRequestMeter
     private static readonly Counter<double> Cost = Meter.CreateCounter<double>("latticelock.model_requests.cost", "USD");
     private static readonly Histogram<int> Latency = Meter.CreateHistogram<int>("latticelock.model_requests.latency", "ms");
 
-    /// <summary>Adds a batch of samples that share the same tags.</summary>
-    public static void Add(MetricSample tags, long requests, long inputTokens, long outputTokens, decimal costUsd, IEnumerable<int> latencies)
+    /// <summary>
+    /// Counts one newly stored request, in the silo that recorded it (instruments are thread-safe and aggregate in
+    /// process, so no grain message is needed per request; each silo exports its own figures).
+    /// </summary>
+    public static void Record(string provider, string modelId, string? taskType, string status, int? latencyMs, int inputTokens, int outputTokens, decimal costUsd)
     {
         var t = new System.Diagnostics.TagList
         {
-            { "provider", tags.Provider }, { "model", tags.ModelId }, { "task_type", tags.TaskType ?? "" }, { "status", tags.Status },
+            { "provider", provider }, { "model", modelId }, { "task_type", taskType ?? "" }, { "status", status },
         };
-        Requests.Add(requests, t);
-        var withDirection = t;
-        withDirection.Add("direction", "input");
-        Tokens.Add(inputTokens, withDirection);
+        Requests.Add(1, t);
+        var input = t;
+        input.Add("direction", "input");
+        Tokens.Add(inputTokens, input);
         var output = t;
         output.Add("direction", "output");
         Tokens.Add(outputTokens, output);
         Cost.Add((double)costUsd, t);
-        foreach (var l in latencies) Latency.Record(l, t);
+        if (latencyMs is { } l) Latency.Record(l, t);
     }
 }

@@ -1,12 +1,12 @@
 using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
-using LatticeLock.Grains.Abstractions.Metrics;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Storage.ModelRequests;
+using LatticeLock.Grains.Metrics;
 using LatticeLock.Grains.Prices;
 using LatticeLock.Storage.Sessions;
 using Microsoft.Extensions.Logging;
@@ -161,8 +161,8 @@ public sealed class SessionGrain(
                 };
                 _models.Add(request.ModelId);
                 if (++_sinceCheckpoint >= CheckpointEvery && _checkpointing.IsCompleted) _checkpointing = CheckpointAsync();
-                _ = GrainFactory.GetGrain<IMetricAggregatorGrain>(0).Record(new MetricSample(request.Provider, request.ModelId, request.TaskType,
-                    WireNames.Of(request.Status), request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd));
+                LiveModelRequestMeter.Record(request.Provider, request.ModelId, request.TaskType, WireNames.Of(request.Status),
+                    request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd);
                 var settled = await ReportSpendAsync(request);
                 return new ModelRequestAck(request.Id, WasDuplicate: false, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
                     request.ReservationId is null ? null : settled);

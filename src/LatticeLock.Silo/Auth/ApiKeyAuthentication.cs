@@ -6,10 +6,10 @@ namespace LatticeLock.Silo.Auth;
 
 /// <summary>
 /// Every /v1 request: <c>Authorization: Bearer ll_…</c> checked against the key's grain (a hash crosses the wire, never
-/// the secret). Missing, malformed, unknown, expired or revoked keys get 401; failures are written to auth_events.
+/// the secret), or against this silo's <see cref="AuthenticatedKeyCache"/> of recent successes. Missing, malformed, unknown, expired or revoked keys get 401; failures are written to auth_events.
 /// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
-public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthEventLog authEvents, ILogger<ApiKeyAuthentication> logger) : IMiddleware
+public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyCache cache, AuthEventLog authEvents, ILogger<ApiKeyAuthentication> logger) : IMiddleware
 {
     public const string PrincipalItem = "lattice.principal";
 
@@ -28,9 +28,17 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthEventLog auth
         else if ((prefix = ApiKeyFormat.PrefixOf(header["Bearer ".Length..].Trim())) is null) failure = "malformed API key";
         else
         {
-            var result = await grains.GetGrain<IApiKeyGrain>(prefix).Authenticate(ApiKeyFormat.Hash(header["Bearer ".Length..].Trim()));
+            var hash = ApiKeyFormat.Hash(header["Bearer ".Length..].Trim());
+            if (cache.Find(prefix, hash) is { } known)
+            {
+                http.Items[PrincipalItem] = known;
+                await next(http);
+                return;
+            }
+            var result = await grains.GetGrain<IApiKeyGrain>(prefix).Authenticate(hash);
             if (result.Principal is { } principal)
             {
+                cache.Remember(prefix, hash, principal);
                 http.Items[PrincipalItem] = principal;
                 await next(http);
                 return;

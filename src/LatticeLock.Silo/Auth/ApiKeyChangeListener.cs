@@ -6,9 +6,10 @@ namespace LatticeLock.Silo.Auth;
 
 /// <summary>
 /// Keys changed outside a silo (the <c>lattice keys revoke</c> CLI writes PostgreSQL directly) are announced with
-/// NOTIFY; every silo listens and has the key's grain reload, so the change takes effect at once.
+/// NOTIFY; every silo listens, drops the key from its authentication cache and has the key's grain reload, so the
+/// change takes effect at once.
 /// </summary>
-public sealed class ApiKeyChangeListener(NpgsqlDataSource dataSource, IGrainFactory grains, ILogger<ApiKeyChangeListener> logger) : BackgroundService
+public sealed class ApiKeyChangeListener(NpgsqlDataSource dataSource, IGrainFactory grains, AuthenticatedKeyCache cache, ILogger<ApiKeyChangeListener> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,6 +42,7 @@ public sealed class ApiKeyChangeListener(NpgsqlDataSource dataSource, IGrainFact
         try
         {
             if (ApiKeyFormat.PrefixOf($"ll_{prefix}_{new string('x', 43)}") is null) return;
+            cache.Forget(prefix);
             await grains.GetGrain<IApiKeyGrain>(prefix).Reload();
         }
         catch (Exception e)

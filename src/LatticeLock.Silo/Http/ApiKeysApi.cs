@@ -63,7 +63,7 @@ public static class ApiKeysApi
         return Results.Ok((await keys.ListAsync(userId, http.RequestAborted)).Select(KeyResponse.From));
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, AuthEventLog events, string id)
+    private static async Task<IResult> RevokeAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, AuthEventLog events, AuthenticatedKeyCache cache, string id)
     {
         var keyId = RouteValues.Id(id);
         var key = await keys.FindByIdAsync(keyId, http.RequestAborted) ?? throw ApiProblem.NotFound($"API key {keyId} does not exist");
@@ -71,6 +71,7 @@ public static class ApiKeysApi
         caller.RequireOwner(key.UserId);
         if (!caller.HasAll(key.Scopes)) throw ApiProblem.Forbidden("this API key cannot revoke a key with scopes it does not hold");
         await grains.GetGrain<IApiKeyGrain>(key.Prefix).Revoke(http.RequestAborted);
+        cache.Forget(key.Prefix); // this silo at once; the others when the change's NOTIFY arrives
         await events.RecordAsync(new AuthEvent("revoked", ApiKeyFormat.Display(key.Prefix), key.UserId, $"revoked by {ApiKeyFormat.Display(caller.Prefix)}",
             http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString()), http.RequestAborted);
         return Results.NoContent();

@@ -13,6 +13,8 @@ public static class GatewayEndpoints
         services.ConfigureHttpJsonOptions(o => JsonSettings.Apply(o.SerializerOptions));
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
         services.AddOpenApi();
+        services.AddSingleton<AuthenticatedKeyCache>();
+        services.AddSingleton<SessionOwners>();
         services.AddSingleton<ApiKeyAuthentication>();
         services.AddHostedService<ApiKeyChangeListener>();
         return services;

@@ -27,16 +27,16 @@ public static class ModelRequestsApi
         return v1;
     }
 
-    private static async Task<IResult> RecordAsync(HttpContext http, IGrainFactory grains, ModelRequestQueries queries, IOptions<JsonOptions> json)
+    private static async Task<IResult> RecordAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, IOptions<JsonOptions> json)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var body = ModelRequestJson.FromBody(await JsonBody.ReadObjectAsync(http), json.Value.SerializerOptions);
-        var (row, duplicate, settled) = await RecordOneAsync(grains, queries, caller, body, http.RequestAborted);
+        var (row, duplicate, settled) = await RecordOneAsync(grains, owners, queries, caller, body, http.RequestAborted);
         if (!duplicate) return Results.Created($"/v1/model-requests/{row.Request.Id}", new ModelRequestResponse(row, settled));
         return Results.Ok(new ModelRequestResponse(row));
     }
 
-    private static async Task<IResult> RecordBatchAsync(HttpContext http, IGrainFactory grains, ModelRequestQueries queries, IOptions<JsonOptions> json)
+    private static async Task<IResult> RecordBatchAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, IOptions<JsonOptions> json)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var body = await JsonBody.ReadAsync<BatchBody>(http);
@@ -51,7 +51,7 @@ public static class ModelRequestsApi
             try
             {
                 var request = ModelRequestJson.FromBody(item, json.Value.SerializerOptions);
-                var (row, duplicate, _) = await RecordOneAsync(grains, queries, caller, request, http.RequestAborted);
+                var (row, duplicate, _) = await RecordOneAsync(grains, owners, queries, caller, request, http.RequestAborted);
                 return new BatchItemResult(index, row.Request.Id, duplicate ? "duplicate" : "created", duplicate ? 200 : 201, null, null);
             }
             catch (Exception e) when (Rejection(e) is { } r)
@@ -67,9 +67,9 @@ public static class ModelRequestsApi
     /// Records one request; for a repeated id returns the stored row. Ids are global, so a repeated id stored under
     /// another session is a conflict: never reveal or count another tenant's request.
     /// </summary>
-    private static async Task<(ModelRequestRow Row, bool Duplicate, bool? ReservationSettled)> RecordOneAsync(IGrainFactory grains, ModelRequestQueries queries, ApiKeyPrincipal caller, ModelRequestRow b, CancellationToken ct)
+    private static async Task<(ModelRequestRow Row, bool Duplicate, bool? ReservationSettled)> RecordOneAsync(IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, ApiKeyPrincipal caller, ModelRequestRow b, CancellationToken ct)
     {
-        var session = await SessionsApi.OwnedAsync(grains, caller, b.SessionId);
+        var session = await owners.RequireOwnedAsync(caller, b.SessionId);
         var record = b.Request;
         var ack = await grains.GetGrain<ISessionGrain>(b.SessionId).RecordModelRequest(record, ct);
         if (!ack.WasDuplicate)

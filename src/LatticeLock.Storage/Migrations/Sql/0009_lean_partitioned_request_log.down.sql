@@ -63,6 +63,7 @@ SELECT id, session_id, chat_id, user_id, trace_id, parent_span_id, span_id, mode
     updated_at, cost_source, project_id, reservation_id, xact_id
 FROM model_requests_v9;
 DROP TABLE model_requests_v9;
+DROP FUNCTION register_model_request_ids();
 DROP TABLE model_request_ids;
 DROP FUNCTION ensure_model_requests_partition(date);
 

@@ -71,10 +71,21 @@ CREATE INDEX idx_model_requests_requested_brin ON model_requests USING brin (req
 
 -- One row per request id ever stored: a primary key over all partitions (PostgreSQL has no global unique index on
 -- a partitioned table), so a retry is recognised however much later it comes and whatever requested_at it carries.
+-- A statement trigger fills it from the same COPY (one statement, no extra round trip), for every writer alike; a
+-- repeated id fails the statement with a unique violation and nothing of it is stored.
 CREATE TABLE model_request_ids (
     id           uuid        PRIMARY KEY,
     requested_at timestamptz NOT NULL
 );
+CREATE FUNCTION register_model_request_ids() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO model_request_ids (id, requested_at) SELECT id, requested_at FROM new_requests;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER register_model_request_ids AFTER INSERT ON model_requests
+    REFERENCING NEW TABLE AS new_requests FOR EACH STATEMENT EXECUTE FUNCTION register_model_request_ids();
 
 CREATE FUNCTION ensure_model_requests_partition(month date) RETURNS boolean
 LANGUAGE plpgsql AS $$
@@ -122,8 +133,7 @@ SELECT id, session_id, chat_id, user_id, trace_id, parent_span_id, span_id, mode
     status, error_code, error_message, function_calls, function_results, context_window_used, temperature, max_tokens,
     was_fallback, original_model_id, selection_score, selection_reason, raw_request, raw_response, metadata, created_at,
     updated_at, cost_source, project_id, reservation_id, xact_id
-FROM model_requests_v8;
-INSERT INTO model_request_ids (id, requested_at) SELECT id, requested_at FROM model_requests_v8;
+FROM model_requests_v8; -- the trigger registers every id in model_request_ids
 DROP TABLE model_requests_v8;
 
 -- Session totals checkpoint: the sums over the session's rows written by transactions below totals_xmin (all of
