@@ -34,6 +34,11 @@ public sealed class BenchmarkReport
     public int HttpConnections { get; set; }
     public int HttpBatchConnections { get; set; }
     public List<(int Rows, double FirstMs, double CheckpointedMs)> Activations { get; } = [];
+    public int ActivatedSessions { get; set; }
+    public double BytesPerSessionGrain { get; set; }
+    public double ActivationsPerSecond { get; set; }
+    public double BytesPerQueuedRow { get; set; }
+    public int LogBoundRows { get; set; }
 
     public void Print()
     {
@@ -76,6 +81,14 @@ public sealed class BenchmarkReport
             GrainWithSinksRowsPerSecond, GrainRowsPerSecond, GrainWithSinksRowsPerSecond / GrainRowsPerSecond));
         Console.WriteLine(string.Format(c, "ack latency with sinks P50: {0:F2} ms, P99: {1:F2} ms", P50WithSinksMs, P99WithSinksMs));
         Console.WriteLine(string.Format(c, "sinks caught up {0:F1} s after the last acknowledgement", SinkDrainSeconds));
+        if (ActivatedSessions > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine(string.Format(c, "managed heap per active session grain: {0:N0} bytes ({1:N0} sessions activated, {2:N0} activations/s)",
+                BytesPerSessionGrain, ActivatedSessions, ActivationsPerSecond));
+            Console.WriteLine(string.Format(c, "model-request log memory bound: {0:N0} rows (queue + batches in flight) × {1:N0} bytes = {2:N1} MiB",
+                LogBoundRows, BytesPerQueuedRow, LogBoundRows * BytesPerQueuedRow / 1024 / 1024));
+        }
         if (AnalyticsRows > 0) PrintAnalytics(c);
         Console.WriteLine();
         Console.WriteLine(string.Format(c, "limit rows/s: {0:F0}", LimitRowsPerSecond));

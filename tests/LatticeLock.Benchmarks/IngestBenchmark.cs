@@ -161,6 +161,12 @@ public static class IngestBenchmark
             Console.WriteLine("session activation against stored history");
             await ActivationBenchmark.RunAsync(grains, database, userId, settings.ActivationSizes, Report);
         }
+        if (settings.MemorySessions > 0)
+        {
+            Console.WriteLine("memory per active session grain and the log's bound");
+            await MemoryBenchmark.RunAsync(grains, database, userId, settings.MemorySessions, rows,
+                host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelRequestLogOptions>>().Value, Report);
+        }
         await host.StopAsync();
         return rows;
     }

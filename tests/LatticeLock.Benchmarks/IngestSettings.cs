@@ -9,6 +9,8 @@ public sealed record IngestSettings(int Requests, int Callers, int Sessions, int
     public int HttpBatchSize { get; init; } = 100;
     /// <summary>Stored requests per session for the activation measurements (0 skips them).</summary>
     public int[] ActivationSizes { get; init; } = [10, 10_000, 1_000_000];
+    /// <summary>Sessions activated for the memory measurement (0 skips it).</summary>
+    public int MemorySessions { get; init; } = 100_000;
 
     public static IngestSettings Parse(string[] args)
     {
@@ -23,6 +25,11 @@ public sealed record IngestSettings(int Requests, int Callers, int Sessions, int
             if (args[i] == "--no-http")
             {
                 s = s with { HttpRequests = 0 };
+                continue;
+            }
+            if (args[i] == "--no-memory")
+            {
+                s = s with { MemorySessions = 0 };
                 continue;
             }
             if (args[i] == "--no-activation")
@@ -41,6 +48,7 @@ public sealed record IngestSettings(int Requests, int Callers, int Sessions, int
                 "--copy-batch" => s with { CopyBatch = Next() },
                 "--analytics-rows" => s with { AnalyticsRows = Next() },
                 "--http-requests" => s with { HttpRequests = Next() },
+                "--memory-sessions" => s with { MemorySessions = Next() },
                 "--http-connections" => s with { HttpConnections = Next() },
                 "--http-batch-connections" => s with { HttpBatchConnections = Next() },
                 "--http-batch-size" => s with { HttpBatchSize = Next() },

@@ -2,7 +2,7 @@ using LatticeLock.Benchmarks;
 
 if (args.Length == 0 || args[0] != "ingest")
 {
-    Console.Error.WriteLine("usage: LatticeLock.Benchmarks ingest [--requests N] [--callers N] [--sessions N] [--naive-seconds S] [--copy-batch N] [--analytics-rows N | --no-analytics] [--http-requests N | --no-http] [--http-connections N] [--http-batch-connections N] [--http-batch-size N] [--activation-max N | --no-activation]");
+    Console.Error.WriteLine("usage: LatticeLock.Benchmarks ingest [--requests N] [--callers N] [--sessions N] [--naive-seconds S] [--copy-batch N] [--analytics-rows N | --no-analytics] [--http-requests N | --no-http] [--http-connections N] [--http-batch-connections N] [--http-batch-size N] [--activation-max N | --no-activation] [--memory-sessions N | --no-memory]");
     return 2;
 }
 var settings = IngestSettings.Parse(args[1..]);

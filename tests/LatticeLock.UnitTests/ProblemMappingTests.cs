@@ -1,0 +1,39 @@
+using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Silo.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.Runtime;
+
+namespace LatticeLock.UnitTests;
+
+/// <summary>Infrastructure trouble is a 503 with Retry-After, a value PostgreSQL cannot store is a 400: never a 500.</summary>
+public sealed class ProblemMappingTests
+{
+    [Fact]
+    public async Task A_503_says_when_to_retry()
+    {
+        var context = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider() };
+        context.Response.Body = new MemoryStream();
+        await ProblemMapping.Result(503, "the database is unavailable").ExecuteAsync(context);
+        Assert.Equal(503, context.Response.StatusCode);
+        Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
+        Assert.Equal("application/problem+json", context.Response.ContentType);
+    }
+
+    [Fact]
+    public void Database_and_cluster_failures_map_to_503_and_unstorable_values_to_400()
+    {
+        Assert.Equal(503, ProblemMapping.Map(new NpgsqlException("connection refused"))!.Value.Status);
+        Assert.Equal(503, ProblemMapping.Map(new TimeoutException("response did not arrive on time"))!.Value.Status);
+        Assert.Equal(503, ProblemMapping.Map(new OrleansException("silo unavailable"))!.Value.Status);
+        // Orleans wraps a grain-storage failure around Npgsql's; a wrapped known error keeps its own status.
+        Assert.Equal(503, ProblemMapping.Map(new OrleansException("state write failed", new NpgsqlException("broken pipe")))!.Value.Status);
+        Assert.Equal(409, ProblemMapping.Map(new OrleansException("wrapped", new ConflictException("version", "stale")))!.Value.Status);
+        var nul = new PostgresException("invalid byte sequence for encoding \"UTF8\": 0x00", "ERROR", "ERROR", "22021");
+        var mapped = ProblemMapping.Map(nul)!.Value;
+        Assert.Equal(400, mapped.Status);
+        Assert.Contains("0x00", mapped.Detail);
+        Assert.Equal(503, ProblemMapping.Map(new PostgresException("too many connections", "FATAL", "FATAL", "53300"))!.Value.Status);
+    }
+}
