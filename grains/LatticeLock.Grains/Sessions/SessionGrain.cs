@@ -40,6 +40,7 @@ public sealed class SessionGrain(
     private readonly HashSet<Guid> _chats = [];
     // "The project has no budget" as last answered, trusted until this time (then asked again by the next report).
     private DateTimeOffset _noBudgetUntil = DateTimeOffset.MinValue;
+    private IProjectGrain? _projectGrain;
 
     // RecordModelRequest interleaves with everything else; these keep Start and End from racing it.
     private bool _ready;          // started and totals loaded: records are accepted
@@ -186,7 +187,7 @@ public sealed class SessionGrain(
         if (request.ReservationId is null && clock.GetUtcNow() < _noBudgetUntil) return false;
         try
         {
-            var recorded = await GrainFactory.GetGrain<IProjectGrain>(projectId)
+            var recorded = await (_projectGrain ??= GrainFactory.GetGrain<IProjectGrain>(projectId))
                 .RecordSpend(new ProjectSpend(request.Id, request.TotalCostUsd, request.RequestedAt, request.ReservationId));
             _noBudgetUntil = recorded.HasBudget ? DateTimeOffset.MinValue : clock.GetUtcNow() + SpendRecorded.NoBudgetCacheFor;
             return recorded.Settled;

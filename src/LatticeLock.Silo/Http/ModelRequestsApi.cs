@@ -71,7 +71,7 @@ public static class ModelRequestsApi
     {
         var session = await owners.RequireOwnedAsync(caller, b.SessionId);
         var record = b.Request;
-        var ack = await grains.GetGrain<ISessionGrain>(b.SessionId).RecordModelRequest(record, ct);
+        var ack = await session.Grain.RecordModelRequest(record, ct);
         if (!ack.WasDuplicate)
         {
             var stored = record with { InputCostUsd = ack.InputCostUsd, OutputCostUsd = ack.OutputCostUsd, CostSource = ack.CostSource };
