@@ -23,6 +23,40 @@ public sealed class SiloHostTests(ServersFixture servers)
         Assert.Contains("LatticeLock silo listening", silo.Output);
     }
 
+    [Theory]
+    [InlineData(null, "0100007F")]     // the default: loopback only
+    [InlineData("0.0.0.0", "00000000")] // a multi-host cluster opts in
+    public async Task Orleans_ports_listen_on_loopback_unless_configured_otherwise(string? listenAddress, string expectedHexAddress)
+    {
+        var database = await servers.CreateDatabaseAsync();
+        var (siloPort, gatewayPort) = (FreePort(), FreePort());
+        await using var silo = SiloProcess.Start(new()
+        {
+            ["ConnectionStrings__postgres"] = database,
+            ["LatticeLock__Silo__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LatticeLock__Silo__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LatticeLock__Silo__ListenAddress"] = listenAddress,
+        });
+        using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        await silo.WaitForAsync(http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
+
+        // The kernel's table of listening IPv4 sockets: local address and port in hex, state 0A = LISTEN.
+        var listening = File.ReadAllLines("/proc/net/tcp").Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f[3] == "0A")
+            .Select(f => (Address: f[1].Split(':')[0], Port: Convert.ToInt32(f[1].Split(':')[1], 16)))
+            .ToList();
+        Assert.Equal(expectedHexAddress, Assert.Single(listening, l => l.Port == siloPort).Address);
+        Assert.Equal(expectedHexAddress, Assert.Single(listening, l => l.Port == gatewayPort).Address);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     [Fact]
     public async Task A_silo_on_an_unmigrated_database_is_live_but_not_ready()
     {

@@ -39,8 +39,8 @@ public static class ClusteringSiloBuilderExtensions
     }
 
     /// <summary>
-    /// Listens on every interface at <c>LatticeLock:Silo:SiloPort</c> and <c>GatewayPort</c>, advertising
-    /// <c>AdvertisedAddress</c>. Separate from <see cref="AddLatticeLockClustering"/> because test clusters pick their
+    /// Listens on <c>LatticeLock:Silo:ListenAddress</c> (loopback unless configured) at <c>SiloPort</c> and
+    /// <c>GatewayPort</c>, advertising <c>AdvertisedAddress</c>. Separate from <see cref="AddLatticeLockClustering"/> because test clusters pick their
     /// own ports.
     /// </summary>
     public static ISiloBuilder UseLatticeLockEndpoints(this ISiloBuilder silo)
@@ -51,8 +51,9 @@ public static class ClusteringSiloBuilderExtensions
             endpoints.AdvertisedIPAddress = IPAddress.Parse(o.AdvertisedAddress);
             endpoints.SiloPort = o.SiloPort;
             endpoints.GatewayPort = o.GatewayPort;
-            endpoints.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, o.SiloPort);
-            endpoints.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, o.GatewayPort);
+            var listen = IPAddress.Parse(o.ListenAddress);
+            endpoints.SiloListeningEndpoint = new IPEndPoint(listen, o.SiloPort);
+            endpoints.GatewayListeningEndpoint = new IPEndPoint(listen, o.GatewayPort);
         });
         return silo;
     }

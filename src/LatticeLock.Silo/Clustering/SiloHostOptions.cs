@@ -13,4 +13,10 @@ public sealed class SiloHostOptions
     public int GatewayPort { get; set; } = 30000;
     /// <summary>The address other silos and clients use to reach this one.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+    /// <summary>
+    /// The interface the silo and gateway ports listen on. Loopback by default: Orleans' own protocol has no
+    /// authentication, so anyone who reaches these ports can call any grain past every API-key check. Set
+    /// <c>0.0.0.0</c> (or one interface's address) only for a multi-host cluster on a network only its members reach.
+    /// </summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
 }

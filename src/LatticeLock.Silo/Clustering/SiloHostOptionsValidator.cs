@@ -15,6 +15,9 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
         if (o.GatewayPort is < 1 or > 65535) errors.Add($"{SiloHostOptions.Section}:GatewayPort must be a TCP port 1-65535 (got {o.GatewayPort})");
         if (o.SiloPort == o.GatewayPort) errors.Add($"{SiloHostOptions.Section}:SiloPort and GatewayPort must differ");
         if (!IPAddress.TryParse(o.AdvertisedAddress, out _)) errors.Add($"{SiloHostOptions.Section}:AdvertisedAddress must be an IP address (got '{o.AdvertisedAddress}')");
+        if (!IPAddress.TryParse(o.ListenAddress, out var listen)) errors.Add($"{SiloHostOptions.Section}:ListenAddress must be an IP address (got '{o.ListenAddress}')");
+        else if (IPAddress.TryParse(o.AdvertisedAddress, out var advertised) && IPAddress.IsLoopback(listen) && !IPAddress.IsLoopback(advertised))
+            errors.Add($"{SiloHostOptions.Section}:AdvertisedAddress {o.AdvertisedAddress} cannot be reached while ListenAddress is loopback ({o.ListenAddress}); set ListenAddress to that interface or 0.0.0.0");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

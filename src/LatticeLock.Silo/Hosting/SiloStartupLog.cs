@@ -13,8 +13,8 @@ public static class SiloStartupLog
             var silo = app.Services.GetRequiredService<IOptions<SiloHostOptions>>().Value;
             var clustering = RedisClusteringSettings.Read(app.Configuration) is null ? "PostgreSQL (ADO.NET)" : "Redis";
             app.Logger.LogInformation(
-                "LatticeLock silo listening: HTTP {Urls}; silo port {SiloPort}, gateway port {GatewayPort} on {Address}; cluster '{ClusterId}' via {Clustering}",
-                string.Join(", ", app.Urls), silo.SiloPort, silo.GatewayPort, silo.AdvertisedAddress, silo.ClusterId, clustering);
+                "LatticeLock silo listening: HTTP {Urls}; silo port {SiloPort}, gateway port {GatewayPort} listening on {Listen}, advertised as {Address}; cluster '{ClusterId}' via {Clustering}",
+                string.Join(", ", app.Urls), silo.SiloPort, silo.GatewayPort, silo.ListenAddress, silo.AdvertisedAddress, silo.ClusterId, clustering);
         });
         return app;
     }
