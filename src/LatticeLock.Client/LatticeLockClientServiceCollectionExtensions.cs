@@ -21,6 +21,9 @@ public static class LatticeLockClientServiceCollectionExtensions
 
         services.AddOrleansClient(client =>
         {
+            // The caller's trace (Activity.Current) travels with each grain call, so an orchestrator's span and the
+            // silo's grain calls and log commit form one trace when the orchestrator exports OpenTelemetry.
+            client.AddActivityPropagation();
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.ClusterId;

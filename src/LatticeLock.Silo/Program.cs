@@ -1,3 +1,4 @@
+using LatticeLock.ServiceDefaults;
 using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Health;
 using LatticeLock.Silo.Hosting;
@@ -8,6 +9,13 @@ WebApplication app;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    // Per-request logs belong in the telemetry (OTLP / the Aspire dashboard), not in the terminal: ASP.NET Core's
+    // request lines default to warnings only. Lowest precedence, so Logging__LogLevel__Microsoft.AspNetCore still wins.
+    builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+    {
+        InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")],
+    });
+    builder.AddServiceDefaults(); // OpenTelemetry logs, metrics and traces; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
     builder.UseOrleans(silo => silo
         .AddLatticeLock(builder.Configuration)
         .UseLatticeLockEndpoints());

@@ -251,14 +251,16 @@ internal sealed class GatewayEnvironment : IAsyncDisposable
     public string AdminKey { get; }
     public HttpClient Http { get; }
 
-    public static async Task<GatewayEnvironment> StartAsync(ServersFixture servers)
+    public static async Task<GatewayEnvironment> StartAsync(ServersFixture servers, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = await servers.CreateDatabaseAsync();
         var (code, output) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
         Assert.True(code == 0, output);
         var adminKey = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
         var clusterId = "gw-" + Guid.NewGuid().ToString("N")[..8];
-        var silo = SiloProcess.Start(new() { ["ConnectionStrings__postgres"] = database }, clusterId);
+        var environment = new Dictionary<string, string?> { ["ConnectionStrings__postgres"] = database };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>()) environment[name] = value;
+        var silo = SiloProcess.Start(environment, clusterId);
         var env = new GatewayEnvironment(database, adminKey, silo, clusterId);
         try
         {

@@ -143,8 +143,18 @@ public sealed class ProjectGrain(
     async Task<BudgetReservation> IProjectGrain.Reserve(ReserveBudget request, CancellationToken cancellationToken)
     {
         Details();
-        var reservation = await Budget.ReserveAsync(request, Reservations, cancellationToken);
+        BudgetReservation reservation;
+        try
+        {
+            reservation = await Budget.ReserveAsync(request, Reservations, cancellationToken);
+        }
+        catch (BudgetExceededException)
+        {
+            BudgetMeter.Refused();
+            throw;
+        }
         await this.PersistOrDeactivateAsync(held, cancellationToken); // acknowledged only once the hold is stored
+        BudgetMeter.Granted();
         return reservation;
     }
 

@@ -46,6 +46,7 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
             failure = result.FailureReason ?? "authentication failed";
         }
 
+        GatewayMeter.AuthFailure(prefix is null ? "malformed" : "refused");
         await RecordFailureAsync(http, prefix, failure);
         http.Response.Headers.WWWAuthenticate = "Bearer";
         await ProblemMapping.WriteAsync(http, StatusCodes.Status401Unauthorized, failure);

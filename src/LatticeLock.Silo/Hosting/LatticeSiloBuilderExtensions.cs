@@ -17,6 +17,7 @@ public static class LatticeSiloBuilderExtensions
     {
         silo.Services.TryAddSingleton(TimeProvider.System); // grains, pumps and sinks share one clock (tests replace it)
         silo.Services.AddLatticeLockPricing();
+        silo.AddActivityPropagation(); // grain calls join the caller's trace (spans only when a listener exists)
         return silo
             .AddLatticeLockPersistence(configuration)
             .AddLatticeLockBudgetAlerts(configuration)

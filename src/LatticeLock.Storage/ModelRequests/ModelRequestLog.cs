@@ -38,6 +38,7 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         for (var i = 0; i < _options.ConcurrentBatches; i++) _idleWriters.Push(new ModelRequestBatchWriter(dataSource));
         _writerSlots = new SemaphoreSlim(_options.ConcurrentBatches, _options.ConcurrentBatches);
         _batcher = Task.Run(RunBatcherAsync);
+        ModelRequestLogTelemetry.Track(this, () => _queue.Reader.Count);
     }
 
     /// <summary>
@@ -46,7 +47,8 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     /// </summary>
     public async Task<bool> AppendAsync(ModelRequestRow row, CancellationToken cancellationToken = default)
     {
-        var pending = new Pending(row, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
+        var pending = new Pending(row, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp(),
+            Activity.Current?.Context ?? default);
         try
         {
             await _queue.Writer.WriteAsync(pending, cancellationToken);
@@ -167,8 +169,12 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
+            using var activity = StartCommitActivity(items);
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
             var inserted = await writer.WriteAsync(items.ConvertAll(p => p.Row), timeout.Token);
+            ModelRequestLogTelemetry.BatchSize.Record(items.Count);
+            ModelRequestLogTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            activity?.SetTag("latticelock.rows_inserted", inserted.Count);
             foreach (var p in items) p.Committed.TrySetResult(inserted.Contains(p.Row.Request.Id));
             _logger.LogDebug("Committed {Rows} model requests ({Inserted} new) in {Elapsed}", items.Count, inserted.Count, Stopwatch.GetElapsedTime(started));
         }
@@ -181,11 +187,32 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         catch (Exception e)
         {
             _logger.LogError(e, "A batch of {Rows} model requests could not be committed; every caller in it is failed", items.Count);
+            ModelRequestLogTelemetry.FailedBatches.Add(1);
             var failure = new ModelRequestLogException(
                 $"the batch of {items.Count} model requests holding this one could not be committed ({Describe(e)}); " +
                 "it was not acknowledged: retry with the same id (if it was stored after all, the retry is recognised as a duplicate)");
             foreach (var p in items) p.Committed.TrySetException(failure);
         }
+    }
+
+    /// <summary>
+    /// A span for one commit (when anyone listens): a child of the first row's call, so a request's trace ends in the
+    /// commit that stored it, and linked to the other rows' calls, whose traces it also completes.
+    /// </summary>
+    private static Activity? StartCommitActivity(List<Pending> items)
+    {
+        if (!ModelRequestLogTelemetry.Source.HasListeners()) return null;
+        var links = new List<ActivityLink>();
+        foreach (var p in items.Skip(1))
+        {
+            if (p.Caller == default) continue;
+            links.Add(new ActivityLink(p.Caller));
+            if (links.Count == ModelRequestLogTelemetry.MaxLinks) break;
+        }
+        var activity = ModelRequestLogTelemetry.Source.StartActivity(ModelRequestLogTelemetry.CommitActivity, ActivityKind.Internal,
+            parentContext: items[0].Caller, tags: null, links: links);
+        activity?.SetTag("latticelock.rows", items.Count);
+        return activity;
     }
 
     /// <summary>Errors caused by a row's values (SQLSTATE classes 22 and 23, or a value Npgsql cannot encode), not by the database.</summary>
@@ -215,8 +242,9 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     {
         await StopAsync(CancellationToken.None);
         foreach (var writer in _idleWriters) await writer.DisposeAsync();
+        ModelRequestLogTelemetry.Untrack(this);
         _writerSlots.Dispose();
     }
 
-    private sealed record Pending(ModelRequestRow Row, TaskCompletionSource<bool> Committed, long EnqueuedAt);
+    private sealed record Pending(ModelRequestRow Row, TaskCompletionSource<bool> Committed, long EnqueuedAt, ActivityContext Caller);
 }
