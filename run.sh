@@ -5,19 +5,40 @@
 #   ./run.sh --redis    Redis clustering (ConnectionStrings__redis)
 #   ./run.sh --timestream --bigtable
 #                       also start moto_server and/or the Bigtable emulator and dual-write metrics to them
+#   ./run.sh --cluster [--silos N]
+#                       the Aspire AppHost instead: its own PostgreSQL and redis-server, the migration, N silos (default
+#                       2) on Redis clustering and the Aspire dashboard; prints `name: value` lines (dashboard, api
+#                       silo-N, admin key) and `ready`. Ctrl-C stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 use_redis=0
+cluster=0
+silos=2
 sinks="postgres"
-for arg in "$@"; do
-  case "$arg" in
+while [ $# -gt 0 ]; do
+  case "$1" in
     --redis) use_redis=1 ;;
     --timestream) sinks="$sinks,timestream" ;;
     --bigtable) sinks="$sinks,bigtable" ;;
-    *) echo "usage: $0 [--redis] [--timestream] [--bigtable]" >&2; exit 2 ;;
+    --cluster) cluster=1 ;;
+    --silos) shift; silos="${1:-}"; [[ "$silos" =~ ^[1-9]$ ]] || { echo "run.sh: --silos takes 1 to 9 (got '${1:-}')" >&2; exit 2; } ;;
+    *) echo "usage: $0 [--redis] [--timestream] [--bigtable] | --cluster [--silos N]" >&2; exit 2 ;;
   esac
+  shift
 done
+
+if [ "$cluster" = 1 ]; then
+  infrastructure/local/prerequisites.sh
+  echo "building (the first build takes a minute or two)…"
+  dotnet build LatticeLock.sln -c Release -warnaserror -v quiet -nologo
+  port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  # Every port is free and every server is the AppHost's own, so two runs never share or stop each other's servers.
+  export ASPNETCORE_URLS="http://127.0.0.1:$(port)" ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$(port)"
+  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos"
+  unset ConnectionStrings__postgres ConnectionStrings__redis
+  exec dotnet apphost/LatticeLock.AppHost/bin/Release/net10.0/LatticeLock.AppHost.dll
+fi
 
 infrastructure/local/prerequisites.sh
 started=()

@@ -6,10 +6,10 @@ namespace LatticeLock.Testing;
 /// <summary>Where a project's own build output is: the tests run the CLI and the silo exactly as built, not copies.</summary>
 public static class BuiltProgram
 {
-    public static string PathOf(string project, string assembly)
+    public static string PathOf(string project, string assembly, string folder = "src")
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<configuration>/net10.0
-        return Path.Combine(LocalServer.RepositoryRoot(), "src", project, "bin", configuration, "net10.0", assembly);
+        return Path.Combine(LocalServer.RepositoryRoot(), folder, project, "bin", configuration, "net10.0", assembly);
     }
 
     /// <summary>Runs the built `lattice` CLI with only the given database setting; returns its exit code and all output.</summary>

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+/// <summary>
+/// What the terminal shows of a local cluster, one <c>name: value</c> line each so a script can read it: each silo's API
+/// URL as it becomes ready, then (once every silo is ready) an admin API key made with the <c>lattice</c> CLI, then
+/// <c>ready</c>. Everything else (logs, traces, metrics) is in the Aspire dashboard.
+/// </summary>
+internal sealed class LocalClusterReport(int silos, string postgres, string root, string configuration)
+{
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _ready = [];
+    private bool _announced;
+
+    public async Task SiloReadyAsync(string name, string url, CancellationToken cancellationToken)
+    {
+        bool all;
+        lock (_gate)
+        {
+            if (!_ready.Add(name)) return;
+            Console.WriteLine($"api {name}: {url}");
+            all = _ready.Count == silos && !_announced;
+            if (all) _announced = true;
+        }
+        if (!all) return;
+        Console.WriteLine($"admin key: {await CreateAdminKeyAsync(cancellationToken)}");
+        Console.WriteLine("ready");
+    }
+
+    private async Task<string> CreateAdminKeyAsync(CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(root, "src/LatticeLock.Cli/bin", configuration, "net10.0/lattice.dll"), "keys", "create", "--admin"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ConnectionStrings__postgres"] = postgres;
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = await process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var key = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("ll_", StringComparison.Ordinal));
+        return key ?? $"(not created: {errors.Trim()})";
+    }
+}

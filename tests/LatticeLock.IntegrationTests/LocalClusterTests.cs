@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using LatticeLock.Client;
+using LatticeLock.Grains.Abstractions.Users;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace LatticeLock.IntegrationTests;
+
+/// <summary>
+/// The Aspire AppHost as built, started the way ./run.sh --cluster starts it (no container engine): PostgreSQL and
+/// redis-server as processes, the migration, two silos, the dashboard. Its terminal lines give working URLs and an admin
+/// key; both silos serve the API and form one cluster the typed client reaches; Ctrl-C leaves nothing listening.
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class LocalClusterTests
+{
+    [Fact]
+    public async Task The_apphost_runs_two_silos_that_serve_the_api_and_one_cluster_and_stops_everything_on_ctrl_c()
+    {
+        var start = new ProcessStartInfo("dotnet", [BuiltProgram.PathOf("LatticeLock.AppHost", "LatticeLock.AppHost.dll", "apphost")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort()}";
+        start.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Silos"] = "2";
+        start.Environment.Remove("ConnectionStrings__postgres");
+        start.Environment.Remove("ConnectionStrings__redis");
+        using var apphost = Process.Start(start)!;
+        var lines = new Dictionary<string, string>();
+        var output = new StringBuilder();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        apphost.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            var colon = e.Data.IndexOf(": ", StringComparison.Ordinal);
+            if (colon > 0) lock (lines) lines[e.Data[..colon]] = e.Data[(colon + 2)..];
+            if (e.Data == "ready") ready.TrySetResult();
+        };
+        apphost.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        apphost.BeginOutputReadLine();
+        apphost.BeginErrorReadLine();
+        var ports = new List<int>();
+        string? cluster = null;
+        try
+        {
+            var finished = await Task.WhenAny(ready.Task, apphost.WaitForExitAsync(), Task.Delay(TimeSpan.FromMinutes(4)));
+            Assert.True(ready.Task.IsCompleted, $"the AppHost never printed 'ready':\n{output}");
+            Assert.StartsWith("http://127.0.0.1:", lines["dashboard"]);
+            var silo1 = new Uri(lines["api silo-1"]);
+            var silo2 = new Uri(lines["api silo-2"]);
+            var adminKey = lines["admin key"];
+            Assert.StartsWith("ll_", adminKey);
+            cluster = lines["cluster"];
+            ports.AddRange([silo1.Port, silo2.Port, new Npgsql.NpgsqlConnectionStringBuilder(lines["postgres"]).Port, int.Parse(lines["redis"].Split(':')[1])]);
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+            foreach (var silo in new[] { silo1, silo2 })
+                Assert.Contains("\"silo_status\":\"Active\"", await http.GetStringAsync(new Uri(silo, "/health/ready")));
+            using var created = await http.PostAsync(new Uri(silo1, "/v1/users"), new StringContent("""{"email":"cluster@example.com","name":"Cluster"}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var userId = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+            Assert.Contains("cluster@example.com", await http.GetStringAsync(new Uri(silo2, $"/v1/users/{userId}")));
+
+            // The typed client joins the same cluster through Redis and calls a grain.
+            using var client = Host.CreateDefaultBuilder().ConfigureServices(services => services.AddLatticeLockClient(o =>
+            {
+                o.RedisConnectionString = lines["redis"];
+                o.ClusterId = lines["cluster"];
+            })).Build();
+            await client.StartAsync();
+            Assert.Equal("Cluster", (await client.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>(userId).Get()).Name);
+            await client.StopAsync();
+        }
+        finally
+        {
+            // Ctrl-C, as a user stops ./run.sh.
+            if (!apphost.HasExited) using (var interrupt = Process.Start("kill", ["-INT", apphost.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await interrupt.WaitForExitAsync();
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try { await apphost.WaitForExitAsync(patience.Token); }
+            catch (OperationCanceledException) { apphost.Kill(entireProcessTree: true); }
+        }
+        // Nothing the AppHost started is left: no port listening, no silo process of this cluster, no PostgreSQL or
+        // redis-server on its ports.
+        await Eventually.Until(() => Task.FromResult(ports.Where(Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60));
+        Assert.NotNull(cluster);
+        await Eventually.Until(() => Task.FromResult(Leftovers(cluster, ports)), left => left.Count == 0, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>Processes still alive that this run started: silos of its cluster, servers on its ports.</summary>
+    private static List<string> Leftovers(string cluster, List<int> ports)
+    {
+        var left = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "stat")).Split(' ')[2] == "Z") continue; // exited, not yet reaped
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                var environ = File.ReadAllText(Path.Combine(dir, "environ"));
+                if (environ.Contains($"LatticeLock__Silo__ClusterId={cluster}\0", StringComparison.Ordinal)
+                    || ports.Any(p => cmdline.Contains($"-p {p} ", StringComparison.Ordinal) || cmdline.Contains($":{p}", StringComparison.Ordinal)))
+                    left.Add($"{Path.GetFileName(dir)}: {cmdline}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile
+            }
+        }
+        return left;
+    }
+
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var socket = new TcpClient();
+            socket.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
