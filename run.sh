@@ -1,49 +1,51 @@
 #!/usr/bin/env bash
-# Main job: brings up the local stack (PostgreSQL; Redis too with --redis), migrates the schema and runs one silo
-# until Ctrl-C. With ConnectionStrings__postgres already set, that database is used instead of a throwaway one.
-#   ./run.sh            PostgreSQL clustering
-#   ./run.sh --redis    Redis clustering (ConnectionStrings__redis)
-#   ./run.sh --timestream --bigtable
-#                       also start moto_server and/or the Bigtable emulator and dual-write metrics to them
-#   ./run.sh --cluster [--silos N]
-#                       the Aspire AppHost instead: its own PostgreSQL and redis-server, the migration, N silos (default
-#                       2) on Redis clustering and the Aspire dashboard; prints `name: value` lines (dashboard, api
-#                       silo-N, admin key) and `ready`. Ctrl-C stops everything it started.
+# Brings up LatticeLock locally until Ctrl-C. Works on a fresh machine (installs PostgreSQL 15 and redis-server).
+#   ./run.sh [--silos N]   the local cluster through the Aspire AppHost: its own PostgreSQL and redis-server, the
+#                          migration, N silos (default 2) and the Aspire dashboard. Prints `name: value` lines
+#                          (dashboard, cluster, postgres, redis, api silo-N, admin key) and then `ready`.
+#   ./run.sh --single [--redis] [--timestream] [--bigtable]
+#                          one silo started directly, on a throwaway PostgreSQL (Redis clustering with --redis;
+#                          --timestream / --bigtable also start the emulators and dual-write metrics to them).
+#                          With ConnectionStrings__postgres already set, that database is used instead.
+# Every run picks free ports and its own servers, so two runs never share or stop each other's.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 use_redis=0
-cluster=0
+single=0
 silos=2
 sinks="postgres"
 while [ $# -gt 0 ]; do
   case "$1" in
-    --redis) use_redis=1 ;;
-    --timestream) sinks="$sinks,timestream" ;;
-    --bigtable) sinks="$sinks,bigtable" ;;
-    --cluster) cluster=1 ;;
+    --single) single=1 ;;
+    --redis) single=1; use_redis=1 ;;
+    --timestream) single=1; sinks="$sinks,timestream" ;;
+    --bigtable) single=1; sinks="$sinks,bigtable" ;;
     --silos) shift; silos="${1:-}"; [[ "$silos" =~ ^[1-9]$ ]] || { echo "run.sh: --silos takes 1 to 9 (got '${1:-}')" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--redis] [--timestream] [--bigtable] | --cluster [--silos N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--silos N] | --single [--redis] [--timestream] [--bigtable]" >&2; exit 2 ;;
   esac
   shift
 done
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-if [ "$cluster" = 1 ]; then
+if [ "$single" = 0 ]; then
   infrastructure/local/prerequisites.sh
   echo "building (the first build takes a minute or two)…"
   dotnet build LatticeLock.sln -c Release -warnaserror -v quiet -nologo
-  port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-  # Every port is free and every server is the AppHost's own, so two runs never share or stop each other's servers.
   export ASPNETCORE_URLS="http://127.0.0.1:$(port)" ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$(port)"
   export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos"
   unset ConnectionStrings__postgres ConnectionStrings__redis
   exec dotnet apphost/LatticeLock.AppHost/bin/Release/net10.0/LatticeLock.AppHost.dll
 fi
 
+# --single: this run's own state folder, so its servers are never another run's.
+own_state=""
+if [ -z "${LL_STATE_DIR:-}" ]; then own_state="$(mktemp -d /tmp/latticelock-run.XXXXXX)"; export LL_STATE_DIR="$own_state"; fi
 infrastructure/local/prerequisites.sh
 started=()
 cleanup() {
   for s in "${started[@]}"; do infrastructure/local/"$s".sh stop || true; done
+  if [ -n "$own_state" ]; then rm -rf "$own_state"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -82,7 +84,9 @@ export ConnectionStrings__postgres
 dotnet build LatticeLock.sln -c Release -warnaserror -v quiet -nologo
 dotnet src/LatticeLock.Cli/bin/Release/net10.0/lattice.dll migrate up
 
-export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:8080}"
+export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:$(port)}"
+export LatticeLock__Silo__SiloPort="${LatticeLock__Silo__SiloPort:-$(port)}" LatticeLock__Silo__GatewayPort="${LatticeLock__Silo__GatewayPort:-$(port)}"
+export LatticeLock__Silo__ClusterId="${LatticeLock__Silo__ClusterId:-single-$(port)}"
 echo "PostgreSQL: $ConnectionStrings__postgres"
 [ -n "${ConnectionStrings__redis:-}" ] && echo "Redis: $ConnectionStrings__redis"
 echo "Metric sinks: $Metrics__Sinks"

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 namespace LatticeLock.IntegrationTests;
 
 /// <summary>
-/// The Aspire AppHost as built, started the way ./run.sh --cluster starts it (no container engine): PostgreSQL and
+/// ./run.sh as a user runs it: the Aspire AppHost (no container engine needed), with PostgreSQL and
 /// redis-server as processes, the migration, two silos, the dashboard. Its terminal lines give working URLs and an admin
 /// key; both silos serve the API and form one cluster the typed client reaches; Ctrl-C leaves nothing listening.
 /// </summary>
@@ -21,17 +21,14 @@ public sealed class LocalClusterTests
     [Fact]
     public async Task The_apphost_runs_two_silos_that_serve_the_api_and_one_cluster_and_stops_everything_on_ctrl_c()
     {
-        var start = new ProcessStartInfo("dotnet", [BuiltProgram.PathOf("LatticeLock.AppHost", "LatticeLock.AppHost.dll", "apphost")])
+        // ./run.sh execs the AppHost after an (incremental) build, so this process is the AppHost a user stops with Ctrl-C.
+        var start = new ProcessStartInfo(Path.Combine(LocalServer.RepositoryRoot(), "run.sh"), ["--silos", "2"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = LocalServer.RepositoryRoot(),
         };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}";
-        start.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = $"http://127.0.0.1:{FreePort()}";
-        start.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Silos"] = "2";
         start.Environment.Remove("ConnectionStrings__postgres");
         start.Environment.Remove("ConnectionStrings__redis");
         using var apphost = Process.Start(start)!;
@@ -134,10 +131,4 @@ public sealed class LocalClusterTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
