@@ -185,6 +185,18 @@ public sealed class GrainBehaviourTests(ServersFixture servers)
         Assert.Equal(acknowledged, summary.RequestCount);
         Assert.Equal((long)acknowledged, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE session_id = $1", sessionId));
         await Assert.ThrowsAsync<ConflictException>(() => session.RecordModelRequest(Scenario.Request()));
+
+        // A client's retry of a request acknowledged before the end is still recognised, not refused, and counts once.
+        var stored = Scenario.Request(input: 7, output: 3, inputCost: 0.001m, outputCost: 0.002m);
+        var other = await Scenario.NewSessionAsync(cluster.GrainFactory);
+        Assert.False((await cluster.GrainFactory.GetGrain<ISessionGrain>(other).RecordModelRequest(stored)).WasDuplicate);
+        await cluster.GrainFactory.GetGrain<ISessionGrain>(other).End();
+        var retry = await cluster.GrainFactory.GetGrain<ISessionGrain>(other).RecordModelRequest(stored);
+        Assert.True(retry.WasDuplicate);
+        Assert.Equal((0.001m, 0.002m), (retry.InputCostUsd, retry.OutputCostUsd));
+        Assert.Equal(1L, (await cluster.GrainFactory.GetGrain<ISessionGrain>(other).GetSummary()).RequestCount);
+        // The same id sent to another ended session is not that session's request: refused.
+        await Assert.ThrowsAsync<ConflictException>(() => session.RecordModelRequest(stored));
     }
 
     [Fact]

@@ -22,6 +22,7 @@ namespace LatticeLock.Grains.Sessions;
 public sealed class SessionGrain(
     SessionRepository sessions,
     ModelRequestLog requestLog,
+    ModelRequestQueries storedRequests,
     PriceBook priceBook,
     TimeProvider clock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
@@ -126,7 +127,14 @@ public sealed class SessionGrain(
     {
         ModelRequestValidation.Validate(request);
         var session = Session();
-        if (session.EndedAt is not null || _ending) throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
+        if (session.EndedAt is not null || _ending)
+        {
+            // A retry of a request stored before the end is still answered as the duplicate it is (idempotency
+            // outlives the session); only new requests are refused.
+            if (await storedRequests.FindAsync(request.Id, cancellationToken) is { } stored && stored.SessionId == Id)
+                return new ModelRequestAck(request.Id, WasDuplicate: true, stored.Request.InputCostUsd, stored.Request.OutputCostUsd, stored.Request.CostSource);
+            throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
+        }
         if (!_ready) throw new ConflictException("session_id", $"session {Id} is still starting; retry once Start has returned");
         if (request.ReservationId is { } rid)
         {
