@@ -78,7 +78,7 @@ public static class IngestBenchmark
         });
         builder.UseOrleans(silo => silo
             .AddLatticeLock(builder.Configuration)
-            .ConfigureEndpoints(IPAddress.Loopback, FreePort(), FreePort()));
+            .ConfigureEndpoints(IPAddress.Loopback, LoopbackPorts.Free(), LoopbackPorts.Free()));
         using var host = builder.Build();
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();
@@ -269,10 +269,4 @@ public static class IngestBenchmark
         return database;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

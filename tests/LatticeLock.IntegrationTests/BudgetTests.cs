@@ -135,7 +135,7 @@ public sealed class BudgetTests(ServersFixture servers)
     [Fact]
     public async Task Webhook_delivery_is_retried_with_backoff_and_its_status_recorded()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/hook/");
         listener.Start();
@@ -179,10 +179,4 @@ public sealed class BudgetTests(ServersFixture servers)
         await serving;
     }
 
-    private static int FreePort()
-    {
-        using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 }

@@ -89,7 +89,7 @@ public sealed class LocalClusterTests
         }
         // Nothing the AppHost started is left: no port listening, no silo process of this cluster, no PostgreSQL or
         // redis-server on its ports.
-        await Eventually.Until(() => Task.FromResult(ports.Where(Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60));
+        await Eventually.Until(() => Task.FromResult(ports.Where(LoopbackPorts.Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60));
         Assert.NotNull(cluster);
         await Eventually.Until(() => Task.FromResult(Leftovers(cluster, ports)), left => left.Count == 0, TimeSpan.FromSeconds(90));
     }
@@ -117,18 +117,5 @@ public sealed class LocalClusterTests
         return left;
     }
 
-    private static bool Listening(int port)
-    {
-        try
-        {
-            using var socket = new TcpClient();
-            socket.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
 }

@@ -61,7 +61,7 @@ public sealed class OpenTelemetryExportTests(ServersFixture servers)
 
         public OtlpListener()
         {
-            var port = FreePort();
+            var port = LoopbackPorts.Free();
             Endpoint = $"http://127.0.0.1:{port}";
             _listener.Prefixes.Add(Endpoint + "/");
             _listener.Start();
@@ -104,12 +104,6 @@ public sealed class OpenTelemetryExportTests(ServersFixture servers)
             }
         }
 
-        private static int FreePort()
-        {
-            using var socket = new TcpListener(IPAddress.Loopback, 0);
-            socket.Start();
-            return ((IPEndPoint)socket.LocalEndpoint).Port;
-        }
 
         public void Dispose()
         {

@@ -33,27 +33,14 @@ public sealed partial class RunSingleTests
         }
 
         await first.InterruptAsync();
-        await Eventually.Until(() => Task.FromResult(Listening(first.PostgresPort) || Listening(first.Api.Port)), open => !open, TimeSpan.FromSeconds(60));
+        await Eventually.Until(() => Task.FromResult(LoopbackPorts.Listening(first.PostgresPort) || LoopbackPorts.Listening(first.Api.Port)), open => !open, TimeSpan.FromSeconds(60));
         // The second run is untouched by the first one's exit.
         using var probe = new HttpClient { BaseAddress = second.Api };
         Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/health/ready")).StatusCode);
         await second.InterruptAsync();
-        await Eventually.Until(() => Task.FromResult(Listening(second.PostgresPort) || Listening(second.Api.Port)), open => !open, TimeSpan.FromSeconds(60));
+        await Eventually.Until(() => Task.FromResult(LoopbackPorts.Listening(second.PostgresPort) || LoopbackPorts.Listening(second.Api.Port)), open => !open, TimeSpan.FromSeconds(60));
     }
 
-    private static bool Listening(int port)
-    {
-        try
-        {
-            using var socket = new TcpClient();
-            socket.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 
     [GeneratedRegex(@"^Silo HTTP: (http://127\.0\.0\.1:\d+)")]
     private static partial Regex SiloLine();

@@ -29,7 +29,7 @@ public sealed class SiloHostTests(ServersFixture servers)
     public async Task Orleans_ports_listen_on_loopback_unless_configured_otherwise(string? listenAddress, string expectedHexAddress)
     {
         var database = await servers.CreateDatabaseAsync();
-        var (siloPort, gatewayPort) = (FreePort(), FreePort());
+        var (siloPort, gatewayPort) = (LoopbackPorts.Free(), LoopbackPorts.Free());
         await using var silo = SiloProcess.Start(new()
         {
             ["ConnectionStrings__postgres"] = database,
@@ -50,12 +50,6 @@ public sealed class SiloHostTests(ServersFixture servers)
         Assert.Equal(expectedHexAddress, Assert.Single(listening, l => l.Port == gatewayPort).Address);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [Fact]
     public async Task A_silo_on_an_unmigrated_database_is_live_but_not_ready()

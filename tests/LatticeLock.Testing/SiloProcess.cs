@@ -28,7 +28,7 @@ public sealed class SiloProcess : IAsyncDisposable
     public static SiloProcess Start(Dictionary<string, string?> environment, string? clusterId = null)
     {
         var dll = BuiltProgram.PathOf("LatticeLock.Silo", "LatticeLock.Silo.dll");
-        var url = $"http://127.0.0.1:{FreePort()}";
+        var url = $"http://127.0.0.1:{LoopbackPorts.Free()}";
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
@@ -38,8 +38,8 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment.Remove("ConnectionStrings__postgres");
         start.Environment.Remove("ConnectionStrings__redis");
         start.Environment["ASPNETCORE_URLS"] = url;
-        start.Environment["LatticeLock__Silo__SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["LatticeLock__Silo__GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["LatticeLock__Silo__SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["LatticeLock__Silo__GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["LatticeLock__Silo__ClusterId"] = clusterId ?? "host-" + Guid.NewGuid().ToString("N")[..8];
         foreach (var (key, value) in environment)
         {
@@ -88,10 +88,4 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

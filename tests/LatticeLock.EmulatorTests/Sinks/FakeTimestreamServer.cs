@@ -24,7 +24,7 @@ public sealed class FakeTimestreamServer : IAsyncDisposable
     public FakeTimestreamServer(Func<Call, int, Answer> answer)
     {
         _answer = answer;
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         Endpoint = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(Endpoint.ToString());
         _listener.Start();
@@ -68,12 +68,6 @@ public sealed class FakeTimestreamServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

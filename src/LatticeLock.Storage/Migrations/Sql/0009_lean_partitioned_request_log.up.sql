@@ -11,51 +11,9 @@ DROP INDEX idx_model_requests_session, idx_model_requests_chat, idx_model_reques
     idx_model_requests_status, idx_model_requests_unpriced, idx_model_requests_project, idx_model_requests_xact,
     idx_model_requests_requested_brin;
 
-CREATE TABLE model_requests (
-    id                  uuid          NOT NULL,
-    session_id          uuid,
-    chat_id             uuid,
-    user_id             uuid,
-    trace_id            varchar(64),
-    parent_span_id      varchar(32),
-    span_id             varchar(32),
-    model_id            varchar(256)  NOT NULL,
-    model_name          varchar(256),
-    provider            varchar(256)  NOT NULL,
-    task_type           varchar(64),
-    priority            varchar(64),
-    requested_at        timestamptz   NOT NULL,
-    responded_at        timestamptz,
-    latency_ms          integer       CHECK (latency_ms >= 0),
-    input_tokens        integer       NOT NULL DEFAULT 0 CHECK (input_tokens >= 0),
-    output_tokens       integer       NOT NULL DEFAULT 0 CHECK (output_tokens >= 0),
-    total_tokens        bigint        GENERATED ALWAYS AS (input_tokens::bigint + output_tokens) STORED,
-    input_cost_usd      numeric(12,8) CHECK (input_cost_usd >= 0),
-    output_cost_usd     numeric(12,8) CHECK (output_cost_usd >= 0),
-    total_cost_usd      numeric(12,8) GENERATED ALWAYS AS (input_cost_usd + output_cost_usd) STORED,
-    status              varchar(16)   NOT NULL CHECK (status IN ('success', 'error', 'timeout', 'fallback')),
-    error_code          varchar(64),
-    error_message       text,
-    function_calls      jsonb,
-    function_results    jsonb,
-    context_window_used integer       CHECK (context_window_used >= 0),
-    temperature         numeric(3,2),
-    max_tokens          integer       CHECK (max_tokens >= 0),
-    was_fallback        boolean       NOT NULL DEFAULT false,
-    original_model_id   varchar(256),
-    selection_score     numeric(5,2),
-    selection_reason    text,
-    raw_request         jsonb,
-    raw_response        jsonb,
-    metadata            jsonb         NOT NULL DEFAULT '{}'::jsonb,
-    created_at          timestamptz   NOT NULL DEFAULT now(),
-    updated_at          timestamptz   NOT NULL DEFAULT now(),
-    cost_source         varchar(16)   NOT NULL DEFAULT 'client' CHECK (cost_source IN ('client', 'price_table', 'unpriced')),
-    project_id          uuid,
-    reservation_id      uuid,
-    xact_id             xid8          NOT NULL DEFAULT pg_current_xact_id(),
-    CHECK (responded_at IS NULL OR responded_at >= requested_at)
-) PARTITION BY RANGE (requested_at);
+-- Same columns, defaults, generated columns and checks as version 8; no primary key or foreign keys.
+CREATE TABLE model_requests (LIKE model_requests_v8 INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS)
+    PARTITION BY RANGE (requested_at);
 -- Anything outside the monthly partitions lands here (never refused) and moves out when its month is created.
 CREATE TABLE model_requests_default PARTITION OF model_requests DEFAULT;
 
@@ -123,17 +81,17 @@ FROM (SELECT DISTINCT date_trunc('month', requested_at AT TIME ZONE 'UTC')::date
       UNION SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => k))::date FROM generate_series(0, 2) k) months
 ORDER BY m;
 
-INSERT INTO model_requests (id, session_id, chat_id, user_id, trace_id, parent_span_id, span_id, model_id, model_name, provider,
-    task_type, priority, requested_at, responded_at, latency_ms, input_tokens, output_tokens, input_cost_usd, output_cost_usd,
-    status, error_code, error_message, function_calls, function_results, context_window_used, temperature, max_tokens,
-    was_fallback, original_model_id, selection_score, selection_reason, raw_request, raw_response, metadata, created_at,
-    updated_at, cost_source, project_id, reservation_id, xact_id)
-SELECT id, session_id, chat_id, user_id, trace_id, parent_span_id, span_id, model_id, model_name, provider,
-    task_type, priority, requested_at, responded_at, latency_ms, input_tokens, output_tokens, input_cost_usd, output_cost_usd,
-    status, error_code, error_message, function_calls, function_results, context_window_used, temperature, max_tokens,
-    was_fallback, original_model_id, selection_score, selection_reason, raw_request, raw_response, metadata, created_at,
-    updated_at, cost_source, project_id, reservation_id, xact_id
-FROM model_requests_v8; -- the trigger registers every id in model_request_ids
+-- Every stored (non-generated) column, xact_id included; the trigger registers every id in model_request_ids.
+DO $$
+DECLARE
+    cols text;
+BEGIN
+    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
+    FROM pg_attribute
+    WHERE attrelid = 'model_requests_v8'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
+    EXECUTE format('INSERT INTO model_requests (%s) SELECT %s FROM model_requests_v8', cols, cols);
+END;
+$$;
 DROP TABLE model_requests_v8;
 
 -- Session totals checkpoint: the sums over the session's rows written by transactions below totals_xmin (all of
