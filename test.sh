@@ -29,6 +29,11 @@ run_tests tests/LatticeLock.EmulatorTests/LatticeLock.EmulatorTests.csproj "$@"
 
 # One plain closing line for CI: "N passed, N failed, N skipped", summed over the three runs' "Total tests" blocks.
 sum() { grep -E "^[[:space:]]+$1: +[0-9]+" "$log" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}'; }
+# CI shows only the end of the output: repeat each failure (name, message, first lines of the stack) here.
+if grep -qE '^  Failed ' "$log"; then
+  echo "failed tests:"
+  awk '/^  Failed /{on=1; n=0} /^  (Passed|Skipped) |^\[xUnit/{on=0} on && n++ < 40' "$log"
+fi
 if grep -qE '^Total tests: +[0-9]+' "$log"; then
   echo "tests: $(sum Passed) passed, $(sum Failed) failed, $(sum Skipped) skipped"
 fi

@@ -2,14 +2,17 @@ using System.Diagnostics;
 
 /// <summary>
 /// What the terminal shows of a local cluster, one <c>name: value</c> line each so a script can read it: each silo's API
-/// URL as it becomes ready, then (once every silo is ready) an admin API key made with the <c>lattice</c> CLI, then
-/// <c>ready</c>. Everything else (logs, traces, metrics) is in the Aspire dashboard.
+/// and Orleans Dashboard URLs as it becomes ready, then (once every silo is ready) an admin API key made with the
+/// <c>lattice</c> CLI, then <c>ready</c>. Everything else (logs, traces, metrics) is in the Aspire dashboard.
 /// </summary>
-internal sealed class LocalClusterReport(int silos, string postgres, string root, string configuration)
+internal sealed class LocalClusterReport(int silos, IResourceWithConnectionString postgres, string lattice)
 {
     private readonly Lock _gate = new();
     private readonly HashSet<string> _ready = [];
     private bool _announced;
+
+    /// <summary>Whether <c>ready</c> has been printed (start-up progress stops then).</summary>
+    public bool Announced { get { lock (_gate) return _announced; } }
 
     public async Task SiloReadyAsync(string name, string url, CancellationToken cancellationToken)
     {
@@ -18,6 +21,7 @@ internal sealed class LocalClusterReport(int silos, string postgres, string root
         {
             if (!_ready.Add(name)) return;
             Console.WriteLine($"api {name}: {url}");
+            Console.WriteLine($"orleans dashboard {name}: {url}/orleans-dashboard/");
             all = _ready.Count == silos && !_announced;
             if (all) _announced = true;
         }
@@ -28,13 +32,13 @@ internal sealed class LocalClusterReport(int silos, string postgres, string root
 
     private async Task<string> CreateAdminKeyAsync(CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(root, "src/LatticeLock.Cli/bin", configuration, "net10.0/lattice.dll"), "keys", "create", "--admin"])
+        var start = new ProcessStartInfo("dotnet", [lattice, "keys", "create", "--admin"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["ConnectionStrings__postgres"] = postgres;
+        start.Environment["ConnectionStrings__postgres"] = await postgres.GetConnectionStringAsync(cancellationToken);
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
         var errors = await process.StandardError.ReadToEndAsync(cancellationToken);

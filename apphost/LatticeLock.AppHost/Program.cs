@@ -1,86 +1,105 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
+using LatticeLock.Tls;
 
-// The local cluster in one command (see README "Local cluster"): PostgreSQL and redis-server as processes (no container
-// engine needed), the schema migration the silos wait for, N silos on Redis clustering, and the Aspire dashboard that
-// receives every silo's OpenTelemetry. Settings: Silos (default 2).
+// The local cluster in one command (README "Local cluster"): PostgreSQL and Redis (processes, containers or existing
+// servers), the schema migration the silos wait for, an Orleans resource that configures N silos (clustering on
+// Redis, grain storage and reminders on PostgreSQL), mutual TLS between them from a throwaway development CA, the
+// Orleans Dashboard on each silo, and the Aspire dashboard that receives every silo's OpenTelemetry.
+// Settings: Silos (1-9, default 2), Servers (processes | containers | existing).
+LocalClusterSettings settings;
 var builder = DistributedApplication.CreateBuilder(args);
+try
+{
+    settings = LocalClusterSettings.Read(builder.Configuration);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 var root = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".."));
-var silos = int.TryParse(builder.Configuration["Silos"], out var n) && n is >= 1 and <= 9 ? n : 2;
+var lattice = Path.Combine(root, "src/LatticeLock.Cli/bin", Configuration(), "net10.0/lattice.dll");
 
-var postgresPort = FreePort();
-var redisPort = FreePort();
-var postgresConnection = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Database=lattice";
-var redisConnection = $"127.0.0.1:{redisPort}";
-
-builder.Services.AddHealthChecks()
-    .AddAsyncCheck("postgres-accepts-connections", async ct =>
+ClusterServers servers;
+try
+{
+    servers = settings.Servers switch
     {
-        try
-        {
-            await using var connection = new NpgsqlConnection(postgresConnection + ";Timeout=2");
-            await connection.OpenAsync(ct);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
-        {
-            return HealthCheckResult.Unhealthy(e.Message);
-        }
-    })
-    .AddAsyncCheck("redis-accepts-connections", async ct =>
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, redisPort, ct);
-            return HealthCheckResult.Healthy();
-        }
-        catch (SocketException e)
-        {
-            return HealthCheckResult.Unhealthy(e.Message);
-        }
-    });
+        ServerMode.Containers => ContainerServers.Add(builder),
+        ServerMode.Existing => ExistingServers.Add(builder),
+        _ => ProcessServers.Add(builder, root),
+    };
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 
-var postgres = builder.AddExecutable("postgres", Path.Combine(root, "infrastructure/local/postgres-foreground.sh"), root,
-        postgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "lattice")
-    .WithHealthCheck("postgres-accepts-connections");
-var redis = builder.AddExecutable("redis", "redis-server", root,
-        "--port", redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-    .WithHealthCheck("redis-accepts-connections");
+var migrate = builder.AddExecutable("migrate", "dotnet", root, lattice, "migrate", "up")
+    .WithReference(servers.Postgres);
+foreach (var server in servers.StartFirst) migrate.WaitFor(server);
 
-var migrate = builder.AddExecutable("migrate", "dotnet", root, Path.Combine(root, "src/LatticeLock.Cli/bin", Configuration(), "net10.0/lattice.dll"), "migrate", "up")
-    .WithEnvironment("ConnectionStrings__postgres", postgresConnection)
-    .WaitFor(postgres);
-
+// Silos and clients of this run trust only this CA: a process without a certificate it signed cannot call a grain.
 var clusterId = "local-" + Guid.NewGuid().ToString("N")[..6];
-var report = new LocalClusterReport(silos, postgresConnection, root, Configuration());
-for (var i = 1; i <= silos; i++)
+var certificates = Path.Combine(Path.GetTempPath(), $"latticelock-{clusterId}-certificates");
+using (var authority = DevelopmentCertificateAuthority.Create($"LatticeLock {clusterId} development CA"))
+    authority.WriteTo(certificates, ["silo", "client"]);
+
+var orleans = builder.AddOrleans("orleans")
+    .WithClusterId(clusterId)
+    .WithServiceId("lattice")
+    .WithClustering(new OrleansProvider("Redis", servers.Redis))
+    .WithGrainStorage("lattice", new OrleansProvider("AdoNet", servers.Postgres, ("Invariant", "Npgsql"), ("SerializerKey", "lattice-json")))
+    .WithReminders(new OrleansProvider("AdoNet", servers.Postgres, ("Invariant", "Npgsql")));
+
+var report = new LocalClusterReport(settings.Silos, servers.Postgres.Resource, lattice);
+builder.Services.AddSingleton(report);
+builder.Services.AddHostedService<ResourceProgress>();
+for (var i = 1; i <= settings.Silos; i++)
 {
     var name = $"silo-{i}";
     var httpPort = FreePort();
-    builder.AddProject<Projects.LatticeLock_Silo>(name, launchProfileName: null)
+    var api = $"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}";
+    var silo = builder.AddProject<Projects.LatticeLock_Silo>(name, launchProfileName: null)
+        .WithReference(orleans)
+        .WithReference(servers.Postgres)
+        .WithReference(servers.Redis)
         .WithHttpEndpoint(port: httpPort, isProxied: false, name: "http")
-        .WithEnvironment("ConnectionStrings__postgres", postgresConnection)
-        .WithEnvironment("ConnectionStrings__redis", redisConnection)
-        .WithEnvironment("LatticeLock__Silo__ClusterId", clusterId)
-        .WithEnvironment("LatticeLock__Silo__SiloPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture))
-        .WithEnvironment("LatticeLock__Silo__GatewayPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture))
+        .WithEnvironment("LatticeLock__Silo__OrleansDashboard", "true")
+        .WithEnvironment("LatticeLock__Tls__Certificate", Path.Combine(certificates, "silo.pem"))
+        .WithEnvironment("LatticeLock__Tls__Key", Path.Combine(certificates, "silo.key"))
+        .WithEnvironment("LatticeLock__Tls__CertificateAuthority", Path.Combine(certificates, "ca.pem"))
+        .WithUrl($"{api}/orleans-dashboard/", "Orleans Dashboard")
         .WithHttpHealthCheck("/health/ready")
-        .WaitFor(redis)
         .WaitForCompletion(migrate)
-        .OnResourceReady((_, _, ct) => report.SiloReadyAsync(name, $"http://127.0.0.1:{httpPort}", ct));
+        .OnResourceReady((_, _, ct) => report.SiloReadyAsync(name, api, ct));
+    foreach (var server in servers.StartFirst) silo.WaitFor(server);
 }
+
 var dashboard = builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0];
 var token = builder.Configuration["AppHost:BrowserToken"];
 if (dashboard is not null) Console.WriteLine(token is null ? $"dashboard: {dashboard}" : $"dashboard: {dashboard}/login?t={token}");
 Console.WriteLine($"cluster: {clusterId}");
-Console.WriteLine($"postgres: {postgresConnection}");
-Console.WriteLine($"redis: {redisConnection}");
+Console.WriteLine($"certificates: {certificates}");
+if (settings.Servers == ServerMode.Processes)
+{
+    Console.WriteLine($"postgres: {await servers.Postgres.Resource.GetConnectionStringAsync()}");
+    Console.WriteLine($"redis: {await servers.Redis.Resource.GetConnectionStringAsync()}");
+}
 
-builder.Build().Run();
+try
+{
+    await builder.Build().RunAsync();
+}
+finally
+{
+    Directory.Delete(certificates, recursive: true);
+}
+return 0;
 
 static int FreePort()
 {

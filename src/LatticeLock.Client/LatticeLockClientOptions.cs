@@ -1,3 +1,6 @@
+using LatticeLock.Tls;
+using Microsoft.Extensions.Configuration;
+
 namespace LatticeLock.Client;
 
 /// <summary>
@@ -14,4 +17,24 @@ public sealed class LatticeLockClientOptions
 
     public string ClusterId { get; set; } = "lattice";
     public string ServiceId { get; set; } = "lattice";
+
+    /// <summary>
+    /// This client's certificate for a cluster that runs mutual TLS (<c>LatticeLock:Tls</c>): the certificate and key
+    /// (PEM) signed by the cluster's CA, and that CA's certificate (PEM). Null for a cluster without TLS.
+    /// </summary>
+    public ClusterTlsSettings? Tls { get; set; }
+
+    /// <summary>
+    /// The same settings a silo reads: <c>ConnectionStrings__postgres</c>, <c>ConnectionStrings__redis</c>,
+    /// <c>LatticeLock__Silo__ClusterId</c> / <c>ServiceId</c> and <c>LatticeLock__Tls__Certificate</c> / <c>Key</c> /
+    /// <c>CertificateAuthority</c>.
+    /// </summary>
+    public static LatticeLockClientOptions FromConfiguration(IConfiguration configuration) => new()
+    {
+        PostgresConnectionString = configuration.GetConnectionString("postgres"),
+        RedisConnectionString = configuration.GetConnectionString("redis"),
+        ClusterId = configuration["LatticeLock:Silo:ClusterId"] ?? "lattice",
+        ServiceId = configuration["LatticeLock:Silo:ServiceId"] ?? "lattice",
+        Tls = ClusterTlsSettings.Read(configuration),
+    };
 }

@@ -1,7 +1,10 @@
 using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using LatticeLock.Tls;
+using Microsoft.Extensions.Configuration;
 using Npgsql;
+using Orleans.Connections.Security;
 using Orleans.Configuration;
 using StackExchange.Redis;
 
@@ -14,11 +17,21 @@ public static class LatticeLockClientServiceCollectionExtensions
     {
         var options = new LatticeLockClientOptions();
         configure(options);
+        return services.AddLatticeLockClient(options);
+    }
+
+    /// <summary>The client configured from the same settings as a silo (see <see cref="LatticeLockClientOptions.FromConfiguration"/>).</summary>
+    public static IServiceCollection AddLatticeLockClient(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddLatticeLockClient(LatticeLockClientOptions.FromConfiguration(configuration));
+
+    private static IServiceCollection AddLatticeLockClient(this IServiceCollection services, LatticeLockClientOptions options)
+    {
         if (string.IsNullOrWhiteSpace(options.RedisConnectionString) && string.IsNullOrWhiteSpace(options.PostgresConnectionString))
             throw new ArgumentException("LatticeLockClientOptions: set PostgresConnectionString (ConnectionStrings__postgres) or RedisConnectionString (ConnectionStrings__redis)");
         if (string.IsNullOrWhiteSpace(options.ClusterId) || string.IsNullOrWhiteSpace(options.ServiceId))
             throw new ArgumentException("LatticeLockClientOptions: ClusterId and ServiceId must not be empty");
 
+        var credentials = options.Tls is null ? null : ClusterCredentials.Load(options.Tls);
         services.AddOrleansClient(client =>
         {
             // The caller's trace (Activity.Current) travels with each grain call, so an orchestrator's span and the
@@ -29,6 +42,16 @@ public static class LatticeLockClientServiceCollectionExtensions
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
+            if (credentials is not null)
+            {
+                // Mutual TLS: present our certificate, accept a gateway only if its certificate chains to the cluster's CA.
+                client.UseTls(credentials.Certificate, tls =>
+                {
+                    tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    tls.RemoteCertificateValidation = (certificate, _, _) => credentials.Trusts(certificate);
+                });
+            }
             if (!string.IsNullOrWhiteSpace(options.RedisConnectionString))
             {
                 var redis = ConfigurationOptions.Parse(options.RedisConnectionString);

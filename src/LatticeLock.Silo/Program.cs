@@ -18,7 +18,8 @@ try
     builder.AddServiceDefaults(); // OpenTelemetry logs, metrics and traces; exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
     builder.UseOrleans(silo => silo
         .AddLatticeLock(builder.Configuration)
-        .UseLatticeLockEndpoints());
+        .UseLatticeLockEndpoints(builder.Configuration)
+        .AddLatticeLockOrleansDashboard(builder.Configuration));
     builder.Services.AddLatticeLockHealthChecks();
     builder.Services.AddLatticeLockGateway();
     app = builder.Build();
@@ -30,6 +31,7 @@ catch (Exception e) when (e is OptionsValidationException or InvalidOperationExc
 
 app.MapLatticeLockGateway();
 app.MapLatticeLockHealth();
+app.MapLatticeLockOrleansDashboard();
 app.LogAddressesOnStart();
 
 try

@@ -3,17 +3,15 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
-using LatticeLock.Client;
-using LatticeLock.Grains.Abstractions.Users;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using LatticeLock.Tls;
 
 namespace LatticeLock.IntegrationTests;
 
 /// <summary>
 /// ./run.sh as a user runs it: the Aspire AppHost (no container engine needed), with PostgreSQL and
 /// redis-server as processes, the migration, two silos, the dashboard. Its terminal lines give working URLs and an admin
-/// key; both silos serve the API and form one cluster the typed client reaches; Ctrl-C leaves nothing listening.
+/// key; both silos serve the API and the Orleans Dashboard and form one cluster the typed client reaches with the run's
+/// client certificate; Ctrl-C leaves nothing listening and no process behind.
 /// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class LocalClusterTests
@@ -69,15 +67,27 @@ public sealed class LocalClusterTests
             var userId = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
             Assert.Contains("cluster@example.com", await http.GetStringAsync(new Uri(silo2, $"/v1/users/{userId}")));
 
-            // The typed client joins the same cluster through Redis and calls a grain.
-            using var client = Host.CreateDefaultBuilder().ConfigureServices(services => services.AddLatticeLockClient(o =>
+            // Each silo serves the Orleans Dashboard (loopback callers only).
+            foreach (var silo in new[] { "silo-1", "silo-2" })
+                Assert.Contains("<title>Orleans Dashboard</title>", await http.GetStringAsync(lines[$"orleans dashboard {silo}"]));
+
+            // The typed client joins the same cluster through Redis with the run's client certificate and calls a grain.
+            var certificates = lines["certificates"];
+            var name = await ClusterClients.GetUserNameAsync(lines["redis"], cluster, userId,
+                new ClusterTlsSettings(Path.Combine(certificates, "client.pem"), Path.Combine(certificates, "client.key"), Path.Combine(certificates, "ca.pem")));
+            Assert.Equal("Cluster", name);
+
+            // Without a certificate, or with one from another CA, a client reaches no grain.
+            Assert.NotNull(await ClusterClients.RefusalOfAsync(lines["redis"], cluster, userId, tls: null));
+            var foreign = Directory.CreateTempSubdirectory("latticelock-foreign-ca-").FullName;
+            try
             {
-                o.RedisConnectionString = lines["redis"];
-                o.ClusterId = lines["cluster"];
-            })).Build();
-            await client.StartAsync();
-            Assert.Equal("Cluster", (await client.Services.GetRequiredService<IGrainFactory>().GetGrain<IUserGrain>(userId).Get()).Name);
-            await client.StopAsync();
+                Assert.NotNull(await ClusterClients.RefusalOfAsync(lines["redis"], cluster, userId, ClusterClients.ForeignCertificate(foreign)));
+            }
+            finally
+            {
+                Directory.Delete(foreign, recursive: true);
+            }
         }
         finally
         {
@@ -105,7 +115,7 @@ public sealed class LocalClusterTests
                 if (File.ReadAllText(Path.Combine(dir, "stat")).Split(' ')[2] == "Z") continue; // exited, not yet reaped
                 var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
                 var environ = File.ReadAllText(Path.Combine(dir, "environ"));
-                if (environ.Contains($"LatticeLock__Silo__ClusterId={cluster}\0", StringComparison.Ordinal)
+                if (environ.Contains($"Orleans__ClusterId={cluster}\0", StringComparison.Ordinal)
                     || ports.Any(p => cmdline.Contains($"-p {p} ", StringComparison.Ordinal) || cmdline.Contains($":{p}", StringComparison.Ordinal)))
                     left.Add($"{Path.GetFileName(dir)}: {cmdline}");
             }

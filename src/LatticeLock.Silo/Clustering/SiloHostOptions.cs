@@ -19,4 +19,6 @@ public sealed class SiloHostOptions
     /// <c>0.0.0.0</c> (or one interface's address) only for a multi-host cluster on a network only its members reach.
     /// </summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
+    /// <summary>Serve the Orleans Dashboard at <c>/orleans-dashboard/</c> to loopback callers (development; off by default).</summary>
+    public bool OrleansDashboard { get; set; }
 }

@@ -22,6 +22,7 @@ public static class LatticeSiloBuilderExtensions
             .AddLatticeLockPersistence(configuration)
             .AddLatticeLockBudgetAlerts(configuration)
             .AddLatticeLockMetrics(configuration)
-            .AddLatticeLockClustering(configuration);
+            .AddLatticeLockClustering(configuration)
+            .UseLatticeLockTls(configuration);
     }
 }

@@ -1,6 +1,8 @@
 using LatticeLock.Grains;
 using LatticeLock.Storage;
+using LatticeLock.Silo.Clustering;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace LatticeLock.Silo.Persistence;
 
@@ -10,7 +12,8 @@ public static class PersistenceSiloBuilderExtensions
     /// Storage: the PostgreSQL data source and repositories, the model-request log (drained by the silo lifecycle) and
     /// its monthly partitions kept ahead,
     /// the filter that turns database failures into errors clients can read, and Orleans grain state and reminders
-    /// on the same database through ADO.NET.
+    /// on the same database through ADO.NET — unless the <c>Orleans</c> section configures those providers (the AppHost's
+    /// Orleans resource does, with the same database and serializer), in which case Orleans registers them from it.
     /// </summary>
     public static ISiloBuilder AddLatticeLockPersistence(this ISiloBuilder silo, IConfiguration configuration)
     {
@@ -21,17 +24,26 @@ public static class PersistenceSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
         silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
-        silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
+        // The serializer is also registered by key, for grain storage configured through the Orleans section
+        // (Orleans__GrainStorage__lattice__SerializerKey, as the AppHost's Orleans resource sets it).
+        silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(TypeNameFreeJsonGrainStorageSerializer.Key, (_, _) => new TypeNameFreeJsonGrainStorageSerializer());
+        if (!OrleansSectionSettings.ConfiguresGrainStorage(configuration, GrainStorage.Name))
         {
-            o.Invariant = PostgresAdoNetProvider.Invariant;
-            o.ConnectionString = connectionString;
-            o.GrainStorageSerializer = new TypeNameFreeJsonGrainStorageSerializer();
-        });
-        silo.UseAdoNetReminderService(o =>
+            silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
+            {
+                o.Invariant = PostgresAdoNetProvider.Invariant;
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new TypeNameFreeJsonGrainStorageSerializer();
+            });
+        }
+        if (!OrleansSectionSettings.ConfiguresReminders(configuration))
         {
-            o.Invariant = PostgresAdoNetProvider.Invariant;
-            o.ConnectionString = connectionString;
-        });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = PostgresAdoNetProvider.Invariant;
+                o.ConnectionString = connectionString;
+            });
+        }
         return silo;
     }
 }

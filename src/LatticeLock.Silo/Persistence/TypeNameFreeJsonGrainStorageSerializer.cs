@@ -10,6 +10,9 @@ namespace LatticeLock.Silo.Persistence;
 /// </summary>
 public sealed class TypeNameFreeJsonGrainStorageSerializer : IGrainStorageSerializer
 {
+    /// <summary>The service key it is registered under, for <c>Orleans:GrainStorage:NAME:SerializerKey</c>.</summary>
+    public const string Key = "lattice-json";
+
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },

@@ -1,0 +1,14 @@
+/// <summary>
+/// The standard PostgreSQL and Redis container resources, for a machine with Docker or Podman. Aspire creates the
+/// <c>lattice</c> database and passes the password in the connection strings.
+/// </summary>
+internal static class ContainerServers
+{
+    public static ClusterServers Add(IDistributedApplicationBuilder builder)
+    {
+        var server = builder.AddPostgres("postgres-server");
+        var postgres = server.AddDatabase("postgres", databaseName: "lattice");
+        var redis = builder.AddRedis("redis");
+        return new ClusterServers(postgres, redis, [postgres, redis]);
+    }
+}
