@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Configuration;
 
 /// <summary>
-/// The AppHost's settings (command line <c>--Silos 3</c>, env <c>Silos=3</c> / <c>Servers=containers</c>), checked at
+/// The AppHost's settings (command line <c>--Silos 3</c>, env <c>Silos=3</c> / <c>Servers=containers</c> /
+/// <c>ClusterId</c> / <c>Certificates</c>), checked at
 /// start so a typo fails in one line naming the setting.
 /// </summary>
-internal sealed record LocalClusterSettings(int Silos, ServerMode Servers)
+/// <param name="ClusterId">The Orleans cluster id (default <c>local-</c> and 6 random hex digits, so runs never meet).</param>
+/// <param name="Certificates">Folder for the development CA and certificates (default a new temporary folder, removed at exit).</param>
+internal sealed record LocalClusterSettings(int Silos, ServerMode Servers, string ClusterId, string? Certificates)
 {
     public static LocalClusterSettings Read(IConfiguration configuration)
     {
@@ -18,7 +21,9 @@ internal sealed record LocalClusterSettings(int Silos, ServerMode Servers)
             "existing" => ServerMode.Existing,
             var other => throw new InvalidOperationException($"Servers must be processes, containers or existing (got '{other}')"),
         };
-        return new LocalClusterSettings(silos, servers);
+        var clusterId = configuration["ClusterId"] is { Length: > 0 } id ? id : "local-" + Guid.NewGuid().ToString("N")[..6];
+        var certificates = configuration["Certificates"] is { Length: > 0 } folder ? Path.GetFullPath(folder) : null;
+        return new LocalClusterSettings(silos, servers, clusterId, certificates);
     }
 }
 

@@ -44,8 +44,8 @@ var migrate = builder.AddExecutable("migrate", "dotnet", root, lattice, "migrate
 foreach (var server in servers.StartFirst) migrate.WaitFor(server);
 
 // Silos and clients of this run trust only this CA: a process without a certificate it signed cannot call a grain.
-var clusterId = "local-" + Guid.NewGuid().ToString("N")[..6];
-var certificates = Path.Combine(Path.GetTempPath(), $"latticelock-{clusterId}-certificates");
+var clusterId = settings.ClusterId;
+var certificates = settings.Certificates ?? Path.Combine(Path.GetTempPath(), $"latticelock-{clusterId}-certificates");
 using (var authority = DevelopmentCertificateAuthority.Create($"LatticeLock {clusterId} development CA"))
     authority.WriteTo(certificates, ["silo", "client"]);
 
@@ -97,7 +97,7 @@ try
 }
 finally
 {
-    Directory.Delete(certificates, recursive: true);
+    if (settings.Certificates is null) Directory.Delete(certificates, recursive: true);
 }
 return 0;
 
