@@ -13,7 +13,8 @@ namespace LatticeLock.ServiceDefaults;
 /// The defaults every LatticeLock process starts with, as in the Aspire samples: OpenTelemetry logs, metrics and
 /// traces from ASP.NET Core, HttpClient, Npgsql, the .NET runtime, Orleans and our own meters and sources, exported
 /// over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire AppHost sets it; so can any collector's user).
-/// Without it nothing is exported and the instrumentation costs almost nothing.
+/// Without it nothing is exported and the instrumentation costs almost nothing. Outgoing HTTP gets the standard
+/// resilience pipeline (Microsoft.Extensions.Http.Resilience).
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -43,6 +44,10 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql());
+        // Outgoing HTTP through IHttpClientFactory gets the standard pipeline: total and per-attempt timeouts, retries of
+        // transient failures with jittered backoff, a circuit breaker. A client with its own durable retry schedule
+        // (the budget webhooks) removes it and keeps only its timeout.
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         return builder;

@@ -10,10 +10,22 @@ public static class BudgetAlertsSiloBuilderExtensions
         var services = silo.Services;
         services.AddOptions<BudgetWebhookOptions>().Bind(configuration.GetSection(BudgetWebhookOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BudgetWebhookOptions>, BudgetWebhookOptionsValidator>();
-        // No redirects: a webhook answers itself, it does not send the silo on to another address.
-        services.AddHttpClient(BudgetAlertWebhookDispatcher.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddBudgetWebhookHttpClient();
         services.AddHostedService<BudgetAlertWebhookDispatcher>();
         return silo;
+    }
+
+    /// <summary>
+    /// The webhook HTTP client. No redirects: a webhook answers itself, it does not send the silo on to another
+    /// address. No resilience handler from the service defaults: the dispatcher retries each alert itself on a durable
+    /// schedule, with its own timeout, and records every attempt's status; a second retry layer would multiply deliveries.
+    /// </summary>
+    public static IHttpClientBuilder AddBudgetWebhookHttpClient(this IServiceCollection services)
+    {
+        var client = services.AddHttpClient(BudgetAlertWebhookDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+#pragma warning disable EXTEXP0001 // the documented way to opt one client out of ConfigureHttpClientDefaults' handler
+        return client.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
     }
 }
