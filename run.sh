@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Brings up LatticeLock locally until Ctrl-C. Works on a fresh machine (installs PostgreSQL 15 and redis-server).
-#   ./run.sh [--silos N]   the local cluster through the Aspire AppHost: its own PostgreSQL and redis-server, the
-#                          migration, N silos (default 2) and the Aspire dashboard. Prints `name: value` lines
-#                          (dashboard, cluster, postgres, redis, api silo-N, admin key) and then `ready`.
+#   ./run.sh [--silos N] [--servers processes|containers|existing]
+#                          the local cluster through the Aspire AppHost: PostgreSQL and Redis (default: its own
+#                          processes; `containers` needs Docker or Podman; `existing` uses ConnectionStrings__postgres
+#                          and ConnectionStrings__redis from the environment), the migration, N silos (default 2) with
+#                          mutual TLS from a throwaway CA, the Orleans Dashboard on each, and the Aspire dashboard.
+#                          Prints progress, then `name: value` lines (dashboard, cluster, certificates, api silo-N,
+#                          orleans dashboard silo-N, admin key) and then `ready`.
 #   ./run.sh --single [--redis] [--timestream] [--bigtable]
 #                          one silo started directly, on a throwaway PostgreSQL (Redis clustering with --redis;
 #                          --timestream / --bigtable also start the emulators and dual-write metrics to them).
@@ -14,6 +18,7 @@ cd "$(dirname "$0")"
 use_redis=0
 single=0
 silos=2
+servers=processes
 sinks="postgres"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -22,19 +27,23 @@ while [ $# -gt 0 ]; do
     --timestream) single=1; sinks="$sinks,timestream" ;;
     --bigtable) single=1; sinks="$sinks,bigtable" ;;
     --silos) shift; silos="${1:-}"; [[ "$silos" =~ ^[1-9]$ ]] || { echo "run.sh: --silos takes 1 to 9 (got '${1:-}')" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--silos N] | --single [--redis] [--timestream] [--bigtable]" >&2; exit 2 ;;
+    --servers) shift; servers="${1:-}"; [[ "$servers" =~ ^(processes|containers|existing)$ ]] || { echo "run.sh: --servers takes processes, containers or existing (got '${1:-}')" >&2; exit 2; } ;;
+    *) echo "usage: $0 [--silos N] [--servers processes|containers|existing] | --single [--redis] [--timestream] [--bigtable]" >&2; exit 2 ;;
   esac
   shift
 done
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ "$single" = 0 ]; then
-  infrastructure/local/prerequisites.sh
+  if [ "$servers" = existing ] && { [ -z "${ConnectionStrings__postgres:-}" ] || [ -z "${ConnectionStrings__redis:-}" ]; }; then
+    echo "run.sh: --servers existing needs ConnectionStrings__postgres and ConnectionStrings__redis set to the servers to use" >&2; exit 2
+  fi
+  if [ "$servers" = processes ]; then infrastructure/local/prerequisites.sh; fi
   echo "building (the first build takes a minute or two)…"
   dotnet build LatticeLock.sln -c Release -warnaserror -v quiet -nologo
   export ASPNETCORE_URLS="http://127.0.0.1:$(port)" ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$(port)"
-  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos"
-  unset ConnectionStrings__postgres ConnectionStrings__redis
+  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos" Servers="$servers"
+  if [ "$servers" != existing ]; then unset ConnectionStrings__postgres ConnectionStrings__redis; fi
   exec dotnet apphost/LatticeLock.AppHost/bin/Release/net10.0/LatticeLock.AppHost.dll
 fi
 

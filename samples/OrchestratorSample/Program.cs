@@ -1,5 +1,5 @@
 // An orchestrator recording a multi-turn chat and its model requests through the typed client.
-// Run a silo first (./run.sh), then: ConnectionStrings__postgres='…' dotnet run --project samples/OrchestratorSample
+// Run the cluster first (./run.sh), then see the README's "Typed client" section for the settings to export.
 using LatticeLock.Client;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Sessions;
@@ -10,12 +10,9 @@ using Microsoft.Extensions.Logging;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddLatticeLockClient(o =>
-{
-    o.PostgresConnectionString = builder.Configuration.GetConnectionString("postgres");
-    o.RedisConnectionString = builder.Configuration.GetConnectionString("redis");
-    o.ClusterId = builder.Configuration["LatticeLock:Silo:ClusterId"] ?? "lattice";
-});
+// The silo's own settings: ConnectionStrings__redis (or __postgres), LatticeLock__Silo__ClusterId and, for a cluster
+// with mutual TLS, LatticeLock__Tls__Certificate / Key / CertificateAuthority.
+builder.Services.AddLatticeLockClient(builder.Configuration);
 using var host = builder.Build();
 await host.StartAsync();
 var lattice = host.Services.GetRequiredService<LatticeLockClient>();

@@ -27,6 +27,9 @@ public sealed class LocalClusterTests
             UseShellExecute = false,
             WorkingDirectory = LocalServer.RepositoryRoot(),
         };
+        // The dashboard's telemetry API (GET /api/telemetry/spans) answers requests carrying this key.
+        var dashboardKey = Guid.NewGuid().ToString("N");
+        start.Environment["AppHost__DashboardApiKey"] = dashboardKey;
         start.Environment.Remove("ConnectionStrings__postgres");
         start.Environment.Remove("ConnectionStrings__redis");
         using var apphost = Process.Start(start)!;
@@ -67,6 +70,15 @@ public sealed class LocalClusterTests
             var userId = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
             Assert.Contains("cluster@example.com", await http.GetStringAsync(new Uri(silo2, $"/v1/users/{userId}")));
 
+            // A model request made over HTTP shows in the Aspire dashboard as one trace: gateway → grain call → log commit.
+            var sessionId = System.Text.Json.JsonDocument.Parse(await (await http.PostAsync(new Uri(silo1, "/v1/sessions"), new StringContent($$"""{"user_id":"{{userId}}"}""", Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+            using var recorded = await http.PostAsync(new Uri(silo1, "/v1/model-requests"), new StringContent($$"""{"session_id":"{{sessionId}}","model_id":"gpt-4o","provider":"openai","requested_at":"2026-12-01T10:00:00Z","input_tokens":10,"status":"success"}""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
+            var dashboardBase = new Uri(lines["dashboard"]).GetLeftPart(UriPartial.Authority);
+            var trace = await Eventually.Until(() => DashboardTraceOfAsync(dashboardBase, dashboardKey, "POST /v1/model-requests"),
+                spans => spans.Contains("ISessionGrain/RecordModelRequest") && spans.Contains("commit model requests"), TimeSpan.FromSeconds(60));
+            Assert.Contains("COPY FROM", trace);
+
             // Each silo serves the Orleans Dashboard (loopback callers only).
             foreach (var silo in new[] { "silo-1", "silo-2" })
                 Assert.Contains("<title>Orleans Dashboard</title>", await http.GetStringAsync(lines[$"orleans dashboard {silo}"]));
@@ -102,6 +114,27 @@ public sealed class LocalClusterTests
         await Eventually.Until(() => Task.FromResult(ports.Where(LoopbackPorts.Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60));
         Assert.NotNull(cluster);
         await Eventually.Until(() => Task.FromResult(Leftovers(cluster, ports)), left => left.Count == 0, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>
+    /// The names of the spans in the trace (as the Aspire dashboard's telemetry API returns them, OTLP JSON) whose root
+    /// span is named <paramref name="root"/>; empty until that trace has arrived.
+    /// </summary>
+    private static async Task<HashSet<string>> DashboardTraceOfAsync(string dashboard, string key, string root)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{dashboard}/api/telemetry/spans?resource=silo-1");
+        request.Headers.Add("x-api-key", key);
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode) return [];
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var spans = new List<(string Trace, string Name)>();
+        foreach (var resource in json.RootElement.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
+            foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
+                foreach (var span in scope.GetProperty("spans").EnumerateArray())
+                    spans.Add((span.GetProperty("traceId").GetString()!, span.GetProperty("name").GetString()!));
+        var traceId = spans.FirstOrDefault(s => s.Name == root).Trace;
+        return traceId is null ? [] : spans.Where(s => s.Trace == traceId).Select(s => s.Name).ToHashSet();
     }
 
     /// <summary>Processes still alive that this run started: silos of its cluster, servers on its ports.</summary>
