@@ -6,7 +6,8 @@
 #                          and ConnectionStrings__redis from the environment), the migration, N silos (default 2) with
 #                          mutual TLS from a throwaway CA, the Orleans Dashboard on each, and the Aspire dashboard.
 #                          Prints progress, then `name: value` lines (dashboard, cluster, certificates, api silo-N,
-#                          orleans dashboard silo-N, admin key) and then `ready`.
+#                          orleans dashboard silo-N, admin key) and then `ready`. --sinks timestream,bigtable also
+#                          starts moto_server and/or the Bigtable emulator and dual-writes metrics to them.
 #   ./run.sh --single [--redis] [--timestream] [--bigtable]
 #                          one silo started directly, on a throwaway PostgreSQL (Redis clustering with --redis;
 #                          --timestream / --bigtable also start the emulators and dual-write metrics to them).
@@ -19,6 +20,7 @@ use_redis=0
 single=0
 silos=2
 servers=processes
+cluster_sinks=""
 sinks="postgres"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,8 +29,9 @@ while [ $# -gt 0 ]; do
     --timestream) single=1; sinks="$sinks,timestream" ;;
     --bigtable) single=1; sinks="$sinks,bigtable" ;;
     --silos) shift; silos="${1:-}"; [[ "$silos" =~ ^[1-9]$ ]] || { echo "run.sh: --silos takes 1 to 9 (got '${1:-}')" >&2; exit 2; } ;;
+    --sinks) shift; cluster_sinks="${1:-}"; [[ "$cluster_sinks" =~ ^(timestream|bigtable)(,(timestream|bigtable))?$ ]] || { echo "run.sh: --sinks takes timestream, bigtable or timestream,bigtable (got '${1:-}')" >&2; exit 2; } ;;
     --servers) shift; servers="${1:-}"; [[ "$servers" =~ ^(processes|containers|existing)$ ]] || { echo "run.sh: --servers takes processes, containers or existing (got '${1:-}')" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--silos N] [--servers processes|containers|existing] | --single [--redis] [--timestream] [--bigtable]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--silos N] [--servers processes|containers|existing] [--sinks timestream,bigtable] | --single [--redis] [--timestream] [--bigtable]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -39,10 +42,11 @@ if [ "$single" = 0 ]; then
     echo "run.sh: --servers existing needs ConnectionStrings__postgres and ConnectionStrings__redis set to the servers to use" >&2; exit 2
   fi
   if [ "$servers" = processes ]; then infrastructure/local/prerequisites.sh; fi
+  if [ -n "$cluster_sinks" ]; then infrastructure/local/prerequisites.sh --emulators; fi
   echo "building (the first build takes a minute or two)…"
   dotnet build LatticeLock.sln -c Release -warnaserror -v quiet -nologo
   export ASPNETCORE_URLS="http://127.0.0.1:$(port)" ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$(port)"
-  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos" Servers="$servers"
+  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos" Servers="$servers" Sinks="$cluster_sinks"
   if [ "$servers" != existing ]; then unset ConnectionStrings__postgres ConnectionStrings__redis; fi
   exec dotnet apphost/LatticeLock.AppHost/bin/Release/net10.0/LatticeLock.AppHost.dll
 fi

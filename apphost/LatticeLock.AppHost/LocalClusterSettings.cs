@@ -2,12 +2,13 @@ using Microsoft.Extensions.Configuration;
 
 /// <summary>
 /// The AppHost's settings (command line <c>--Silos 3</c>, env <c>Silos=3</c> / <c>Servers=containers</c> /
-/// <c>ClusterId</c> / <c>Certificates</c>), checked at
+/// <c>ClusterId</c> / <c>Certificates</c> / <c>Sinks=timestream,bigtable</c>), checked at
 /// start so a typo fails in one line naming the setting.
 /// </summary>
 /// <param name="ClusterId">The Orleans cluster id (default <c>local-</c> and 6 random hex digits, so runs never meet).</param>
 /// <param name="Certificates">Folder for the development CA and certificates (default a new temporary folder, removed at exit).</param>
-internal sealed record LocalClusterSettings(int Silos, ServerMode Servers, string ClusterId, string? Certificates)
+/// <param name="Sinks">Cloud metric sinks whose emulators to start next to PostgreSQL's (<c>timestream</c>, <c>bigtable</c>).</param>
+internal sealed record LocalClusterSettings(int Silos, ServerMode Servers, string ClusterId, string? Certificates, IReadOnlyList<string> Sinks)
 {
     public static LocalClusterSettings Read(IConfiguration configuration)
     {
@@ -23,7 +24,11 @@ internal sealed record LocalClusterSettings(int Silos, ServerMode Servers, strin
         };
         var clusterId = configuration["ClusterId"] is { Length: > 0 } id ? id : "local-" + Guid.NewGuid().ToString("N")[..6];
         var certificates = configuration["Certificates"] is { Length: > 0 } folder ? Path.GetFullPath(folder) : null;
-        return new LocalClusterSettings(silos, servers, clusterId, certificates);
+        var sinks = (configuration["Sinks"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(sink => sink != "postgres").Distinct().ToList();
+        if (sinks.FirstOrDefault(sink => sink is not ("timestream" or "bigtable")) is { } unknown)
+            throw new InvalidOperationException($"Sinks takes timestream and/or bigtable, comma-separated (got '{unknown}')");
+        return new LocalClusterSettings(silos, servers, clusterId, certificates, sinks);
     }
 }
 

@@ -8,7 +8,8 @@ using LatticeLock.Tls;
 // servers), the schema migration the silos wait for, an Orleans resource that configures N silos (clustering on
 // Redis, grain storage and reminders on PostgreSQL), mutual TLS between them from a throwaway development CA, the
 // Orleans Dashboard on each silo, and the Aspire dashboard that receives every silo's OpenTelemetry.
-// Settings: Silos (1-9, default 2), Servers (processes | containers | existing).
+// Settings: Silos (1-9, default 2), Servers (processes | containers | existing), Sinks (timestream,bigtable: their
+// emulators as processes, dual-written next to PostgreSQL), ClusterId, Certificates.
 LocalClusterSettings settings;
 var builder = DistributedApplication.CreateBuilder(args);
 try
@@ -24,6 +25,7 @@ var root = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".."));
 var lattice = Path.Combine(root, "src/LatticeLock.Cli/bin", Configuration(), "net10.0/lattice.dll");
 
 ClusterServers servers;
+IReadOnlyList<CloudSinkEmulators.Emulator> emulators;
 try
 {
     servers = settings.Servers switch
@@ -32,6 +34,7 @@ try
         ServerMode.Existing => ExistingServers.Add(builder),
         _ => ProcessServers.Add(builder, root),
     };
+    emulators = CloudSinkEmulators.Add(builder, settings.Sinks, root);
 }
 catch (InvalidOperationException e)
 {
@@ -78,6 +81,12 @@ for (var i = 1; i <= settings.Silos; i++)
         .WaitForCompletion(migrate)
         .OnResourceReady((_, _, ct) => report.SiloReadyAsync(name, api, ct));
     foreach (var server in servers.StartFirst) silo.WaitFor(server);
+    if (emulators.Count > 0) silo.WithEnvironment("Metrics__Sinks", string.Join(',', ["postgres", .. settings.Sinks]));
+    foreach (var emulator in emulators)
+    {
+        silo.WaitFor(emulator.Resource);
+        foreach (var (key, value) in emulator.SiloSettings) silo.WithEnvironment(key, value);
+    }
 }
 
 var dashboard = builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0];

@@ -3,6 +3,7 @@
 using LatticeLock.Client;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.Logging;
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.AddServiceDefaults(); // OpenTelemetry (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set), HTTP resilience
 // The silo's own settings: ConnectionStrings__redis (or __postgres), LatticeLock__Silo__ClusterId and, for a cluster
 // with mutual TLS, LatticeLock__Tls__Certificate / Key / CertificateAuthority.
 builder.Services.AddLatticeLockClient(builder.Configuration);
