@@ -57,6 +57,17 @@ public sealed class AppHostTests(ITestOutputHelper output)
                     Assert.Contains("\"silo_status\":\"Active\"", await http.GetStringAsync(new Uri(silo, "/health/ready")));
                 var userId = await CreateAsync(http, new Uri(silos[0], "/v1/users"), """{"email":"apphost@example.com","name":"AppHost"}""");
                 Assert.Contains("apphost@example.com", await http.GetStringAsync(new Uri(silos[1], $"/v1/users/{userId}")));
+                // The Orleans ports Aspire gave each silo listen on loopback only.
+                foreach (var pid in SiloProcesses(clusterId, null).Where(IsSiloApplication))
+                {
+                    var environment = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+                    foreach (var setting in new[] { "Orleans__Endpoints__SiloPort=", "Orleans__Endpoints__GatewayPort=" })
+                    {
+                        var port = int.Parse(environment.Single(e => e.StartsWith(setting, StringComparison.Ordinal))[setting.Length..], System.Globalization.CultureInfo.InvariantCulture);
+                        Assert.Equal(["0100007F"], LoopbackPorts.ListeningAddresses(port));
+                    }
+                }
+                Assert.Equal(2, SiloProcesses(clusterId, null).Count(IsSiloApplication));
                 var client = new ClusterTlsSettings(Path.Combine(certificates, "client.pem"), Path.Combine(certificates, "client.key"), Path.Combine(certificates, "ca.pem"));
                 Assert.Equal("AppHost", await ClusterClients.GetUserNameAsync(redis, clusterId, userId, client));
 
@@ -157,6 +168,10 @@ public sealed class AppHostTests(ITestOutputHelper output)
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{uri}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement.GetProperty("id").GetGuid();
     }
+
+    /// <summary>The silo itself, not the <c>dotnet run</c> that started it.</summary>
+    private static bool IsSiloApplication(int pid) =>
+        File.ReadAllText($"/proc/{pid}/cmdline").Split('\0')[0].EndsWith("/LatticeLock.Silo", StringComparison.Ordinal);
 
     /// <summary>Silo processes of this cluster (the application, and the <c>dotnet run</c> that started it), optionally of one resource.</summary>
     private static List<int> SiloProcesses(string clusterId, string? resource)

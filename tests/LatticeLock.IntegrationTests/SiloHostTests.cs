@@ -40,14 +40,8 @@ public sealed class SiloHostTests(ServersFixture servers)
         using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         await silo.WaitForAsync(http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
 
-        // The kernel's table of listening IPv4 sockets: local address and port in hex, state 0A = LISTEN.
-        var listening = File.ReadAllLines("/proc/net/tcp").Skip(1)
-            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f[3] == "0A")
-            .Select(f => (Address: f[1].Split(':')[0], Port: Convert.ToInt32(f[1].Split(':')[1], 16)))
-            .ToList();
-        Assert.Equal(expectedHexAddress, Assert.Single(listening, l => l.Port == siloPort).Address);
-        Assert.Equal(expectedHexAddress, Assert.Single(listening, l => l.Port == gatewayPort).Address);
+        Assert.Equal(expectedHexAddress, Assert.Single(LoopbackPorts.ListeningAddresses(siloPort)));
+        Assert.Equal(expectedHexAddress, Assert.Single(LoopbackPorts.ListeningAddresses(gatewayPort)));
     }
 
 

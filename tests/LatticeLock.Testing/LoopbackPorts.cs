@@ -3,7 +3,10 @@ using System.Net.Sockets;
 
 namespace LatticeLock.Testing;
 
-/// <summary>Loopback ports for tests: a free one to hand a process, and whether something still listens on one.</summary>
+/// <summary>
+/// Loopback ports for tests: a free one to hand a process, whether something still listens on one, and on which
+/// local addresses the kernel says a port is listening.
+/// </summary>
 public static class LoopbackPorts
 {
     public static int Free()
@@ -26,4 +29,17 @@ public static class LoopbackPorts
             return false;
         }
     }
+
+    /// <summary>
+    /// The local addresses of every socket listening on <paramref name="port"/>, from the kernel's tables
+    /// (<c>/proc/net/tcp</c> and <c>tcp6</c>: address and port in hex, state 0A = LISTEN), e.g. <c>0100007F</c> for
+    /// 127.0.0.1 and <c>00000000</c> for 0.0.0.0.
+    /// </summary>
+    public static List<string> ListeningAddresses(int port) =>
+        new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists)
+            .SelectMany(table => File.ReadAllLines(table).Skip(1))
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields[3] == "0A" && Convert.ToInt32(fields[1].Split(':')[1], 16) == port)
+            .Select(fields => fields[1].Split(':')[0])
+            .ToList();
 }
