@@ -44,6 +44,10 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ModelRequestLog>();
         services.AddSingleton<ModelRequestQueries>();
         services.AddSingleton<ModelRequestPartitions>();
+        services.AddSingleton<Traces.SpanLog>();
+        services.AddSingleton<Traces.SpanPartitions>();
+        services.AddSingleton<Traces.TraceQueries>();
+        services.AddSingleton<Traces.ExternalSessions>();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<Metrics.ModelRequestFeed>();

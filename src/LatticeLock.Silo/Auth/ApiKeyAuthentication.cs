@@ -5,7 +5,7 @@ using LatticeLock.Storage.Auth;
 namespace LatticeLock.Silo.Auth;
 
 /// <summary>
-/// Every /v1 request: <c>Authorization: Bearer ll_…</c> checked against the key's grain (a hash crosses the wire, never
+/// Every /v1 and /otlp request: <c>Authorization: Bearer ll_…</c> checked against the key's grain (a hash crosses the wire, never
 /// the secret), or against this silo's <see cref="AuthenticatedKeyCache"/> of recent successes. Missing, malformed, unknown, expired or revoked keys get 401; failures are written to auth_events.
 /// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
 
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
-        if (!http.Request.Path.StartsWithSegments("/v1"))
+        if (!http.Request.Path.StartsWithSegments("/v1") && !http.Request.Path.StartsWithSegments("/otlp"))
         {
             await next(http);
             return;

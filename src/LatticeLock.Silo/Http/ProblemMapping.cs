@@ -36,13 +36,13 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         if (field is not null) body["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
         foreach (var (key, value) in extensions ?? new Dictionary<string, object?>()) body[key] = value;
         var json = Results.Json(body, contentType: "application/problem+json", statusCode: status);
-        return status == StatusCodes.Status503ServiceUnavailable ? new RetryLater(json) : json;
+        return status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests ? new RetryLater(json) : json;
     }
 
-    /// <summary>Seconds a client should wait before retrying a 503 (sent as <c>Retry-After</c>).</summary>
+    /// <summary>Seconds a client should wait before retrying a 503 or 429 (sent as <c>Retry-After</c>).</summary>
     public const int RetryAfterSeconds = 1;
 
-    /// <summary>A 503 always says when to come back, so clients and OTLP-style exporters back off instead of hammering.</summary>
+    /// <summary>A 503 or 429 always says when to come back, so clients and OTLP-style exporters back off instead of hammering.</summary>
     private sealed class RetryLater(IResult inner) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)

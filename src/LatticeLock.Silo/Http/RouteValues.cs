@@ -11,6 +11,14 @@ public static class RouteValues
         return Require.Id(id, field);
     }
 
+    /// <summary>A W3C trace id (32 hex digits, not all zero), lowercased; 400 otherwise.</summary>
+    public static string TraceId(string value, string field = "trace_id")
+    {
+        if (!LatticeLock.Grains.Abstractions.Traces.TraceIds.IsValid(value, 32))
+            throw ApiProblem.BadRequest(field, $"{field}: must be a W3C trace id: 32 hexadecimal digits, not all zero");
+        return value.ToLowerInvariant();
+    }
+
     public static int? OptionalInt(HttpRequest request, string name, int min, int max)
     {
         var raw = request.Query[name].ToString();

@@ -1,0 +1,40 @@
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Silo.Auth;
+using LatticeLock.Silo.Otlp;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace LatticeLock.Silo.Http;
+
+/// <summary>
+/// The OTLP/HTTP trace receiver: <c>POST /otlp/v1/traces</c>, so that an exporter configured with
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT=http://host:port/otlp</c> and <c>OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer ll_…</c>
+/// sends here. Needs <c>sessions:write</c>. 200 with an ExportTraceServiceResponse (partial_success counts refused
+/// spans) once everything accepted is committed; 400/413/415 for bodies that cannot be read; 429 and 503 with
+/// Retry-After, which exporters retry.
+/// </summary>
+public static class OtlpTracesApi
+{
+    public static WebApplication MapOtlpTracesApi(this WebApplication app)
+    {
+        app.MapPost("/otlp/v1/traces", ExportAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task ExportAsync(HttpContext http, OtlpTraceIngest ingest, OtlpExportGate gate, IOptions<OtlpOptions> options)
+    {
+        var caller = http.RequireScope(ApiScopes.SessionsWrite);
+        var encoding = OtlpPayload.EncodingOf(http.Request);
+        var limit = options.Value.MaxBodyBytes;
+        if (http.Request.ContentLength > limit)
+            throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, $"body: the export request is larger than {limit} bytes (LatticeLock__Otlp__MaxBodyBytes); send smaller batches", "body");
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
+        using var slot = gate.TryEnter() ?? throw new ApiProblem(StatusCodes.Status429TooManyRequests,
+            $"more than {options.Value.MaxConcurrentExports} exports in progress on this silo; retry after the delay in Retry-After");
+        var request = await OtlpPayload.ReadAsync(http.Request, encoding, limit, http.RequestAborted);
+        var response = await ingest.IngestAsync(caller, request, http.RequestAborted);
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = encoding;
+        await http.Response.Body.WriteAsync(OtlpPayload.Response(response, encoding), http.RequestAborted);
+    }
+}

@@ -1,0 +1,25 @@
+namespace LatticeLock.Storage.Traces;
+
+/// <summary>
+/// One span as stored in <c>spans</c>: W3C ids as lowercase hex, times in Unix nanoseconds as the exporter sent them,
+/// attributes, resource attributes and events as JSON object/array text.
+/// </summary>
+public sealed record SpanRow(
+    string TraceId,
+    string SpanId,
+    string? ParentSpanId,
+    string Name,
+    short Kind,
+    long StartUnixNano,
+    long EndUnixNano,
+    short StatusCode,
+    string? StatusMessage,
+    string? ScopeName,
+    string AttributesJson,
+    string ResourceAttributesJson,
+    string EventsJson,
+    Guid? ModelRequestId)
+{
+    /// <summary>The start as a timestamp (microsecond precision), the partition key.</summary>
+    public DateTimeOffset StartedAt => DateTimeOffset.UnixEpoch.AddTicks(StartUnixNano / 100);
+}
