@@ -5,6 +5,7 @@
 #   3. prerequisites.sh installs what is missing (postgresql-15, redis-server with apt-get), then
 #      tests/LatticeLock.IntegrationTests runs: its fixtures (tests/LatticeLock.Testing) start their own throwaway
 #      PostgreSQL 15 and redis-server through infrastructure/local/ and remove them afterwards;
+#      Before them, npm ci installs the OpenTelemetry JS SDK and exporter into tests/otlp-node/node_modules.
 #   4. prerequisites.sh --emulators checks moto_server and the Bigtable emulator, then tests/LatticeLock.EmulatorTests
 #      runs the cloud metric sinks against them (and PostgreSQL for the dual-write outage tests).
 # Extra arguments go to every `dotnet test` run (e.g. --filter X).
@@ -23,6 +24,9 @@ run_tests() {
 
 run_tests tests/LatticeLock.UnitTests/LatticeLock.UnitTests.csproj "$@"
 infrastructure/local/prerequisites.sh
+# The OpenTelemetry JS SDK and OTLP/proto exporter the Node exporter test runs (pinned by tests/otlp-node/package-lock.json).
+command -v npm >/dev/null 2>&1 || { echo "test.sh: Node.js 20 and npm are needed for tests/otlp-node (apt-get install nodejs npm)" >&2; exit 1; }
+(cd tests/otlp-node && npm ci --no-audit --no-fund --loglevel=error)
 run_tests tests/LatticeLock.IntegrationTests/LatticeLock.IntegrationTests.csproj "$@"
 infrastructure/local/prerequisites.sh --emulators
 run_tests tests/LatticeLock.EmulatorTests/LatticeLock.EmulatorTests.csproj "$@"
