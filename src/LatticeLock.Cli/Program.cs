@@ -9,6 +9,7 @@ root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(UsersCommand.Create());
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(SessionsCommand.Create());
+root.Subcommands.Add(TracesCommand.Create());
 root.Subcommands.Add(RequestsCommand.Create());
 root.Subcommands.Add(PricesCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());

@@ -2,6 +2,7 @@ using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Grains.Abstractions.Traces;
 using LatticeLock.Grains.Abstractions.Users;
 
 namespace LatticeLock.Client;
@@ -18,6 +19,19 @@ public sealed class LatticeLockClient(IGrainFactory grains)
     public SessionsClient Sessions { get; } = new(grains);
     public ChatsClient Chats { get; } = new(grains);
     public BudgetsClient Budgets { get; } = new(grains);
+    public TracesClient Traces { get; } = new(grains);
+}
+
+/// <summary>Traces stored from OTLP exports (<c>/otlp/v1/traces</c>), read as trees with costs per subtree.</summary>
+public sealed class TracesClient(IGrainFactory grains)
+{
+    /// <summary>The trace's span tree, or null when none of its spans is stored.</summary>
+    public Task<TraceTree?> Get(string traceId, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<ITraceReaderGrain>(0).GetTrace(traceId, cancellationToken);
+
+    /// <summary>The session's traces, newest first.</summary>
+    public Task<IReadOnlyList<TraceSummary>> ListForSession(Guid sessionId, int limit = 100, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<ITraceReaderGrain>(0).ListForSession(sessionId, limit, cancellationToken);
 }
 
 public sealed class UsersClient(IGrainFactory grains)

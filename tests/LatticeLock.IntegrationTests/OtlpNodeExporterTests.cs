@@ -78,5 +78,18 @@ public sealed class OtlpNodeExporterTests(ServersFixture servers)
         Assert.Equal(2, session["request_count"]!.GetValue<long>());
         Assert.Equal(0.008035m, session["total_cost_usd"]!.GetValue<decimal>());
         Assert.Equal(conversation, session["metadata"]!["external_id"]!.GetValue<string>());
+
+        // The CLI prints the same tree and the session's list of traces.
+        var (code, shown) = await BuiltProgram.RunCliAsync(env.Database, "traces", "show", traceId);
+        Assert.True(code == 0, shown);
+        foreach (var expected in new[] { "invoke_agent researcher", "chat gpt-4o", "openai/gpt-4o", "1500/400 tokens $0.00775", "openai/gpt-4o-mini", "$0.000285", "execute_tool web_search", "subtree $0.008035" })
+            Assert.Contains(expected, shown);
+        var (listCode, listed) = await BuiltProgram.RunCliAsync(env.Database, "traces", "list", "--session", tree["session_id"]!.GetValue<string>());
+        Assert.True(listCode == 0, listed);
+        Assert.Contains(traceId, listed);
+        Assert.Contains("0.008035", listed);
+        var (badCode, bad) = await BuiltProgram.RunCliAsync(env.Database, "traces", "show", "not-a-trace");
+        Assert.NotEqual(0, badCode);
+        Assert.Contains("not a W3C trace id", bad);
     }
 }
