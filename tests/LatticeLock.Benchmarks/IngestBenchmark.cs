@@ -255,7 +255,7 @@ public static class IngestBenchmark
         Report.NaiveRowsPerSecond = inserted / stopAt.Elapsed.TotalSeconds;
     }
 
-    private static async Task<string> CreateDatabaseAsync(string server, string suffix)
+    internal static async Task<string> CreateDatabaseAsync(string server, string suffix)
     {
         var name = "bench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "_" + suffix;
         await using (var admin = NpgsqlDataSource.Create(server))

@@ -12,15 +12,26 @@ namespace LatticeLock.Silo.Otlp;
 /// </summary>
 public sealed class OtlpAttributes
 {
-    private readonly Dictionary<string, AnyValue> _values;
+    // Attribute lists are short (tens of keys): a linear scan beats building a dictionary per span.
+    private readonly RepeatedField<KeyValue> _values;
 
-    public OtlpAttributes(RepeatedField<KeyValue> attributes)
+    public OtlpAttributes(RepeatedField<KeyValue> attributes) => _values = attributes;
+
+    private bool TryGet(string key, out AnyValue value)
     {
-        _values = new Dictionary<string, AnyValue>(attributes.Count, StringComparer.Ordinal);
-        foreach (var attribute in attributes) _values[attribute.Key] = attribute.Value ?? new AnyValue();
+        foreach (var attribute in _values)
+        {
+            if (attribute.Key == key)
+            {
+                value = attribute.Value ?? new AnyValue();
+                return true;
+            }
+        }
+        value = null!;
+        return false;
     }
 
-    public string? String(string key) => _values.TryGetValue(key, out var v) ? v.ValueCase switch
+    public string? String(string key) => TryGet(key, out var v) ? v.ValueCase switch
     {
         AnyValue.ValueOneofCase.StringValue => v.StringValue,
         AnyValue.ValueOneofCase.IntValue => v.IntValue.ToString(CultureInfo.InvariantCulture),
@@ -29,7 +40,7 @@ public sealed class OtlpAttributes
         _ => null,
     } : null;
 
-    public long? Integer(string key) => _values.TryGetValue(key, out var v) ? v.ValueCase switch
+    public long? Integer(string key) => TryGet(key, out var v) ? v.ValueCase switch
     {
         AnyValue.ValueOneofCase.IntValue => v.IntValue,
         AnyValue.ValueOneofCase.DoubleValue when v.DoubleValue == Math.Floor(v.DoubleValue) && Math.Abs(v.DoubleValue) < 9e15 => (long)v.DoubleValue,
@@ -37,7 +48,7 @@ public sealed class OtlpAttributes
         _ => null,
     } : null;
 
-    public double? Number(string key) => _values.TryGetValue(key, out var v) ? v.ValueCase switch
+    public double? Number(string key) => TryGet(key, out var v) ? v.ValueCase switch
     {
         AnyValue.ValueOneofCase.DoubleValue => v.DoubleValue,
         AnyValue.ValueOneofCase.IntValue => v.IntValue,
@@ -54,6 +65,7 @@ public sealed class OtlpAttributes
 
     public static string ToJson(RepeatedField<KeyValue> attributes)
     {
+        if (attributes.Count == 0) return "{}";
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
             WriteObject(json, attributes);
@@ -62,6 +74,7 @@ public sealed class OtlpAttributes
 
     public static string EventsToJson(RepeatedField<Span.Types.Event> events)
     {
+        if (events.Count == 0) return "[]";
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {

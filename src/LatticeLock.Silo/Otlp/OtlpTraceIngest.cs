@@ -22,8 +22,18 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
         var warnings = new List<string>();
         var rejectedSpans = rejections.Count; // one per span the reader refused
 
-        // Traces another user owns take none of this key's spans.
-        var known = await traces.FindManyAsync(spans.Select(s => s.Row.TraceId).Distinct().ToArray(), cancellationToken);
+        // Only traces that need a session (an LLM call, or a conversation id) are looked up before storing: another
+        // user's trace takes none of this key's spans (the span log refuses the rest the same way, in its commit).
+        var calls = spans.ToDictionary(s => s, s => LlmSpanConventions.Read(s.Attributes));
+        var resourceConversations = new Dictionary<OtlpAttributes, string?>(ReferenceEqualityComparer.Instance);
+        var conversations = spans.GroupBy(s => s.Row.TraceId).ToDictionary(t => t.Key,
+            t => t.Select(s => LlmSpanConventions.ConversationOf(s.Attributes) ?? ResourceConversation(s.ResourceAttributes)).FirstOrDefault(c => c is not null));
+        string? ResourceConversation(OtlpAttributes resource) => resourceConversations.TryGetValue(resource, out var c)
+            ? c
+            : resourceConversations[resource] = LlmSpanConventions.ConversationOf(resource);
+        var linked = spans.Where(s => calls[s] is not null).Select(s => s.Row.TraceId)
+            .Concat(conversations.Where(c => c.Value is not null).Select(c => c.Key)).Distinct().ToArray();
+        var known = await traces.FindManyAsync(linked, cancellationToken);
         foreach (var foreign in known.Where(k => k.Value.UserId != caller.UserId).Select(k => k.Key))
         {
             var refused = spans.RemoveAll(s => s.Row.TraceId == foreign);
@@ -31,21 +41,17 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
             rejections.Add($"trace {foreign}: belongs to another user ({refused} spans refused)");
         }
 
-        // The session of each trace: one it already has, the conversation a span names, or (for LLM calls without one)
-        // a session of its own.
-        var calls = spans.ToDictionary(s => s, s => LlmSpanConventions.Read(s.Attributes));
+        // The session of each such trace: one it already has, the conversation a span names, or (for LLM calls without
+        // one) a session of its own.
         var sessions = new Dictionary<string, Guid>();
-        foreach (var trace in spans.GroupBy(s => s.Row.TraceId))
+        foreach (var traceId in linked.Where(t => known.GetValueOrDefault(t).UserId == caller.UserId || !known.ContainsKey(t)))
         {
-            if (known.TryGetValue(trace.Key, out var stored) && stored.SessionId is { } existing)
+            if (known.TryGetValue(traceId, out var stored) && stored.SessionId is { } existing)
             {
-                sessions[trace.Key] = existing;
+                sessions[traceId] = existing;
                 continue;
             }
-            var conversation = trace.Select(s => LlmSpanConventions.ConversationOf(s.Attributes) ?? LlmSpanConventions.ConversationOf(s.ResourceAttributes))
-                .FirstOrDefault(c => c is not null);
-            if (conversation is null && trace.All(s => calls[s] is null)) continue;
-            sessions[trace.Key] = await SessionForAsync(caller.UserId, conversation ?? $"trace:{trace.Key}", cancellationToken);
+            sessions[traceId] = await SessionForAsync(caller.UserId, conversations[traceId] ?? $"trace:{traceId}", cancellationToken);
         }
 
         // LLM spans become model requests, all at once (the session grain interleaves them into one group commit).

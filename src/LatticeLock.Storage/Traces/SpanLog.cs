@@ -7,14 +7,17 @@ namespace LatticeLock.Storage.Traces;
 /// Durable span ingest with group commit: every export request waits until its spans are committed, and the requests
 /// that arrive while a commit runs share the next one (leader/follower: the caller that finds no commit in flight
 /// commits everything pending, then whatever queued meanwhile). Idempotent by (trace_id, span_id): an exporter's
-/// retry conflicts on the primary key and stores nothing. A trace belongs to the user whose key sent its first span;
-/// spans of it sent with another user's key are not stored.
+/// retry conflicts on the primary key and stores nothing (binary COPY first; a group holding a retried span falls back
+/// to INSERT … ON CONFLICT DO NOTHING). A trace belongs to the user whose key sent its first span;
+/// spans of it sent with another user's key are not stored. At most <see cref="ConcurrentCommits"/> commits run at
+/// once, each on its own connection.
 /// </summary>
 public sealed class SpanLog(NpgsqlDataSource dataSource)
 {
+    public const int ConcurrentCommits = 2;
     private readonly Lock _gate = new();
     private readonly List<(SpanBatch Batch, TaskCompletionSource<SpanBatchResult> Done)> _pending = [];
-    private bool _committing;
+    private int _committers;
 
     public async Task<SpanBatchResult> AppendAsync(SpanBatch batch, CancellationToken cancellationToken)
     {
@@ -23,8 +26,8 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
         lock (_gate)
         {
             _pending.Add((batch, done));
-            lead = !_committing;
-            if (lead) _committing = true;
+            lead = _committers < ConcurrentCommits;
+            if (lead) _committers++;
         }
         if (lead) await CommitPendingAsync();
         return await done.Task.WaitAsync(cancellationToken);
@@ -39,7 +42,7 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
             {
                 if (_pending.Count == 0)
                 {
-                    _committing = false;
+                    _committers--;
                     return;
                 }
                 group = [.. _pending];
@@ -57,13 +60,15 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
         }
     }
 
-    /// <summary>One transaction for the whole group: claim each trace for its user, then insert the spans of owned traces.</summary>
+    /// <summary>
+    /// One transaction for the whole group. First, in one round trip, each new trace is claimed for the user who sent
+    /// it and every trace's owner is read; spans of traces their sender does not own are dropped. Then the rest go in
+    /// with one binary COPY, the fastest way in. A retried span makes the COPY fail on the primary key: the transaction
+    /// goes back to before the COPY (a savepoint) and inserts the same rows with ON CONFLICT DO NOTHING instead, so
+    /// retries cost the slow path and fresh spans never do.
+    /// </summary>
     private async Task<List<SpanBatchResult>> CommitAsync(List<SpanBatch> batches)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
-        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-
-        // Traces: first writer owns it; a session named later fills an empty session_id.
         var traceIds = new List<string>();
         var owners = new List<Guid>();
         var sessions = new List<Guid?>();
@@ -74,85 +79,129 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
                 owners.Add(batch.UserId);
                 sessions.Add(batch.TraceSessions.TryGetValue(traceId, out var session) ? session : null);
             }
-        await using (var claim = new NpgsqlCommand("""
-            INSERT INTO traces (trace_id, user_id, session_id)
-            SELECT DISTINCT ON (t.trace_id) t.trace_id, t.user_id, t.session_id
-            FROM unnest(@trace_ids, @user_ids, @session_ids) AS t(trace_id, user_id, session_id)
-            ORDER BY t.trace_id, t.session_id NULLS LAST
-            ON CONFLICT (trace_id) DO UPDATE SET session_id = EXCLUDED.session_id
-                WHERE traces.session_id IS NULL AND EXCLUDED.session_id IS NOT NULL AND traces.user_id = EXCLUDED.user_id
-            """, connection, transaction))
-        {
-            claim.Parameters.Add(new NpgsqlParameter<string[]>("trace_ids", traceIds.ToArray()));
-            claim.Parameters.Add(new NpgsqlParameter<Guid[]>("user_ids", owners.ToArray()));
-            claim.Parameters.Add(new NpgsqlParameter("session_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = sessions.Select(s => s.HasValue ? (object)s.Value : DBNull.Value).ToArray() });
-            await claim.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        var owner = new Dictionary<string, Guid>();
-        await using (var read = new NpgsqlCommand("SELECT trace_id, user_id FROM traces WHERE trace_id = ANY(@trace_ids)", connection, transaction))
-        {
-            read.Parameters.Add(new NpgsqlParameter<string[]>("trace_ids", traceIds.Distinct().ToArray()));
-            await using var reader = await read.ExecuteReaderAsync(CancellationToken.None);
-            while (await reader.ReadAsync(CancellationToken.None)) owner[reader.GetString(0)] = reader.GetGuid(1);
-        }
 
-        var results = new List<SpanBatchResult>();
-        var rows = new List<SpanRow>();
-        var foreignByBatch = new List<List<string>>();
+        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+        var owner = await ClaimAsync(connection, transaction, traceIds, owners, sessions);
+
+        var own = batches.SelectMany(b => b.Spans.Where(s => owner[s.TraceId] == b.UserId)).ToList();
+        HashSet<(string, string)>? inserted = null; // null: every row of `own` was inserted
+        if (own.Count > 0)
+        {
+            await transaction.SaveAsync("spans_copy", CancellationToken.None);
+            try
+            {
+                await CopyAsync(connection, own);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                await transaction.RollbackAsync("spans_copy", CancellationToken.None);
+                inserted = await InsertNewAsync(connection, transaction, own);
+            }
+        }
+        await transaction.CommitAsync(CancellationToken.None);
+
+        var results = new List<SpanBatchResult>(batches.Count);
         foreach (var batch in batches)
         {
             var foreign = batch.Spans.Select(s => s.TraceId).Distinct().Where(t => owner[t] != batch.UserId).ToList();
-            foreignByBatch.Add(foreign);
-            rows.AddRange(batch.Spans.Where(s => owner[s.TraceId] == batch.UserId));
-        }
-        var inserted = await InsertAsync(connection, transaction, rows);
-        await transaction.CommitAsync(CancellationToken.None);
-
-        for (var i = 0; i < batches.Count; i++)
-        {
-            var own = batches[i].Spans.Where(s => owner[s.TraceId] == batches[i].UserId).ToList();
-            var stored = own.Count(s => inserted.Contains((s.TraceId, s.SpanId)));
-            results.Add(new SpanBatchResult(stored, own.Count - stored, foreignByBatch[i]));
+            var mine = batch.Spans.Where(s => owner[s.TraceId] == batch.UserId).ToList();
+            var stored = inserted is null ? mine.Count : mine.Count(s => inserted.Contains((s.TraceId, s.SpanId)));
+            results.Add(new SpanBatchResult(stored, mine.Count - stored, foreign));
         }
         return results;
     }
 
-    private static async Task<HashSet<(string, string)>> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<SpanRow> rows)
+    /// <summary>Claims new traces (first sender owns; a session named later fills an empty one) and returns every trace's owner.</summary>
+    private static async Task<Dictionary<string, Guid>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        List<string> traceIds, List<Guid> owners, List<Guid?> sessions)
     {
-        var inserted = new HashSet<(string, string)>();
-        if (rows.Count == 0) return inserted;
+        await using var commands = new NpgsqlBatch(connection, transaction);
+        var claim = new NpgsqlBatchCommand("""
+            INSERT INTO traces (trace_id, user_id, session_id)
+            SELECT DISTINCT ON (t.trace_id) t.trace_id, t.user_id, t.session_id
+            FROM unnest($1::text[], $2::uuid[], $3::uuid[]) AS t(trace_id, user_id, session_id)
+            ORDER BY t.trace_id, t.session_id NULLS LAST
+            ON CONFLICT (trace_id) DO UPDATE SET session_id = EXCLUDED.session_id
+                WHERE traces.session_id IS NULL AND EXCLUDED.session_id IS NOT NULL AND traces.user_id = EXCLUDED.user_id
+            """);
+        claim.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = traceIds.ToArray() });
+        claim.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owners.ToArray() });
+        claim.Parameters.Add(Nullable(NpgsqlDbType.Uuid, sessions.Select(s => (object?)s)));
+        commands.BatchCommands.Add(claim);
+        var read = new NpgsqlBatchCommand("SELECT trace_id, user_id FROM traces WHERE trace_id = ANY($1)");
+        read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = traceIds.Distinct().ToArray() });
+        commands.BatchCommands.Add(read);
+        var owner = new Dictionary<string, Guid>();
+        await using var reader = await commands.ExecuteReaderAsync(CancellationToken.None);
+        while (await reader.ReadAsync(CancellationToken.None)) owner[reader.GetString(0)] = reader.GetGuid(1);
+        return owner;
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, List<SpanRow> rows)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync("""
+            COPY spans (trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at, status_code,
+                        status_message, scope_name, attributes, resource_attributes, events, model_request_id) FROM STDIN (FORMAT BINARY)
+            """, CancellationToken.None);
+        foreach (var r in rows)
+        {
+            await copy.StartRowAsync(CancellationToken.None);
+            await copy.WriteAsync(r.TraceId, NpgsqlDbType.Text, CancellationToken.None);
+            await copy.WriteAsync(r.SpanId, NpgsqlDbType.Text, CancellationToken.None);
+            if (r.ParentSpanId is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.ParentSpanId, NpgsqlDbType.Text, CancellationToken.None);
+            await copy.WriteAsync(r.Name, NpgsqlDbType.Text, CancellationToken.None);
+            await copy.WriteAsync(r.Kind, NpgsqlDbType.Smallint, CancellationToken.None);
+            await copy.WriteAsync(r.StartUnixNano, NpgsqlDbType.Bigint, CancellationToken.None);
+            await copy.WriteAsync(r.EndUnixNano, NpgsqlDbType.Bigint, CancellationToken.None);
+            await copy.WriteAsync(r.StartedAt.UtcDateTime, NpgsqlDbType.TimestampTz, CancellationToken.None);
+            await copy.WriteAsync(r.StatusCode, NpgsqlDbType.Smallint, CancellationToken.None);
+            if (r.StatusMessage is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.StatusMessage, NpgsqlDbType.Text, CancellationToken.None);
+            if (r.ScopeName is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.ScopeName, NpgsqlDbType.Text, CancellationToken.None);
+            await copy.WriteAsync(r.AttributesJson, NpgsqlDbType.Jsonb, CancellationToken.None);
+            await copy.WriteAsync(r.ResourceAttributesJson, NpgsqlDbType.Jsonb, CancellationToken.None);
+            await copy.WriteAsync(r.EventsJson, NpgsqlDbType.Jsonb, CancellationToken.None);
+            if (r.ModelRequestId is { } id) await copy.WriteAsync(id, NpgsqlDbType.Uuid, CancellationToken.None); else await copy.WriteNullAsync(CancellationToken.None);
+        }
+        await copy.CompleteAsync(CancellationToken.None);
+    }
+
+    /// <summary>The slow path for a group holding retried spans: insert what is new, report which rows that was.</summary>
+    private static async Task<HashSet<(string, string)>> InsertNewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<SpanRow> rows)
+    {
         await using var insert = new NpgsqlCommand("""
             INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
                                status_code, status_message, scope_name, attributes, resource_attributes, events, model_request_id)
-            SELECT trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
-                   status_code, status_message, scope_name, attributes::jsonb, resource_attributes::jsonb, events::jsonb, model_request_id
-            FROM unnest(@trace_id, @span_id, @parent_span_id, @name, @kind, @start_unix_nano, @end_unix_nano, @started_at,
-                        @status_code, @status_message, @scope_name, @attributes, @resource_attributes, @events, @model_request_id)
+            SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_unix_nano, s.end_unix_nano, s.started_at,
+                   s.status_code, s.status_message, s.scope_name, s.attributes::jsonb, s.resource_attributes::jsonb, s.events::jsonb, s.model_request_id
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::bigint[], $7::bigint[], $8::timestamptz[],
+                        $9::smallint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[])
                  AS s(trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
                       status_code, status_message, scope_name, attributes, resource_attributes, events, model_request_id)
             ON CONFLICT DO NOTHING
             RETURNING trace_id, span_id
             """, connection, transaction);
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("trace_id", rows.Select(r => r.TraceId).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("span_id", rows.Select(r => r.SpanId).ToArray()));
-        insert.Parameters.Add(Nullable("parent_span_id", NpgsqlDbType.Text, rows.Select(r => (object?)r.ParentSpanId)));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("name", rows.Select(r => r.Name).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<short[]>("kind", rows.Select(r => r.Kind).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<long[]>("start_unix_nano", rows.Select(r => r.StartUnixNano).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<long[]>("end_unix_nano", rows.Select(r => r.EndUnixNano).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<DateTime[]>("started_at", rows.Select(r => r.StartedAt.UtcDateTime).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<short[]>("status_code", rows.Select(r => r.StatusCode).ToArray()));
-        insert.Parameters.Add(Nullable("status_message", NpgsqlDbType.Text, rows.Select(r => (object?)r.StatusMessage)));
-        insert.Parameters.Add(Nullable("scope_name", NpgsqlDbType.Text, rows.Select(r => (object?)r.ScopeName)));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("attributes", rows.Select(r => r.AttributesJson).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("resource_attributes", rows.Select(r => r.ResourceAttributesJson).ToArray()));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("events", rows.Select(r => r.EventsJson).ToArray()));
-        insert.Parameters.Add(Nullable("model_request_id", NpgsqlDbType.Uuid, rows.Select(r => (object?)r.ModelRequestId)));
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.TraceId).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.SpanId).ToArray() });
+        insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.ParentSpanId)));
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Name).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = rows.Select(r => r.Kind).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rows.Select(r => r.StartUnixNano).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rows.Select(r => r.EndUnixNano).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = rows.Select(r => r.StartedAt.UtcDateTime).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = rows.Select(r => r.StatusCode).ToArray() });
+        insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.StatusMessage)));
+        insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.ScopeName)));
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.AttributesJson).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.ResourceAttributesJson).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.EventsJson).ToArray() });
+        insert.Parameters.Add(Nullable(NpgsqlDbType.Uuid, rows.Select(r => (object?)r.ModelRequestId)));
+        var inserted = new HashSet<(string, string)>();
         await using var reader = await insert.ExecuteReaderAsync(CancellationToken.None);
         while (await reader.ReadAsync(CancellationToken.None)) inserted.Add((reader.GetString(0), reader.GetString(1)));
         return inserted;
     }
 
-    private static NpgsqlParameter Nullable(string name, NpgsqlDbType type, IEnumerable<object?> values) =>
-        new(name, NpgsqlDbType.Array | type) { Value = values.Select(v => v ?? DBNull.Value).ToArray() };
+    private static NpgsqlParameter Nullable(NpgsqlDbType type, IEnumerable<object?> values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | type, Value = values.Select(v => v ?? DBNull.Value).ToArray() };
 }
