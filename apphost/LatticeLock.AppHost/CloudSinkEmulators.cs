@@ -19,7 +19,7 @@ internal static class CloudSinkEmulators
         var emulators = new List<Emulator>();
         if (sinks.Contains("timestream"))
         {
-            var port = FreePort();
+            var port = LoopbackPorts.Next();
             var binary = Environment.GetEnvironmentVariable("LL_MOTO_SERVER") is { Length: > 0 } set ? set : Which("moto_server")
                 ?? new[] { "/root/.pyenv/shims/moto_server", Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? "/root", ".pyenv/shims/moto_server") }.FirstOrDefault(File.Exists)
                 ?? throw new InvalidOperationException("Sinks=timestream needs moto_server (Python package moto[server] 5.x) on PATH, or LL_MOTO_SERVER set to it");
@@ -38,7 +38,7 @@ internal static class CloudSinkEmulators
         }
         if (sinks.Contains("bigtable"))
         {
-            var port = FreePort();
+            var port = LoopbackPorts.Next();
             var binary = Environment.GetEnvironmentVariable("LL_CBTEMULATOR") is { Length: > 0 } set ? set : "/usr/lib/google-cloud-sdk/platform/bigtable-emulator/cbtemulator";
             if (!File.Exists(binary))
                 throw new InvalidOperationException($"Sinks=bigtable needs the Bigtable emulator at {binary} (package google-cloud-cli-bigtable-emulator), or LL_CBTEMULATOR set to it");
@@ -78,10 +78,4 @@ internal static class CloudSinkEmulators
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 /// <summary>
 /// PostgreSQL and redis-server as executable resources on free loopback ports (no container engine needed):
@@ -12,8 +10,8 @@ internal static class ProcessServers
 {
     public static ClusterServers Add(IDistributedApplicationBuilder builder, string root)
     {
-        var postgresPort = FreePort();
-        var redisPort = FreePort();
+        var postgresPort = LoopbackPorts.Next();
+        var redisPort = LoopbackPorts.Next();
         var postgresConnection = $"Host=127.0.0.1;Port={postgresPort};Username=postgres;Database=lattice";
         var redisConnection = $"127.0.0.1:{redisPort}";
         builder.Services.AddHealthChecks()
@@ -31,10 +29,4 @@ internal static class ProcessServers
         return new ClusterServers(postgres, redis, [postgresProcess, redisProcess]);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using LatticeLock.Tls;
 
 // The local cluster in one command (README "Local cluster"): PostgreSQL and Redis (processes, containers or existing
@@ -65,7 +63,7 @@ builder.Services.AddHostedService<ResourceProgress>();
 for (var i = 1; i <= settings.Silos; i++)
 {
     var name = $"silo-{i}";
-    var httpPort = FreePort();
+    var httpPort = LoopbackPorts.Next();
     var api = $"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}";
     var silo = builder.AddProject<Projects.LatticeLock_Silo>(name, launchProfileName: null)
         .WithReference(orleans)
@@ -110,12 +108,6 @@ finally
 }
 return 0;
 
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
 
 static string Configuration() =>
 #if DEBUG

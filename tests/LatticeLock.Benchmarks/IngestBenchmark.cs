@@ -76,9 +76,10 @@ public static class IngestBenchmark
             ["Metrics:Enabled"] = withSinks ? "true" : "false",
             ["Metrics:Sinks"] = "postgres",
         });
+        var ports = LoopbackPorts.Distinct(2);
         builder.UseOrleans(silo => silo
             .AddLatticeLock(builder.Configuration)
-            .ConfigureEndpoints(IPAddress.Loopback, LoopbackPorts.Free(), LoopbackPorts.Free()));
+            .ConfigureEndpoints(IPAddress.Loopback, ports[0], ports[1]));
         using var host = builder.Build();
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();

@@ -1,6 +1,7 @@
 using LatticeLock.Client;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Storage.Traces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -61,6 +62,30 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         await using var db = new Db(database);
         Assert.Equal(5L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE chat_id = $1", chat.Id));
         Assert.Equal(10L, await db.ScalarAsync<long>("SELECT count(*) FROM chat_turns WHERE chat_id = $1", chat.Id));
+
+        // Traces through the facade: spans committed by the span log (as the OTLP receiver does), one of them
+        // the model request recorded above, read back as a tree and as the session's list.
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var call = Scenario.Request(inputCost: 0.003m, outputCost: 0.004m) with { TraceId = traceId, SpanId = "00000000000000b2" };
+        await lattice.Sessions.RecordModelRequest(session.Id, call);
+        var start = (DateTimeOffset.UtcNow.AddMinutes(-1) - DateTimeOffset.UnixEpoch).Ticks * 100;
+        await using var spanSource = Npgsql.NpgsqlDataSource.Create(database);
+        var spanLog = new SpanLog(spanSource);
+        var stored = await spanLog.AppendAsync(new SpanBatch(user.Id,
+        [
+            new SpanRow(traceId, "00000000000000a1", null, "agent", 1, start, start + 2_000_000_000, 0, null, "test", "{}", "{}", "[]", null),
+            new SpanRow(traceId, "00000000000000b2", "00000000000000a1", "chat", 3, start + 500_000_000, start + 1_500_000_000, 1, null, "test", "{}", "{}", "[]", call.Id),
+        ], new Dictionary<string, Guid> { [traceId] = session.Id }), CancellationToken.None);
+        Assert.Equal(2, stored.Stored);
+        var tree = await lattice.Traces.Get(traceId);
+        Assert.NotNull(tree);
+        var root = Assert.Single(tree.Roots);
+        Assert.Equal(("agent", 2000.0, 1000.0), (root.Name, root.DurationMs, root.SelfTimeMs));
+        Assert.Equal(0.007m, root.SubtreeCostUsd);
+        Assert.Equal("chat", Assert.Single(root.Children).Name);
+        Assert.Null(await lattice.Traces.Get(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())));
+        var listed = Assert.Single(await lattice.Traces.ListForSession(session.Id));
+        Assert.Equal((traceId, 2, 1, 0.007m), (listed.TraceId, listed.Spans, listed.ModelRequests, listed.CostUsd));
         await host.StopAsync();
     }
 }

@@ -29,7 +29,8 @@ public sealed class SiloHostTests(ServersFixture servers)
     public async Task Orleans_ports_listen_on_loopback_unless_configured_otherwise(string? listenAddress, string expectedHexAddress)
     {
         var database = await servers.CreateDatabaseAsync();
-        var (siloPort, gatewayPort) = (LoopbackPorts.Free(), LoopbackPorts.Free());
+        var ports = LoopbackPorts.Distinct(2);
+        var (siloPort, gatewayPort) = (ports[0], ports[1]);
         await using var silo = SiloProcess.Start(new()
         {
             ["ConnectionStrings__postgres"] = database,

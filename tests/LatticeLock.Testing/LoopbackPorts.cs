@@ -9,6 +9,24 @@ namespace LatticeLock.Testing;
 /// </summary>
 public static class LoopbackPorts
 {
+    /// <summary>
+    /// <paramref name="count"/> different free ports. Asking <see cref="Free"/> twice can give the same port twice (the
+    /// first is released before the second is picked), so the listeners stay open until all are chosen.
+    /// </summary>
+    public static int[] Distinct(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var listener in listeners) listener.Start();
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            foreach (var listener in listeners) listener.Stop();
+        }
+    }
+
     public static int Free()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

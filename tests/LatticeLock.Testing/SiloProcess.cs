@@ -28,7 +28,8 @@ public sealed class SiloProcess : IAsyncDisposable
     public static SiloProcess Start(Dictionary<string, string?> environment, string? clusterId = null)
     {
         var dll = BuiltProgram.PathOf("LatticeLock.Silo", "LatticeLock.Silo.dll");
-        var url = $"http://127.0.0.1:{LoopbackPorts.Free()}";
+        var ports = LoopbackPorts.Distinct(3); // HTTP, silo, gateway
+        var url = $"http://127.0.0.1:{ports[0]}";
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
@@ -38,8 +39,8 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment.Remove("ConnectionStrings__postgres");
         start.Environment.Remove("ConnectionStrings__redis");
         start.Environment["ASPNETCORE_URLS"] = url;
-        start.Environment["LatticeLock__Silo__SiloPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["LatticeLock__Silo__GatewayPort"] = LoopbackPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["LatticeLock__Silo__SiloPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["LatticeLock__Silo__GatewayPort"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["LatticeLock__Silo__ClusterId"] = clusterId ?? "host-" + Guid.NewGuid().ToString("N")[..8];
         foreach (var (key, value) in environment)
         {

@@ -14,6 +14,7 @@ public static class OtlpSpanReader
 
     public static (List<ReadSpan> Spans, List<string> Rejections) Read(ExportTraceServiceRequest request)
     {
+        var latest = (ulong)(DateTimeOffset.UtcNow.AddDays(1) - DateTimeOffset.UnixEpoch).Ticks * 100;
         var spans = new List<ReadSpan>();
         var rejections = new List<string>();
         foreach (var resourceSpans in request.ResourceSpans)
@@ -26,15 +27,18 @@ public static class OtlpSpanReader
                 var scope = scopeSpans.Scope?.Name is { Length: > 0 } name ? OtlpAttributes.Clean(name) : null;
                 foreach (var span in scopeSpans.Spans)
                 {
-                    if (Problem(span) is { } problem)
+                    var traceId = TraceIds.FromBytes(span.TraceId.Span, 16);
+                    var spanId = TraceIds.FromBytes(span.SpanId.Span, 8);
+                    var parentId = span.ParentSpanId.IsEmpty ? null : TraceIds.FromBytes(span.ParentSpanId.Span, 8);
+                    if (Problem(span, traceId, spanId, parentId, latest) is { } problem)
                     {
                         rejections.Add(problem);
                         continue;
                     }
                     var row = new SpanRow(
-                        TraceIds.FromBytes(span.TraceId.Span, 16)!,
-                        TraceIds.FromBytes(span.SpanId.Span, 8)!,
-                        span.ParentSpanId.IsEmpty ? null : TraceIds.FromBytes(span.ParentSpanId.Span, 8),
+                        traceId!,
+                        spanId!,
+                        parentId,
                         OtlpAttributes.Clean(span.Name),
                         (short)span.Kind,
                         (long)span.StartTimeUnixNano,
@@ -53,16 +57,19 @@ public static class OtlpSpanReader
         return (spans, rejections);
     }
 
-    private static string? Problem(Span span)
+    /// <summary>Why the span cannot be stored, or null. 2000-01-01 in Unix nanoseconds is the earliest start taken.</summary>
+    private static string? Problem(Span span, string? traceId, string? spanId, string? parentId, ulong latest)
     {
-        var where = span.SpanId.Length == 8 ? $"span {Convert.ToHexStringLower(span.SpanId.Span)}" : $"span '{span.Name}'";
-        if (TraceIds.FromBytes(span.TraceId.Span, 16) is null) return $"{where}: trace_id must be 16 bytes, not all zero";
-        if (TraceIds.FromBytes(span.SpanId.Span, 8) is null) return $"{where}: span_id must be 8 bytes, not all zero";
-        if (!span.ParentSpanId.IsEmpty && TraceIds.FromBytes(span.ParentSpanId.Span, 8) is null) return $"{where}: parent_span_id must be empty or 8 bytes, not all zero";
-        if (span.StartTimeUnixNano == 0 || span.StartTimeUnixNano > long.MaxValue) return $"{where}: start_time_unix_nano must be set (nanoseconds since 1970)";
-        if (span.EndTimeUnixNano < span.StartTimeUnixNano || span.EndTimeUnixNano > long.MaxValue) return $"{where}: end_time_unix_nano must not be before start_time_unix_nano";
-        var start = DateTimeOffset.UnixEpoch.AddTicks((long)(span.StartTimeUnixNano / 100));
-        if (start.Year < 2000 || start > DateTimeOffset.UtcNow.AddDays(1)) return $"{where}: start_time_unix_nano {span.StartTimeUnixNano} is not a time between 2000 and tomorrow";
-        return null;
+        const ulong Earliest = 946_684_800UL * 1_000_000_000UL;
+        if (traceId is not null && spanId is not null && (span.ParentSpanId.IsEmpty || parentId is not null)
+            && span.StartTimeUnixNano >= Earliest && span.StartTimeUnixNano <= latest
+            && span.EndTimeUnixNano >= span.StartTimeUnixNano && span.EndTimeUnixNano <= long.MaxValue)
+            return null;
+        var where = spanId is not null ? $"span {spanId}" : $"span '{span.Name}'";
+        if (traceId is null) return $"{where}: trace_id must be 16 bytes, not all zero";
+        if (spanId is null) return $"{where}: span_id must be 8 bytes, not all zero";
+        if (!span.ParentSpanId.IsEmpty && parentId is null) return $"{where}: parent_span_id must be empty or 8 bytes, not all zero";
+        if (span.StartTimeUnixNano < Earliest || span.StartTimeUnixNano > latest) return $"{where}: start_time_unix_nano {span.StartTimeUnixNano} is not a time between 2000 and tomorrow";
+        return $"{where}: end_time_unix_nano must not be before start_time_unix_nano";
     }
 }
