@@ -5,6 +5,7 @@ using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Grains.Projects;
 
 namespace LatticeLock.IntegrationTests;
 
@@ -133,6 +134,54 @@ public sealed class BudgetTests(ServersFixture servers)
     }
 
     [Fact]
+    public async Task Webhooks_cannot_reach_internal_addresses_when_the_budget_is_set_or_when_connecting()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        await using var db = new Db(database);
+        await using var cluster = await LatticeCluster.StartAsync(database, settings: new Dictionary<string, string>
+        {
+            ["Budgets:Webhooks:PollInterval"] = "00:00:00.200",
+            ["Budgets:Webhooks:InitialBackoff"] = "00:00:00.200",
+            ["Budgets:Webhooks:MaxAttempts"] = "2",
+        });
+        var (projectId, sessionId) = await Scenario.NewProjectSessionAsync(cluster.GrainFactory);
+        var project = cluster.GrainFactory.GetGrain<IProjectGrain>(projectId);
+        foreach (var url in new[] { "http://127.0.0.1:9200/", "http://10.0.0.7:9200/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/", "http://localhost:5432/", "http://[::ffff:127.0.0.1]/" })
+        {
+            var refused = await Assert.ThrowsAsync<InvalidFieldException>(() => project.SetBudget(new BudgetSettings(1m, [50], url)));
+            Assert.Equal("webhook_url", refused.Field);
+            await Assert.ThrowsAsync<NotFoundException>(() => project.GetBudget()); // nothing was stored
+        }
+
+        // A name is checked where it matters, when connecting: this machine's own name resolves to loopback.
+        var port = LoopbackPorts.Free();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://+:{port}/hook/");
+        listener.Start();
+        var received = 0;
+        _ = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                try { var context = await listener.GetContextAsync(); Interlocked.Increment(ref received); context.Response.Close(); }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
+            }
+        });
+        var name = Dns.GetHostName();
+        Assert.True((await Dns.GetHostAddressesAsync(name)).All(a => WebhookTargetPolicy.PublicOnly.Refusal(a) is not null),
+            $"this test needs the machine's name ({name}) to resolve to a non-public address");
+        await project.SetBudget(new BudgetSettings(1m, [50], $"http://{name}:{port}/hook/"));
+        await cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId).RecordModelRequest(Costing(0.6m));
+        await Eventually.Until(() => db.ScalarAsync<string>("SELECT delivery_status FROM alert_events WHERE project_id = $1", projectId),
+            status => status == "failed", TimeSpan.FromSeconds(30));
+        var row = (await db.RowsAsync("SELECT attempts, last_status_code, last_error FROM alert_events WHERE project_id = $1", projectId)).Single();
+        Assert.Equal(2, row[0]);
+        Assert.Null(row[1]);
+        Assert.Equal("refused: the webhook host resolves to no public address", row[2]);
+        Assert.Equal(0, received);
+    }
+
+    [Fact]
     public async Task Webhook_delivery_is_retried_with_backoff_and_its_status_recorded()
     {
         var port = LoopbackPorts.Free();
@@ -159,6 +208,7 @@ public sealed class BudgetTests(ServersFixture servers)
         {
             ["Budgets:Webhooks:PollInterval"] = "00:00:00.200",
             ["Budgets:Webhooks:InitialBackoff"] = "00:00:00.200",
+            ["Budgets:Webhooks:AllowedPrivateNetworks"] = "127.0.0.1", // the test's receiver listens on loopback
         });
         var (projectId, sessionId) = await Scenario.NewProjectSessionAsync(cluster.GrainFactory);
         await cluster.GrainFactory.GetGrain<IProjectGrain>(projectId).SetBudget(new BudgetSettings(1m, [50], $"http://127.0.0.1:{port}/hook/"));

@@ -86,7 +86,7 @@ public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
         await db.ScalarAsync<int>("INSERT INTO users (id, email) VALUES ($1, 'rollover@example.com') RETURNING 1", userId);
         await db.ScalarAsync<int>("INSERT INTO projects (id, owner_id, name) VALUES ($1, $2, 'rollover') RETURNING 1", projectId, userId);
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 30, 23, 50, 0, TimeSpan.Zero));
-        var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource), new AlertEventRepository(dataSource), clock, NullLogger.Instance);
+        var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource), new AlertEventRepository(dataSource), clock, WebhookTargetPolicy.PublicOnly, NullLogger.Instance);
         List<ReservationState> reservations = [];
         await using var connection = await dataSource.OpenConnectionAsync();
 

@@ -11,7 +11,7 @@ internal static class BudgetSettingsValidation
     public const int MaxWebhookUrlLength = 2048;
 
     /// <summary>The settings with thresholds sorted, or <see cref="InvalidFieldException"/> naming the bad field.</summary>
-    public static BudgetSettings Validated(BudgetSettings settings)
+    public static BudgetSettings Validated(BudgetSettings settings, WebhookTargetPolicy targets)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.MonthlyUsd < 0) throw new InvalidFieldException("monthly_usd", $"must be >= 0 (got {settings.MonthlyUsd})");
@@ -30,6 +30,7 @@ internal static class BudgetSettingsValidation
             if (webhook.Length > MaxWebhookUrlLength) throw new InvalidFieldException("webhook_url", $"must be at most {MaxWebhookUrlLength} characters");
             if (!Uri.TryCreate(webhook, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 throw new InvalidFieldException("webhook_url", "must be an absolute http or https URL");
+            if (targets.RefusalOfHost(uri) is { } refusal) throw new InvalidFieldException("webhook_url", refusal);
         }
         return new BudgetSettings(settings.MonthlyUsd, [.. thresholds.Order()], webhook);
     }

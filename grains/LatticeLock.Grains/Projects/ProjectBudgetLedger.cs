@@ -16,6 +16,7 @@ internal sealed class ProjectBudgetLedger(
     BudgetRepository budgets,
     AlertEventRepository alerts,
     TimeProvider clock,
+    WebhookTargetPolicy targets,
     ILogger logger)
 {
     /// <summary>Requests committed this recently when spend is summed may still report themselves; they are not counted twice.</summary>
@@ -60,7 +61,7 @@ internal sealed class ProjectBudgetLedger(
 
     public async Task<BudgetStatus> SetAsync(BudgetSettings settings, List<ReservationState> reservations, CancellationToken cancellationToken)
     {
-        var valid = BudgetSettingsValidation.Validated(settings);
+        var valid = BudgetSettingsValidation.Validated(settings, targets);
         await budgets.UpsertAsync(projectId, valid, cancellationToken);
         _settings = valid;
         await EnsurePeriodAsync(cancellationToken);

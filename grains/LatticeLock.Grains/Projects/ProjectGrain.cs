@@ -19,6 +19,7 @@ public sealed class ProjectGrain(
     BudgetRepository budgets,
     AlertEventRepository alerts,
     TimeProvider clock,
+    WebhookTargetPolicy webhookTargets,
     ILogger<ProjectGrain> logger) : Grain, IProjectGrain
 {
     private (ProjectDetails Project, DateTimeOffset? DeletedAt)? _project;
@@ -26,7 +27,7 @@ public sealed class ProjectGrain(
     private IGrainTimer? _resync;
 
     private Guid Id => this.GetPrimaryKey();
-    private ProjectBudgetLedger Budget => _budget ??= new ProjectBudgetLedger(Id, budgets, alerts, clock, logger);
+    private ProjectBudgetLedger Budget => _budget ??= new ProjectBudgetLedger(Id, budgets, alerts, clock, webhookTargets, logger);
     private List<ReservationState> Reservations => held.State.Reservations;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)

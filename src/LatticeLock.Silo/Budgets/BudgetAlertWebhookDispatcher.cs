@@ -79,7 +79,17 @@ public sealed class BudgetAlertWebhookDispatcher(
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException)
         {
-            error = e is OperationCanceledException ? $"no answer within {o.RequestTimeout.TotalSeconds:0.#} s" : e.Message;
+            // What callers read back (last_error) never carries text from the target or its network (that would make
+            // webhooks a probe of the internal network): a category only. The details go to the silo's log.
+            error = e switch
+            {
+                // the handler wraps what its connect callback throws
+                WebhookTargetRefusedException or { InnerException: WebhookTargetRefusedException } => "refused: the webhook host resolves to no public address",
+                OperationCanceledException => $"no answer within {o.RequestTimeout.TotalSeconds:0.#} s",
+                HttpRequestException => "the connection failed",
+                _ => "the request could not be sent",
+            };
+            logger.LogInformation(e, "Budget alert {AlertId} delivery attempt {Attempt} to {Host} failed", alert.Id, attempt, HostOf(alert.WebhookUrl));
         }
 
         var retryAfter = attempt >= o.MaxAttempts ? (TimeSpan?)null : new ExponentialBackoff(o.InitialBackoff, o.MaxBackoff).DelayBefore(attempt);

@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Projects;
 using Microsoft.Extensions.Options;
 
 namespace LatticeLock.Silo.Budgets;
@@ -16,6 +17,11 @@ public sealed class BudgetWebhookOptions
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(10);
     /// <summary>Time allowed for one POST.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Private networks an operator trusts webhooks to reach (comma-separated CIDRs or addresses, e.g.
+    /// <c>10.20.0.0/16,192.168.1.5</c>). Empty by default: webhooks reach public addresses only.
+    /// </summary>
+    public string AllowedPrivateNetworks { get; set; } = "";
 }
 
 public sealed class BudgetWebhookOptionsValidator : IValidateOptions<BudgetWebhookOptions>
@@ -28,6 +34,14 @@ public sealed class BudgetWebhookOptionsValidator : IValidateOptions<BudgetWebho
         if (o.InitialBackoff <= TimeSpan.Zero) errors.Add($"{BudgetWebhookOptions.Section}:InitialBackoff must be positive");
         if (o.MaxBackoff < o.InitialBackoff) errors.Add($"{BudgetWebhookOptions.Section}:MaxBackoff must be at least InitialBackoff");
         if (o.RequestTimeout <= TimeSpan.Zero) errors.Add($"{BudgetWebhookOptions.Section}:RequestTimeout must be positive");
+        try
+        {
+            WebhookTargetPolicy.Parse(o.AllowedPrivateNetworks, $"{BudgetWebhookOptions.Section}:AllowedPrivateNetworks");
+        }
+        catch (InvalidOperationException e)
+        {
+            errors.Add(e.Message);
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
