@@ -54,6 +54,31 @@ public sealed class PricingTests(ServersFixture servers)
     }
 
     [Fact]
+    public async Task A_priced_cost_over_what_a_request_can_cost_is_refused_naming_the_field_and_nothing_is_stored()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        await using (var dataSource = NpgsqlDataSource.Create(database))
+            await new PriceRepository(dataSource).SetAsync(new ModelPrice("acme", "big", 10m, 10m, null, new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)), default);
+        await using var cluster = await LatticeCluster.StartAsync(database);
+        await using var db = new Db(database);
+        var sessionId = await Scenario.NewSessionAsync(cluster.GrainFactory);
+        var session = cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId);
+        ModelRequestRecord Big(int input, int output) => Scenario.Request("big", input, output) with { Provider = "acme", InputCostUsd = null, OutputCostUsd = null };
+
+        // 1.5 billion input tokens at 10 USD per million: 15,000 USD, over numeric(12,8).
+        var tooMuch = Big(1_500_000_000, 0);
+        Assert.Equal("input_tokens", (await Assert.ThrowsAsync<LatticeLock.Grains.Abstractions.Errors.InvalidFieldException>(() => session.RecordModelRequest(tooMuch))).Field);
+        // Each part fits (6,000 + 6,000 USD) but the total does not.
+        var totalTooMuch = Big(600_000_000, 600_000_000);
+        Assert.Equal("input_tokens", (await Assert.ThrowsAsync<LatticeLock.Grains.Abstractions.Errors.InvalidFieldException>(() => session.RecordModelRequest(totalTooMuch))).Field);
+        // The session is still fine: the next request is stored and counted.
+        var fits = Big(500_000_000, 0);
+        Assert.False((await session.RecordModelRequest(fits)).WasDuplicate);
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE session_id = $1", sessionId));
+        Assert.Equal((1L, 5000m), ((await session.GetSummary()).RequestCount, (await session.GetSummary()).TotalCostUsd));
+    }
+
+    [Fact]
     public void Costs_are_rounded_to_the_eight_decimals_stored() =>
         Assert.Equal(0.00000150m, ModelPrice.Cost(1, 1.5m));
 }

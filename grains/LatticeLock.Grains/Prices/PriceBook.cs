@@ -1,4 +1,6 @@
+using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Prices;
+using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Storage.Prices;
 
@@ -23,13 +25,26 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
         if (!request.CostsOmitted) return request with { CostSource = CostSource.Client };
         var price = await ResolveAsync(request.Provider, request.ModelId, request.RequestedAt, cancellationToken);
         if (price is null) return request with { CostSource = CostSource.Unpriced };
-        return request with
+        var priced = request with
         {
-            InputCostUsd = ModelPrice.Cost(request.InputTokens, price.InputUsdPerMtok),
-            OutputCostUsd = ModelPrice.Cost(request.OutputTokens, price.OutputUsdPerMtok),
+            InputCostUsd = Bounded(ModelPrice.Cost(request.InputTokens, price.InputUsdPerMtok), request.InputTokens, price.InputUsdPerMtok, "input_tokens"),
+            OutputCostUsd = Bounded(ModelPrice.Cost(request.OutputTokens, price.OutputUsdPerMtok), request.OutputTokens, price.OutputUsdPerMtok, "output_tokens"),
             CostSource = CostSource.PriceTable,
         };
+        if (priced.TotalCostUsd > Limits.MaxCostUsd)
+            throw new InvalidFieldException("input_tokens", $"the price table makes this request cost {priced.TotalCostUsd} USD in total, more than the {Limits.MaxCostUsd} USD one request can cost");
+        return priced;
     }
+
+    /// <summary>
+    /// A priced cost must fit what a request can cost (<see cref="Limits.MaxCostUsd"/>, the column's numeric(12,8)), like
+    /// a cost the client sends: otherwise the request is refused naming the token count that priced too high, before
+    /// anything is written (it would fail the whole commit batch and every retry of it).
+    /// </summary>
+    private static decimal Bounded(decimal cost, int tokens, decimal usdPerMtok, string field) =>
+        cost <= Limits.MaxCostUsd
+            ? cost
+            : throw new InvalidFieldException(field, $"{tokens} tokens at {usdPerMtok} USD per million cost {cost} USD, more than the {Limits.MaxCostUsd} USD one request can cost");
 
     /// <summary>The latest price with <c>effective_from</c> at or before <paramref name="at"/>, or null.</summary>
     public async Task<ModelPrice?> ResolveAsync(string provider, string model, DateTimeOffset at, CancellationToken cancellationToken)

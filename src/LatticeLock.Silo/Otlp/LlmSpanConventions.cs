@@ -47,7 +47,7 @@ public static class LlmSpanConventions
             Tokens(a.FirstInteger("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt", "llm.usage.prompt_tokens")),
             Tokens(a.FirstInteger("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion", "llm.usage.completion_tokens")),
             a.FirstInteger("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "llm.token_count.prompt_details.cache_read") is { } cached ? Tokens(cached) : null,
-            temperature is { } t && double.IsFinite(t) && Math.Abs(t) < 1000 ? Math.Round((decimal)t, 4) : null,
+            temperature is { } t && double.IsFinite(t) && t is >= 0 and <= 9.99 ? Math.Round((decimal)t, 2) : null, // as stored: 0 to 9.99, 2 decimals
             maxTokens is { } m && m is > 0 and <= int.MaxValue ? (int)m : null,
             a.String("error.type"),
             convention);
