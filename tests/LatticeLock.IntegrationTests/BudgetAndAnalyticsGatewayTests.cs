@@ -46,6 +46,9 @@ public sealed class BudgetAndAnalyticsGatewayTests(ServersFixture servers)
             row["input_tokens"]!.GetValue<long>(), row["output_tokens"]!.GetValue<long>(), row["cost_usd"]!.GetValue<decimal>()));
         await api.SendAsync(HttpMethod.Get, "/v1/analytics/costs?group_by=color", null, HttpStatusCode.BadRequest);
         await api.SendAsync(HttpMethod.Get, "/v1/analytics/costs?from=2026-13-01", null, HttpStatusCode.BadRequest);
+        // Dates at the ends of the calendar are refused by field, not left to overflow the window arithmetic (was 500).
+        foreach (var path in new[] { "/v1/analytics/models?to=0001-01-01", "/v1/analytics/models?from=9999-12-31", "/v1/analytics/costs?to=0001-01-01", "/v1/analytics/costs?from=9999-12-31T00:00:00Z" })
+            Assert.Contains("must be between", (await api.SendAsync(HttpMethod.Get, path, null, HttpStatusCode.BadRequest))["detail"]!.GetValue<string>());
         var models = await api.SendAsync(HttpMethod.Get, "/v1/analytics/models?task_type=code&sort=p95_latency_ms", null, HttpStatusCode.OK);
         var model = models["models"]!.AsArray().Single()!;
         Assert.Equal(("gpt-4o", 1m, 900d, 0.6m), (model["model_id"]!.GetValue<string>(), model["success_rate"]!.GetValue<decimal>(),

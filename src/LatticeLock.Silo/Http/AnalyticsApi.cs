@@ -88,13 +88,23 @@ public static class AnalyticsApi
         return DateOnly.FromDateTime(instant.UtcDateTime);
     }
 
-    /// <summary>A date (its UTC midnight) or an RFC 3339 time with an offset.</summary>
+    /// <summary>
+    /// A date (its UTC midnight) or an RFC 3339 time with an offset, between 1970 and 9999 less a year (so the window
+    /// arithmetic around it can never leave the calendar).
+    /// </summary>
     private static DateTimeOffset? Instant(string? text, string field)
     {
         if (string.IsNullOrEmpty(text)) return null;
+        DateTimeOffset instant;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        if (Rfc3339.TryParse(text, out var instant)) return instant;
-        throw ApiProblem.BadRequest(field, $"{field}: must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset");
+            instant = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        else if (!Rfc3339.TryParse(text, out instant))
+            throw ApiProblem.BadRequest(field, $"{field}: must be a date (YYYY-MM-DD) or an RFC 3339 time with an offset");
+        if (instant < Earliest || instant > Latest)
+            throw ApiProblem.BadRequest(field, $"{field}: must be between {Earliest:yyyy-MM-dd} and {Latest:yyyy-MM-dd}");
+        return instant;
     }
+
+    private static readonly DateTimeOffset Earliest = DateTimeOffset.UnixEpoch;
+    private static readonly DateTimeOffset Latest = new(9998, 12, 31, 0, 0, 0, TimeSpan.Zero);
 }
