@@ -2,6 +2,8 @@
 # Throwaway PostgreSQL 15 cluster on a free loopback port.
 #   postgres.sh start   -> initdb + start, prints `export ConnectionStrings__postgres=...`
 #   postgres.sh stop    -> stop and delete the data folder
+#   postgres.sh halt    -> kill it (immediate shutdown, like a crash) but keep data and state; `start` brings it back
+#                          on the same port with the same data (outage tests)
 #   postgres.sh env     -> print the export line of the running cluster
 # State lives in $LL_STATE_DIR (default: <repo>/.local); the data folder in /tmp so the
 # postgres user can reach it even when the checkout sits in a private folder.
@@ -31,6 +33,18 @@ running() {
 
 start() {
   if running; then log "PostgreSQL already running"; print_env; return; fi
+  if [ -f "$STATE" ]; then
+    # shellcheck disable=SC1090
+    source "$STATE"
+    if [ -d "$DATA" ]; then
+      log "restarting the halted PostgreSQL on 127.0.0.1:$PORT"
+      as_pg "$PG_BIN/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 60 \
+        -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=on -c shared_buffers=256MB" start >/dev/null \
+        || { cat "$DIR/server.log" >&2; die "PostgreSQL did not restart"; }
+      print_env
+      return
+    fi
+  fi
   [ -x "$PG_BIN/initdb" ] || die "PostgreSQL $PG_VERSION server binaries not found in $PG_BIN (Debian package: postgresql-$PG_VERSION)"
   if [ "$(id -u)" = "0" ]; then id postgres >/dev/null 2>&1 || die "user 'postgres' missing (install postgresql-$PG_VERSION)"; fi
   local dir port
@@ -60,9 +74,16 @@ stop() {
   log "PostgreSQL stopped and removed"
 }
 
+halt() {
+  running || die "no running PostgreSQL to halt"
+  as_pg "$PG_BIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1 || true
+  log "PostgreSQL halted (state kept in $STATE)"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  halt) halt ;;
   env) running || die "no running PostgreSQL (run: $0 start)"; print_env ;;
-  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|halt|env" >&2; exit 2 ;;
 esac
