@@ -28,10 +28,18 @@ public sealed class OtlpTraceTests(ServersFixture servers) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _env = await GatewayEnvironment.StartAsync(servers, new Dictionary<string, string?> { ["LatticeLock__Otlp__MaxBodyBytes"] = "65536" });
-        var admin = _env.Client(_env.AdminKey);
-        // Prices in effect long before the spans: gpt-4o 2.50 / 10.00 USD per million tokens, gpt-4o-mini 0.15 / 0.60.
-        await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", """{"provider":"openai","model":"gpt-4o","input_usd_per_mtok":2.5,"output_usd_per_mtok":10,"effective_from":"2020-01-01T00:00:00Z"}""", HttpStatusCode.Created);
-        await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", """{"provider":"openai","model":"gpt-4o-mini","input_usd_per_mtok":0.15,"output_usd_per_mtok":0.6,"effective_from":"2020-01-01T00:00:00Z"}""", HttpStatusCode.Created);
+        try
+        {
+            var admin = _env.Client(_env.AdminKey);
+            // Prices in effect long before the spans: gpt-4o 2.50 / 10.00 USD per million tokens, gpt-4o-mini 0.15 / 0.60.
+            await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", """{"provider":"openai","model":"gpt-4o","input_usd_per_mtok":2.5,"output_usd_per_mtok":10,"effective_from":"2020-01-01T00:00:00Z"}""", HttpStatusCode.Created);
+            await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", """{"provider":"openai","model":"gpt-4o-mini","input_usd_per_mtok":0.15,"output_usd_per_mtok":0.6,"effective_from":"2020-01-01T00:00:00Z"}""", HttpStatusCode.Created);
+        }
+        catch
+        {
+            await _env.DisposeAsync(); // xUnit does not dispose a class whose InitializeAsync failed: never leave its silo running
+            throw;
+        }
     }
 
     public async Task DisposeAsync() => await _env.DisposeAsync();
