@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 /// <summary>
 /// The cloud metric sinks' emulators as executable resources, when the <c>Sinks</c> setting names them
@@ -58,19 +55,7 @@ internal static class CloudSinkEmulators
 
     private static string AcceptsConnections(IDistributedApplicationBuilder builder, string name, int port)
     {
-        builder.Services.AddHealthChecks().AddAsyncCheck(name, async ct =>
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port, ct);
-                return HealthCheckResult.Healthy();
-            }
-            catch (SocketException e)
-            {
-                return HealthCheckResult.Unhealthy(e.Message);
-            }
-        });
+        builder.Services.AddHealthChecks().AddTcpAcceptsConnections(name, port);
         return name;
     }
 

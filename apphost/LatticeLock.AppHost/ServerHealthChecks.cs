@@ -40,4 +40,20 @@ internal static class ServerHealthChecks
                 return HealthCheckResult.Unhealthy(e.Message);
             }
         });
+
+    /// <summary>Healthy once something accepts TCP connections on the loopback port (the sink emulators).</summary>
+    public static IHealthChecksBuilder AddTcpAcceptsConnections(this IHealthChecksBuilder checks, string name, int port) =>
+        checks.AddAsyncCheck(name, async ct =>
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(System.Net.IPAddress.Loopback, port, ct);
+                return HealthCheckResult.Healthy();
+            }
+            catch (SocketException e)
+            {
+                return HealthCheckResult.Unhealthy(e.Message);
+            }
+        });
 }

@@ -24,7 +24,8 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
 
         // Only traces that need a session (an LLM call, or a conversation id) are looked up before storing: another
         // user's trace takes none of this key's spans (the span log refuses the rest the same way, in its commit).
-        var calls = spans.ToDictionary(s => s, s => LlmSpanConventions.Read(s.Attributes));
+        // Keyed by reference: the spans are records, and value equality would hash every attribute string per lookup.
+        var calls = spans.ToDictionary(s => s, s => LlmSpanConventions.Read(s.Attributes), (IEqualityComparer<OtlpSpanReader.ReadSpan>)ReferenceEqualityComparer.Instance);
         var resourceConversations = new Dictionary<OtlpAttributes, string?>(ReferenceEqualityComparer.Instance);
         var conversations = spans.GroupBy(s => s.Row.TraceId).ToDictionary(t => t.Key,
             t => t.Select(s => LlmSpanConventions.ConversationOf(s.Attributes) ?? ResourceConversation(s.ResourceAttributes)).FirstOrDefault(c => c is not null));
@@ -68,7 +69,7 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
                 return (Span: s, Id: (Guid?)null, Warning: $"span {s.Row.SpanId}: stored, but not recorded as a model request: {e.Message}");
             }
         }));
-        var requestIds = recorded.Where(r => r.Id is not null).ToDictionary(r => r.Span, r => r.Id);
+        var requestIds = recorded.Where(r => r.Id is not null).ToDictionary(r => r.Span, r => r.Id, (IEqualityComparer<OtlpSpanReader.ReadSpan>)ReferenceEqualityComparer.Instance);
         warnings.AddRange(recorded.Select(r => r.Warning).OfType<string>());
 
         var rows = spans.Select(s => requestIds.TryGetValue(s, out var id) ? s.Row with { ModelRequestId = id } : s.Row).ToList();

@@ -12,19 +12,8 @@ public sealed class ModelRequestPartitions(NpgsqlDataSource dataSource, TimeProv
     public const int MonthsAhead = 2;
 
     /// <summary>Creates the missing partitions; returns how many it created.</summary>
-    public async Task<int> EnsureAheadAsync(CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var month = new DateOnly(now.Year, now.Month, 1);
-        var created = 0;
-        for (var k = 0; k <= MonthsAhead; k++)
-        {
-            await using var command = dataSource.CreateCommand("SELECT ensure_model_requests_partition($1)");
-            command.Parameters.AddWithValue(month.AddMonths(k));
-            if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!) created++;
-        }
-        return created;
-    }
+    public Task<int> EnsureAheadAsync(CancellationToken cancellationToken) =>
+        MonthlyPartitions.EnsureAheadAsync(dataSource, clock, "SELECT ensure_model_requests_partition($1)", MonthsAhead, cancellationToken);
 
     /// <summary>The attached monthly partitions, oldest first, with their row estimates (for status output and tests).</summary>
     public async Task<List<(string Name, long EstimatedRows)>> ListAsync(CancellationToken cancellationToken)

@@ -10,17 +10,6 @@ public sealed class SpanPartitions(NpgsqlDataSource dataSource, TimeProvider clo
 {
     public const int MonthsAhead = 2;
 
-    public async Task<int> EnsureAheadAsync(CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var month = new DateOnly(now.Year, now.Month, 1);
-        var created = 0;
-        for (var k = 0; k <= MonthsAhead; k++)
-        {
-            await using var command = dataSource.CreateCommand("SELECT ensure_monthly_partition('spans', 'started_at', $1)");
-            command.Parameters.AddWithValue(month.AddMonths(k));
-            if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!) created++;
-        }
-        return created;
-    }
+    public Task<int> EnsureAheadAsync(CancellationToken cancellationToken) =>
+        MonthlyPartitions.EnsureAheadAsync(dataSource, clock, "SELECT ensure_monthly_partition('spans', 'started_at', $1)", MonthsAhead, cancellationToken);
 }
