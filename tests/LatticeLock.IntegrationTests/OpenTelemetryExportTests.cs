@@ -41,8 +41,13 @@ public sealed class OpenTelemetryExportTests(ServersFixture servers)
 
         // Protobuf carries trace ids as 16 raw bytes and names as UTF-8, so both can be found in the exported bodies.
         var traceBytes = Convert.FromHexString(traceId);
-        await Eventually.Until(() => Task.FromResult(collector.Count("/v1/traces", traceBytes)), n => n >= 4, TimeSpan.FromSeconds(30));
-        var spans = collector.Bodies("/v1/traces").Where(b => b.AsSpan().IndexOf(traceBytes) >= 0).Select(b => Encoding.UTF8.GetString(b)).ToList();
+        // Spans arrive in export batches of their own timing (the gateway's ends last, after the response): wait until
+        // the bodies of this trace hold all four, not for a number of bodies.
+        List<string> Exported() => collector.Bodies("/v1/traces").Where(b => b.AsSpan().IndexOf(traceBytes) >= 0).Select(b => Encoding.UTF8.GetString(b)).ToList();
+        var spans = await Eventually.Until(() => Task.FromResult(Exported()), bodies =>
+            bodies.Any(s => s.Contains("http.route", StringComparison.Ordinal) && s.Contains("/v1/model-requests", StringComparison.Ordinal))
+            && bodies.Any(s => s.Contains("RecordModelRequest", StringComparison.Ordinal))
+            && bodies.Any(s => s.Contains("commit model requests", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
         Assert.Contains(spans, s => s.Contains("http.route", StringComparison.Ordinal) && s.Contains("/v1/model-requests", StringComparison.Ordinal)); // the gateway
         Assert.Contains(spans, s => s.Contains("RecordModelRequest", StringComparison.Ordinal));               // the grain call
         Assert.Contains(spans, s => s.Contains("commit model requests", StringComparison.Ordinal));            // the log commit
