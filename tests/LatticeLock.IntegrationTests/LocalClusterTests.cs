@@ -72,11 +72,24 @@ public sealed class LocalClusterTests
 
             // A model request made over HTTP shows in the Aspire dashboard as one trace: gateway → grain call → log commit.
             var sessionId = System.Text.Json.JsonDocument.Parse(await (await http.PostAsync(new Uri(silo1, "/v1/sessions"), new StringContent($$"""{"user_id":"{{userId}}"}""", Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
-            using var recorded = await http.PostAsync(new Uri(silo1, "/v1/model-requests"), new StringContent($$"""{"session_id":"{{sessionId}}","model_id":"gpt-4o","provider":"openai","requested_at":"2026-12-01T10:00:00Z","input_tokens":10,"status":"success"}""", Encoding.UTF8, "application/json"));
+            // The caller starts the trace (W3C traceparent), as an instrumented orchestrator does, so the test asks the
+            // dashboard for that trace by id rather than searching the silo's most recent spans (the API returns 200 by
+            // default, and a slow start-up can fill them with other work).
+            var traceId = ActivityTraceId.CreateRandom().ToHexString();
+            using var record = new HttpRequestMessage(HttpMethod.Post, new Uri(silo1, "/v1/model-requests"))
+            {
+                Content = new StringContent($$"""{"session_id":"{{sessionId}}","model_id":"gpt-4o","provider":"openai","requested_at":"2026-12-01T10:00:00Z","input_tokens":10,"status":"success"}""", Encoding.UTF8, "application/json"),
+            };
+            record.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+            using var recorded = await http.SendAsync(record);
             Assert.Equal(HttpStatusCode.Created, recorded.StatusCode);
             var dashboardBase = new Uri(lines["dashboard"]).GetLeftPart(UriPartial.Authority);
-            var trace = await Eventually.Until(() => DashboardTraceOfAsync(dashboardBase, dashboardKey, "POST /v1/model-requests"),
-                spans => spans.Contains("ISessionGrain/RecordModelRequest") && spans.Contains("commit model requests"), TimeSpan.FromSeconds(60));
+            var trace = await Eventually.Until(() => DashboardTraceAsync(dashboardBase, dashboardKey, traceId),
+                spans => spans.Contains("POST /v1/model-requests") && spans.Contains("ISessionGrain/RecordModelRequest")
+                    && spans.Contains("commit model requests") && spans.Contains("COPY FROM"), TimeSpan.FromSeconds(90));
+            Assert.Contains("POST /v1/model-requests", trace);
+            Assert.Contains("ISessionGrain/RecordModelRequest", trace);
+            Assert.Contains("commit model requests", trace);
             Assert.Contains("COPY FROM", trace);
 
             // Each silo serves the Orleans Dashboard (loopback callers only).
@@ -117,24 +130,23 @@ public sealed class LocalClusterTests
     }
 
     /// <summary>
-    /// The names of the spans in the trace (as the Aspire dashboard's telemetry API returns them, OTLP JSON) whose root
-    /// span is named <paramref name="root"/>; empty until that trace has arrived.
+    /// The names of the spans of trace <paramref name="traceId"/> as the Aspire dashboard's telemetry API returns them
+    /// (OTLP JSON, every resource); empty until the trace has arrived.
     /// </summary>
-    private static async Task<HashSet<string>> DashboardTraceOfAsync(string dashboard, string key, string root)
+    private static async Task<HashSet<string>> DashboardTraceAsync(string dashboard, string key, string traceId)
     {
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{dashboard}/api/telemetry/spans?resource=silo-1");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{dashboard}/api/telemetry/spans?traceId={traceId}&limit=1000");
         request.Headers.Add("x-api-key", key);
         using var response = await http.SendAsync(request);
         if (!response.IsSuccessStatusCode) return [];
         using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var spans = new List<(string Trace, string Name)>();
+        var names = new HashSet<string>();
         foreach (var resource in json.RootElement.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
             foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
                 foreach (var span in scope.GetProperty("spans").EnumerateArray())
-                    spans.Add((span.GetProperty("traceId").GetString()!, span.GetProperty("name").GetString()!));
-        var traceId = spans.FirstOrDefault(s => s.Name == root).Trace;
-        return traceId is null ? [] : spans.Where(s => s.Trace == traceId).Select(s => s.Name).ToHashSet();
+                    if (span.GetProperty("traceId").GetString() == traceId) names.Add(span.GetProperty("name").GetString()!);
+        return names;
     }
 
     /// <summary>Processes still alive that this run started: silos of its cluster, servers on its ports.</summary>
