@@ -37,6 +37,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ChatRepository>();
         services.AddSingleton<Auth.ApiKeyRepository>();
         services.AddSingleton<Auth.AuthEventLog>();
+        services.AddSingleton<Auth.AuthFailureLog>();
         services.AddSingleton<Prices.PriceRepository>();
         services.AddSingleton<Budgets.BudgetRepository>();
         services.AddSingleton<Budgets.AlertEventRepository>();

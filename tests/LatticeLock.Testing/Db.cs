@@ -30,5 +30,13 @@ public sealed class Db(string connectionString) : IAsyncDisposable
         return rows;
     }
 
+    /// <summary>Runs statements that return no rows (test set-up); returns the rows affected.</summary>
+    public async Task<int> ExecuteAsync(string sql, params object[] args)
+    {
+        await using var command = _dataSource.CreateCommand(sql);
+        foreach (var arg in args) command.Parameters.AddWithValue(arg);
+        return await command.ExecuteNonQueryAsync();
+    }
+
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -1,15 +1,17 @@
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Silo.Http;
-using LatticeLock.Storage.Auth;
 
 namespace LatticeLock.Silo.Auth;
 
 /// <summary>
 /// Every /v1 and /otlp request: <c>Authorization: Bearer ll_…</c> checked against the key's grain (a hash crosses the wire, never
-/// the secret), or against this silo's <see cref="AuthenticatedKeyCache"/> of recent successes. Missing, malformed, unknown, expired or revoked keys get 401; failures are written to auth_events.
+/// the secret), or against this silo's <see cref="AuthenticatedKeyCache"/> of recent successes. Missing, malformed, unknown,
+/// expired or revoked keys get 401 and are counted (<see cref="AuthFailureCounts"/>, written off the request path).
+/// Failures are budgeted (<see cref="AuthFailureLimiter"/>): an address past its budget gets 429 with Retry-After before
+/// any lookup; a key prefix past its budget is still checked, so its owner gets in, but a wrong secret gets 429.
 /// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
-public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyCache cache, AuthEventLog authEvents, ILogger<ApiKeyAuthentication> logger) : IMiddleware
+public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyCache cache, AuthFailureLimiter limiter, AuthFailureCounts failures) : IMiddleware
 {
     public const string PrincipalItem = "lattice.principal";
 
@@ -20,6 +22,7 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
             await next(http);
             return;
         }
+        var address = AddressOf(http);
         var header = http.Request.Headers.Authorization.ToString();
         string? failure;
         string? prefix = null;
@@ -35,6 +38,11 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
                 await next(http);
                 return;
             }
+            if (limiter.AddressRetryAfter(address) is { } wait)
+            {
+                await RefuseAsync(http, prefix, address, wait);
+                return;
+            }
             var result = await grains.GetGrain<IApiKeyGrain>(prefix).Authenticate(hash);
             if (result.Principal is { } principal)
             {
@@ -43,27 +51,41 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
                 await next(http);
                 return;
             }
+            if (limiter.KeyRetryAfter(prefix) is { } keyWait)
+            {
+                await RefuseAsync(http, prefix, address, keyWait);
+                return;
+            }
             failure = result.FailureReason ?? "authentication failed";
+        }
+        if (limiter.AddressRetryAfter(address) is { } addressWait)
+        {
+            await RefuseAsync(http, prefix, address, addressWait);
+            return;
         }
 
         GatewayMeter.AuthFailure(prefix is null ? "malformed" : "refused");
-        await RecordFailureAsync(http, prefix, failure);
+        limiter.Spend(address, prefix);
+        failures.Add(prefix is null ? null : ApiKeyFormat.Display(prefix), address, failure, http.Request.Headers.UserAgent.ToString());
         http.Response.Headers.WWWAuthenticate = "Bearer";
         await ProblemMapping.WriteAsync(http, StatusCodes.Status401Unauthorized, failure);
     }
 
-    private async Task RecordFailureAsync(HttpContext http, string? prefix, string reason)
+    /// <summary>429: too many refused authentications from this address or for this key; counted, not looked up.</summary>
+    private async Task RefuseAsync(HttpContext http, string? prefix, string address, TimeSpan wait)
     {
-        try
-        {
-            await authEvents.RecordAsync(new AuthEvent("failure", prefix is null ? null : ApiKeyFormat.Display(prefix), null, reason,
-                http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString()), http.RequestAborted);
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException)
-        {
-            logger.LogWarning(e, "Could not record a failed authentication");
-        }
+        GatewayMeter.AuthFailure("rate_limited");
+        const string reason = "too many failed authentications; retry later";
+        failures.Add(prefix is null ? null : ApiKeyFormat.Display(prefix), address, reason, http.Request.Headers.UserAgent.ToString());
+        await ProblemMapping.Result(StatusCodes.Status429TooManyRequests, reason, retryAfterSeconds: (int)Math.Ceiling(Math.Max(1, wait.TotalSeconds))).ExecuteAsync(http);
     }
+
+    private static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress switch
+    {
+        null => "unknown",
+        { IsIPv4MappedToIPv6: true } mapped => mapped.MapToIPv4().ToString(),
+        var ip => ip.ToString(),
+    };
 }
 
 public static class CallerExtensions

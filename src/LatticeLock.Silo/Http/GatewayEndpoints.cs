@@ -20,6 +20,12 @@ public static class GatewayEndpoints
             $"{Otlp.OtlpOptions.Section}: MaxBodyBytes must be 1024..268435456 and MaxConcurrentExports 1..10000").ValidateOnStart();
         services.AddSingleton<Otlp.OtlpExportGate>();
         services.AddSingleton<Otlp.OtlpTraceIngest>();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<AuthFailureCounts>();
+        services.AddHostedService<AuthFailureWriter>();
+        services.AddHostedService<AuthRecordRetention>();
         services.AddSingleton<ApiKeyAuthentication>();
         services.AddHostedService<ApiKeyChangeListener>();
         return services;

@@ -24,7 +24,8 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         Result(status, detail, field).ExecuteAsync(context);
 
     /// <summary>A problem+json response; <paramref name="field"/> adds <c>errors: {field: [detail]}</c>.</summary>
-    public static IResult Result(int status, string detail, string? field = null, IReadOnlyDictionary<string, object?>? extensions = null)
+    public static IResult Result(int status, string detail, string? field = null, IReadOnlyDictionary<string, object?>? extensions = null,
+        int retryAfterSeconds = RetryAfterSeconds)
     {
         var body = new Dictionary<string, object?>
         {
@@ -36,18 +37,18 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         if (field is not null) body["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
         foreach (var (key, value) in extensions ?? new Dictionary<string, object?>()) body[key] = value;
         var json = Results.Json(body, contentType: "application/problem+json", statusCode: status);
-        return status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests ? new RetryLater(json) : json;
+        return status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests ? new RetryLater(json, retryAfterSeconds) : json;
     }
 
     /// <summary>Seconds a client should wait before retrying a 503 or 429 (sent as <c>Retry-After</c>).</summary>
     public const int RetryAfterSeconds = 1;
 
     /// <summary>A 503 or 429 always says when to come back, so clients and OTLP-style exporters back off instead of hammering.</summary>
-    private sealed class RetryLater(IResult inner) : IResult
+    private sealed class RetryLater(IResult inner, int seconds) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return inner.ExecuteAsync(httpContext);
         }
     }
