@@ -11,8 +11,10 @@ public sealed class DatabaseOptionsValidator : IValidateOptions<DatabaseOptions>
             return ValidateOptionsResult.Fail($"{DatabaseOptions.SettingName} is not set: LatticeLock needs a PostgreSQL connection string (e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=lattice, or a postgres:// URL)");
         try
         {
-            PostgresConnectionString.Normalize(options.ConnectionString);
-            return ValidateOptionsResult.Success;
+            var normalized = PostgresConnectionString.Normalize(options.ConnectionString);
+            return ConnectionBudget.SetsPoolSize(normalized)
+                ? ValidateOptionsResult.Fail($"{DatabaseOptions.SettingName} sets a pool size (Maximum Pool Size); pool sizes come from the connection budget {ConnectionBudget.Section}:MaxConnections and {ConnectionBudget.Section}:OrleansConnections instead: remove it from the connection string")
+                : ValidateOptionsResult.Success;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
         {

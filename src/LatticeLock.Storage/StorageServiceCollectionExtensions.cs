@@ -27,8 +27,11 @@ public static class StorageServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelRequestLogOptions>, ModelRequestLogOptionsValidator>();
 
-        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
-                PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!))
+        services.AddOptions<ConnectionBudget>().Bind(configuration.GetSection(ConnectionBudget.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConnectionBudget>, ConnectionBudgetValidator>();
+
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<ConnectionBudget>>().Value.ForDataSource(
+                PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!)))
             .Build());
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<UserRepository>();

@@ -22,7 +22,9 @@ public static class HttpIngestBenchmark
         var adminKey = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
         await using var silo = SiloProcess.Start(new()
         {
-            ["ConnectionStrings__postgres"] = database,
+            // The silo sizes its pools from its connection budget, never from the connection string.
+            ["ConnectionStrings__postgres"] = IngestBenchmark.WithoutPoolSize(database),
+            ["LatticeLock__Database__MaxConnections"] = "100",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Metrics__Enabled"] = "false",
         });

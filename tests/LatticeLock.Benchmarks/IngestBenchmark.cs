@@ -270,4 +270,12 @@ public static class IngestBenchmark
         return database;
     }
 
+
+    /// <summary>The connection string without its pool size, as a silo accepts it (its budget sizes the pools).</summary>
+    internal static string WithoutPoolSize(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Remove("Maximum Pool Size");
+        return builder.ConnectionString;
+    }
 }

@@ -1,6 +1,8 @@
 using LatticeLock.Grains;
 using LatticeLock.Storage;
 using LatticeLock.Silo.Clustering;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -21,6 +23,11 @@ public static class PersistenceSiloBuilderExtensions
         PostgresAdoNetProvider.Register();
 
         silo.Services.AddLatticeLockStorage(configuration);
+        silo.Services.AddSingleton<OrleansConnectionPool>();
+        silo.Services.AddSingleton<IPostConfigureOptions<AdoNetGrainStorageOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
+        silo.Services.AddSingleton<IPostConfigureOptions<AdoNetReminderTableOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
+        silo.Services.AddSingleton<IPostConfigureOptions<AdoNetClusteringSiloOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
+        silo.Services.AddHostedService<ConnectionBudgetCheck>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
         silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace LatticeLock.Storage;
+
+/// <summary>
+/// The PostgreSQL connections one silo may hold (section <c>LatticeLock:Database</c>), split between its two pools:
+/// Orleans' ADO.NET providers (clustering, grain storage, reminders share one pool, keyed by their connection string)
+/// get <see cref="OrleansConnections"/>; LatticeLock's data source (the request and span logs, repositories, analytics,
+/// listeners) gets the rest. Pool sizes are set from here, never from the connection string, so the budget is the one
+/// number to fit into PostgreSQL's <c>max_connections</c> (times the number of silos, plus the CLI and any other client).
+/// </summary>
+public sealed class ConnectionBudget
+{
+    public const string Section = "LatticeLock:Database";
+    private const string MaxPoolSizeKeyword = "Maximum Pool Size";
+
+    /// <summary>All connections this silo opens to PostgreSQL, both pools together.</summary>
+    public int MaxConnections { get; set; } = 50;
+
+    /// <summary>The part of <see cref="MaxConnections"/> for Orleans' ADO.NET providers.</summary>
+    public int OrleansConnections { get; set; } = 10;
+
+    /// <summary>The data source's pool: what the Orleans pool leaves.</summary>
+    public int DataSourceConnections => MaxConnections - OrleansConnections;
+
+    /// <summary>What is wrong with the numbers; empty when they can work.</summary>
+    public List<string> Problems(int concurrentLogBatches)
+    {
+        var errors = new List<string>();
+        if (OrleansConnections < 2)
+            errors.Add($"{Section}:OrleansConnections must be at least 2 (is {OrleansConnections}): membership, grain storage and reminders share that pool");
+        // Both logs' committing batches, the NOTIFY listener, and room for a query and a pump.
+        var needed = concurrentLogBatches + Traces.SpanLog.ConcurrentCommits + 3;
+        if (DataSourceConnections < needed)
+            errors.Add($"{Section}:MaxConnections ({MaxConnections}) leaves {DataSourceConnections} connections after {Section}:OrleansConnections ({OrleansConnections}); "
+                + $"the data source needs at least {needed} ({ModelRequests.ModelRequestLogOptions.Section}:ConcurrentBatches = {concurrentLogBatches}, the span log's {Traces.SpanLog.ConcurrentCommits}, plus 3)");
+        if (MaxConnections > 10_000) errors.Add($"{Section}:MaxConnections must be at most 10000 (is {MaxConnections})");
+        return errors;
+    }
+
+    /// <summary>The data source's connection string: <paramref name="connectionString"/> with its pool size from the budget.</summary>
+    public string ForDataSource(string connectionString) => WithPoolSize(connectionString, DataSourceConnections);
+
+    /// <summary>The connection string for Orleans' ADO.NET providers, with their pool size from the budget.</summary>
+    public string ForOrleans(string connectionString) => WithPoolSize(connectionString, OrleansConnections);
+
+    /// <summary>True when the connection string sets a pool size of its own (refused: the budget sets them).</summary>
+    public static bool SetsPoolSize(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString).ConnectionString.Contains(MaxPoolSizeKeyword + "=", StringComparison.OrdinalIgnoreCase);
+
+    private static string WithPoolSize(string connectionString, int size)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = size };
+        if (builder.MinPoolSize > size) builder.MinPoolSize = size;
+        return builder.ConnectionString;
+    }
+}
+
+/// <summary>Fails start-up naming the <see cref="ConnectionBudget"/> setting at fault.</summary>
+public sealed class ConnectionBudgetValidator(IOptions<ModelRequests.ModelRequestLogOptions> log) : IValidateOptions<ConnectionBudget>
+{
+    public ValidateOptionsResult Validate(string? name, ConnectionBudget budget) =>
+        budget.Problems(log.Value.ConcurrentBatches) is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+}
