@@ -19,6 +19,13 @@ public sealed class LatticeLockClientOptions
     public string ServiceId { get; set; } = "lattice";
 
     /// <summary>
+    /// How long a grain call may take before the client gives up on it. Keep it above the silos'
+    /// <c>LatticeLock:ModelRequestLog:CommitTimeout</c> (30 s by default), so a record call still waiting for its commit
+    /// gets the commit's answer rather than a timeout whose outcome is unknown.
+    /// </summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>
     /// This client's certificate for a cluster that runs mutual TLS (<c>LatticeLock:Tls</c>): the certificate and key
     /// (PEM) signed by the cluster's CA, and that CA's certificate (PEM). Null for a cluster without TLS.
     /// </summary>

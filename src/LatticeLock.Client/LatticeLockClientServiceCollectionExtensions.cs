@@ -42,6 +42,7 @@ public static class LatticeLockClientServiceCollectionExtensions
                 o.ClusterId = options.ClusterId;
                 o.ServiceId = options.ServiceId;
             });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
             if (credentials is not null)
             {
                 // Mutual TLS: present our certificate, accept a gateway only if its certificate chains to the cluster's CA.

@@ -12,11 +12,14 @@ namespace LatticeLock.Silo.Http;
 /// </summary>
 public static class ModelRequestJson
 {
-    /// <summary>The request a body describes; a missing required field or a mistyped value is a 400 naming the field.</summary>
-    public static ModelRequestRow FromBody(JsonElement body, JsonSerializerOptions options)
+    /// <summary>
+    /// The request a body describes, with <paramref name="idWhenAbsent"/> as its id when the body gives none; a missing
+    /// required field or a mistyped value is a 400 naming the field.
+    /// </summary>
+    public static ModelRequestRow FromBody(JsonElement body, JsonSerializerOptions options, Guid idWhenAbsent)
     {
         if (body.ValueKind != JsonValueKind.Object) throw ApiProblem.BadRequest("body", "the item must be a JSON object");
-        var row = ModelRequestColumns.Empty with { Request = ModelRequestColumns.Empty.Request with { Id = Guid.NewGuid() } };
+        var row = ModelRequestColumns.Empty with { Request = ModelRequestColumns.Empty.Request with { Id = idWhenAbsent } };
         string? missing = null; // reported after every given value is checked: a mistyped value is the likelier mistake
         foreach (var column in ModelRequestColumns.All)
         {

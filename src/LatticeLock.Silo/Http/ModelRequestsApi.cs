@@ -30,7 +30,14 @@ public static class ModelRequestsApi
     private static async Task<IResult> RecordAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, IOptions<JsonOptions> json)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
-        var body = ModelRequestJson.FromBody(await JsonBody.ReadObjectAsync(http), json.Value.SerializerOptions);
+        var idempotencyKey = IdempotencyKey.Read(http);
+        var element = await JsonBody.ReadObjectAsync(http);
+        // The id is fixed before anything can fail, and every answer carries it (a 503's body too), so a client that
+        // sent none can still retry with it and be answered as a duplicate.
+        var id = ModelRequestJson.IdOf(element)
+            ?? (idempotencyKey is null ? Guid.NewGuid() : IdempotencyKey.ModelRequestId(caller.UserId, idempotencyKey, null));
+        http.Items[ProblemMapping.ModelRequestIdItem] = id;
+        var body = ModelRequestJson.FromBody(element, json.Value.SerializerOptions, id);
         var (row, duplicate, settled) = await RecordOneAsync(grains, owners, queries, caller, body, http.RequestAborted);
         if (!duplicate) return Results.Created($"/v1/model-requests/{row.Request.Id}", new ModelRequestResponse(row, settled));
         return Results.Ok(new ModelRequestResponse(row));
@@ -39,6 +46,7 @@ public static class ModelRequestsApi
     private static async Task<IResult> RecordBatchAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, IOptions<JsonOptions> json)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
+        var idempotencyKey = IdempotencyKey.Read(http);
         var body = await JsonBody.ReadAsync<BatchBody>(http);
         if (body.Requests.ValueKind != JsonValueKind.Array) throw ApiProblem.BadRequest("requests", "requests: must be an array");
         var count = body.Requests.GetArrayLength();
@@ -47,10 +55,12 @@ public static class ModelRequestsApi
         // Each item stands on its own: parsed, validated and recorded independently; all are recorded concurrently.
         var results = await Task.WhenAll(body.Requests.EnumerateArray().Select(async (item, index) =>
         {
-            var id = ModelRequestJson.IdOf(item);
+            // Every item's id is fixed first and returned whatever its outcome (a rejected item can be retried with it).
+            var id = ModelRequestJson.IdOf(item)
+                ?? (idempotencyKey is null ? Guid.NewGuid() : IdempotencyKey.ModelRequestId(caller.UserId, idempotencyKey, index));
             try
             {
-                var request = ModelRequestJson.FromBody(item, json.Value.SerializerOptions);
+                var request = ModelRequestJson.FromBody(item, json.Value.SerializerOptions, id);
                 var (row, duplicate, _) = await RecordOneAsync(grains, owners, queries, caller, request, http.RequestAborted);
                 return new BatchItemResult(index, row.Request.Id, duplicate ? "duplicate" : "created", duplicate ? 200 : 201, null, null);
             }

@@ -16,7 +16,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         catch (Exception e) when (!context.Response.HasStarted && Map(e) is { } problem)
         {
             if (problem.Status >= 500) logger.LogWarning(e, "Request {Path} failed", context.Request.Path);
-            await Result(problem.Status, problem.Detail, problem.Field, ExtensionsOf(e)).ExecuteAsync(context);
+            await Result(problem.Status, problem.Detail, problem.Field, ExtensionsOf(e, context)).ExecuteAsync(context);
         }
     }
 
@@ -75,10 +75,25 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         _ => null,
     };
 
-    /// <summary>Members beyond the standard ones that let a client act on the problem (402: what is left of the budget).</summary>
-    private static Dictionary<string, object?>? ExtensionsOf(Exception e) => e is BudgetExceededException b
-        ? new() { ["remaining_usd"] = b.RemainingUsd, ["estimated_cost_usd"] = b.EstimatedCostUsd }
-        : null;
+    /// <summary>
+    /// The <see cref="HttpContext.Items"/> entry holding the id a model request was given before it failed; a problem
+    /// answer carries it as <c>id</c>, so the client can retry under the same id.
+    /// </summary>
+    public const string ModelRequestIdItem = "lattice.model_request_id";
+
+    /// <summary>
+    /// Members beyond the standard ones that let a client act on the problem: 402, what is left of the budget; a model
+    /// request's failure, the id it was given.
+    /// </summary>
+    private static Dictionary<string, object?>? ExtensionsOf(Exception e, HttpContext context)
+    {
+        var extensions = e is BudgetExceededException b
+            ? new Dictionary<string, object?> { ["remaining_usd"] = b.RemainingUsd, ["estimated_cost_usd"] = b.EstimatedCostUsd }
+            : null;
+        if (context.Items.TryGetValue(ModelRequestIdItem, out var id) && id is Guid)
+            (extensions ??= [])["id"] = id;
+        return extensions;
+    }
 
     private static string Title(int status) => status switch
     {

@@ -17,6 +17,9 @@ public static class PersistenceSiloBuilderExtensions
     /// on the same database through ADO.NET — unless the <c>Orleans</c> section configures those providers (the AppHost's
     /// Orleans resource does, with the same database and serializer), in which case Orleans registers them from it.
     /// </summary>
+    /// <summary>How much longer than the log's CommitTimeout a grain call may take before Orleans times it out.</summary>
+    public static readonly TimeSpan CommitAnswerMargin = TimeSpan.FromSeconds(10);
+
     public static ISiloBuilder AddLatticeLockPersistence(this ISiloBuilder silo, IConfiguration configuration)
     {
         var connectionString = ValidatedPostgresConnectionString.Read(configuration);
@@ -28,6 +31,7 @@ public static class PersistenceSiloBuilderExtensions
         silo.Services.AddSingleton<IPostConfigureOptions<AdoNetReminderTableOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
         silo.Services.AddSingleton<IPostConfigureOptions<AdoNetClusteringSiloOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
         silo.Services.AddHostedService<ConnectionBudgetCheck>();
+        silo.Services.AlignResponseTimeoutWithCommitTimeout();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
         silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
@@ -52,5 +56,19 @@ public static class PersistenceSiloBuilderExtensions
             });
         }
         return silo;
+    }
+
+    /// <summary>
+    /// A grain call waiting for its row's commit must get the commit's own answer (done, or failed: retry) before
+    /// Orleans gives up on the call: the silo's response timeout is kept above the log's CommitTimeout.
+    /// </summary>
+    public static IServiceCollection AlignResponseTimeoutWithCommitTimeout(this IServiceCollection services)
+    {
+        services.AddOptions<SiloMessagingOptions>().Configure<IOptions<LatticeLock.Storage.ModelRequests.ModelRequestLogOptions>>((messaging, log) =>
+        {
+            var needed = log.Value.CommitTimeout + CommitAnswerMargin;
+            if (messaging.ResponseTimeout < needed) messaging.ResponseTimeout = needed;
+        });
+        return services;
     }
 }

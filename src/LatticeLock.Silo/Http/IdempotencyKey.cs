@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace LatticeLock.Silo.Http;
+
+/// <summary>
+/// The <c>Idempotency-Key</c> request header: for a body without an <c>id</c>, the id is derived from the caller's
+/// user, the key and (in a batch) the item's index, so a retry with the same header and body names the same ids and
+/// is answered as a duplicate instead of stored again. Scoped by user: two tenants' keys never collide.
+/// </summary>
+public static class IdempotencyKey
+{
+    public const string Header = "Idempotency-Key";
+    public const int MaxLength = 255;
+
+    /// <summary>The header's value; null when absent; 400 naming the header when empty, too long or not visible ASCII.</summary>
+    public static string? Read(HttpContext http)
+    {
+        if (!http.Request.Headers.TryGetValue(Header, out var values)) return null;
+        var value = values.Count == 1 ? values[0] : null;
+        if (string.IsNullOrEmpty(value) || value.Length > MaxLength || value.Any(c => c is < '!' or > '~'))
+            throw ApiProblem.BadRequest(Header, $"{Header}: must be one value of 1 to {MaxLength} visible ASCII characters");
+        return value;
+    }
+
+    /// <summary>The id of item <paramref name="index"/> (null for a single request) under <paramref name="key"/>: a version-8 UUID.</summary>
+    public static Guid ModelRequestId(Guid userId, string key, int? index)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"model-request\n{userId:N}\n{key}\n{index?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}"), hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8 (RFC 9562: custom)
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return new Guid(bytes, bigEndian: true);
+    }
+}
