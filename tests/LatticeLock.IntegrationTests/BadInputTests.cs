@@ -37,6 +37,8 @@ public sealed class BadInputTests(ServersFixture servers)
             ("error_message", Scenario.Request() with { ErrorMessage = new string('x', Limits.TextMaxLength + 1) }),
             ("metadata", Scenario.Request() with { MetadataJson = "{\"unterminated\": " }),
             ("chat_id", Scenario.Request() with { ChatId = Guid.NewGuid() }),
+            // More than the allowed clock skew (5 minutes) ahead of the silo's clock.
+            ("requested_at", Scenario.Request() with { RequestedAt = DateTimeOffset.UtcNow.AddMinutes(30), RespondedAt = null }),
         };
         foreach (var (field, request) in cases)
         {
@@ -45,6 +47,8 @@ public sealed class BadInputTests(ServersFixture servers)
         }
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE session_id = $1", sessionId));
         Assert.Equal(0, (await session.GetSummary()).RequestCount);
+        // Within the skew a client clock running ahead is accepted.
+        Assert.False((await session.RecordModelRequest(Scenario.Request() with { RequestedAt = DateTimeOffset.UtcNow.AddMinutes(2), RespondedAt = null })).WasDuplicate);
     }
 
     [Fact]

@@ -54,8 +54,12 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         var projectSession = await lattice.Sessions.Start(user.Id, project.Id);
         var hold = await lattice.Budgets.Reserve(project.Id, 0.9m);
         await Assert.ThrowsAsync<BudgetExceededException>(() => lattice.Budgets.Reserve(project.Id, 0.2m));
-        var settledAck = await lattice.Sessions.RecordModelRequest(projectSession.Id, Scenario.Request(inputCost: 0.1m, outputCost: 0.1m) with { ReservationId = hold.ReservationId });
+        var settling = Scenario.Request(inputCost: 0.1m, outputCost: 0.1m) with { ReservationId = hold.ReservationId };
+        var settledAck = await lattice.Sessions.RecordModelRequest(projectSession.Id, settling);
         Assert.True(settledAck.ReservationSettled);
+        // The retry of the same request is a duplicate answered the same way, and counts nothing twice.
+        var retryAck = await lattice.Sessions.RecordModelRequest(projectSession.Id, settling);
+        Assert.Equal((true, (bool?)true), (retryAck.WasDuplicate, retryAck.ReservationSettled));
         var budget = await lattice.Budgets.Get(project.Id);
         Assert.Equal((0.2m, 0m, 0.8m), (budget.SpentUsd, budget.ReservedUsd, budget.RemainingUsd));
 

@@ -15,16 +15,17 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
 {
     private const int LeanRequestLog = 9;
 
-    // Every stored column, in one fixed order, so the fingerprint is the same whichever table layout holds the rows.
-    private const string Fingerprint = """
+    // Every stored column, in one fixed order, so the fingerprint is the same whichever table layout holds the rows
+    // (version 13 renamed created_at to recorded_at; the values are the same).
+    private static string Fingerprint(string recordedAt = "created_at") => """
         SELECT count(*), md5(coalesce(string_agg(concat_ws('|', id, session_id, chat_id, user_id, trace_id, parent_span_id, span_id,
             model_id, model_name, provider, task_type, priority, requested_at, responded_at, latency_ms, input_tokens, output_tokens,
             total_tokens, input_cost_usd, output_cost_usd, total_cost_usd, status, error_code, error_message, function_calls,
             function_results, context_window_used, temperature, max_tokens, was_fallback, original_model_id, selection_score,
-            selection_reason, raw_request, raw_response, metadata, created_at, updated_at, cost_source, project_id,
+            selection_reason, raw_request, raw_response, metadata, RECORDED_AT, updated_at, cost_source, project_id,
             reservation_id, xact_id), E'\n' ORDER BY id), ''))
         FROM model_requests
-        """;
+        """.Replace("RECORDED_AT", recordedAt, StringComparison.Ordinal);
 
     [Fact]
     public async Task A_version_8_database_keeps_every_row_and_ids_stay_unique_across_partitions()
@@ -57,14 +58,14 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
             FROM generate_series(1, 300) g
             RETURNING 1
             """, sessionId, chatId, userId);
-        var before = await db.RowsAsync(Fingerprint);
+        var before = await db.RowsAsync(Fingerprint());
         var sums = await db.RowsAsync("SELECT count(*), sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(total_cost_usd) FROM model_requests WHERE session_id = $1", sessionId);
         var stored = (Guid)(await db.RowsAsync("SELECT id FROM model_requests ORDER BY requested_at LIMIT 1"))[0][0]!;
 
         await runner.UpAsync();
         Assert.Equal(MigrationCatalog.Head, await runner.CurrentVersionAsync());
         Assert.Equal("p", await db.ScalarAsync<string>("SELECT relkind::text FROM pg_class WHERE relname = 'model_requests'"));
-        Assert.Equal(before, await db.RowsAsync(Fingerprint));
+        Assert.Equal(before, await db.RowsAsync(Fingerprint("recorded_at")));
         Assert.Equal(300L, await db.ScalarAsync<long>("SELECT count(*) FROM model_request_ids"));
         // One partition per month that has rows (January, April, July 2025), none left in the default partition.
         Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname IN ('model_requests_2025_01', 'model_requests_2025_04', 'model_requests_2025_07')"));
@@ -86,25 +87,25 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
             // A retry of a row stored in January 2025's partition, sent now with today's time: recognised, nothing stored.
             var retry = await session.RecordModelRequest(Scenario.Request() with { Id = stored });
             Assert.True(retry.WasDuplicate);
-            // A new request for a month with no partition waits in the default partition, and moves when its month is created.
-            var future = Scenario.Request() with { RequestedAt = new DateTimeOffset(2031, 5, 2, 0, 0, 0, TimeSpan.Zero), RespondedAt = null };
+            // A new request (a late backfill) for a month with no partition waits in the default partition, and moves when its month is created.
+            var future = Scenario.Request() with { RequestedAt = new DateTimeOffset(2019, 5, 2, 0, 0, 0, TimeSpan.Zero), RespondedAt = null };
             Assert.False((await session.RecordModelRequest(future)).WasDuplicate);
             Assert.True((await session.RecordModelRequest(future)).WasDuplicate);
             Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_default"));
-            Assert.True(await db.ScalarAsync<bool>("SELECT ensure_model_requests_partition('2031-05-01')"));
+            Assert.True(await db.ScalarAsync<bool>("SELECT ensure_model_requests_partition('2019-05-01')"));
             Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_default"));
-            Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_2031_05 WHERE id = $1", future.Id));
+            Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_2019_05 WHERE id = $1", future.Id));
             Assert.Equal(301L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
             Assert.Equal(301L, await db.ScalarAsync<long>("SELECT count(*) FROM model_request_ids"));
             Assert.Equal(301L, (await session.GetSummary()).RequestCount);
         }
 
         // Down to version 8: one plain table with its primary key and foreign keys again, holding the same rows.
-        await db.ScalarAsync<int>("DELETE FROM model_requests WHERE requested_at >= '2031-01-01' RETURNING 1");
+        await db.ScalarAsync<int>("DELETE FROM model_requests WHERE requested_at < '2020-01-01' RETURNING 1");
         await runner.DownAsync(LeanRequestLog - 1);
         Assert.Equal("r", await db.ScalarAsync<string>("SELECT relkind::text FROM pg_class WHERE relname = 'model_requests'"));
         Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_constraint WHERE conrelid = 'model_requests'::regclass AND contype = 'f'"));
-        Assert.Equal(before, await db.RowsAsync(Fingerprint));
+        Assert.Equal(before, await db.RowsAsync(Fingerprint()));
     }
 
     [Fact]

@@ -13,16 +13,19 @@ namespace LatticeLock.IntegrationTests;
 [Collection(ServersCollection.Name)]
 public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
 {
-    private static async Task InsertRequestAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, DateTimeOffset at, decimal cost = 0m, Guid? projectId = null)
+    private static async Task InsertRequestAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, DateTimeOffset at, decimal cost = 0m, Guid? projectId = null,
+        DateTimeOffset? recordedAt = null, Guid? reservationId = null)
     {
         await using var insert = new NpgsqlCommand("""
-            INSERT INTO model_requests (id, model_id, provider, requested_at, status, input_cost_usd, output_cost_usd, project_id)
-            VALUES ($1, 'm', 'p', $2, 'success', $3, 0, $4)
+            INSERT INTO model_requests (id, model_id, provider, requested_at, status, input_cost_usd, output_cost_usd, project_id, recorded_at, reservation_id)
+            VALUES ($1, 'm', 'p', $2, 'success', $3, 0, $4, coalesce($5, now()), $6)
             """, connection, transaction);
         insert.Parameters.AddWithValue(id);
         insert.Parameters.AddWithValue(at);
         insert.Parameters.AddWithValue(cost);
         insert.Parameters.Add(new NpgsqlParameter { Value = (object?)projectId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)recordedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)reservationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         await insert.ExecuteNonQueryAsync();
     }
 
@@ -77,7 +80,7 @@ public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
     }
 
     [Fact]
-    public async Task Spend_and_alerts_start_afresh_when_the_month_turns()
+    public async Task Spend_and_alerts_start_afresh_when_the_month_turns_and_count_by_when_a_request_was_recorded()
     {
         var database = await servers.CreateDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(database);
@@ -90,33 +93,78 @@ public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
         List<ReservationState> reservations = [];
         await using var connection = await dataSource.OpenConnectionAsync();
 
-        await InsertRequestAsync(connection, null, Guid.NewGuid(), clock.GetUtcNow(), 6m, projectId);
+        await InsertRequestAsync(connection, null, Guid.NewGuid(), clock.GetUtcNow(), 6m, projectId, recordedAt: clock.GetUtcNow());
         await ledger.LoadAsync(default);
         var november = await ledger.SetAsync(new BudgetSettings(10m, [50], null), reservations, default);
         Assert.Equal(6m, november.SpentUsd);
 
+        // December. A request the client dates 23:59 on 30 November but that is recorded now is December's spend: the
+        // client's clock (or a backfill) never moves cost out of the month that pays for it.
         clock.Now = new DateTimeOffset(2026, 12, 1, 0, 5, 0, TimeSpan.Zero);
         var late = Guid.NewGuid();
-        await InsertRequestAsync(connection, null, late, new DateTimeOffset(2026, 11, 30, 23, 59, 0, TimeSpan.Zero), 1m, projectId); // still November's
-        await ledger.RecordSpendAsync(new ProjectSpend(late, 1m, new DateTimeOffset(2026, 11, 30, 23, 59, 0, TimeSpan.Zero), null), reservations, default);
+        await InsertRequestAsync(connection, null, late, new DateTimeOffset(2026, 11, 30, 23, 59, 0, TimeSpan.Zero), 1m, projectId, recordedAt: clock.GetUtcNow());
+        await ledger.RecordSpendAsync(new ProjectSpend(late, 1m, clock.GetUtcNow(), null), reservations, default);
         var first = Guid.NewGuid();
-        await InsertRequestAsync(connection, null, first, clock.GetUtcNow(), 2m, projectId);
+        await InsertRequestAsync(connection, null, first, clock.GetUtcNow(), 2m, projectId, recordedAt: clock.GetUtcNow());
         await ledger.RecordSpendAsync(new ProjectSpend(first, 2m, clock.GetUtcNow(), null), reservations, default);
         var december = await ledger.GetAsync(reservations, default);
-        Assert.Equal(2m, december.SpentUsd);
+        Assert.Equal(3m, december.SpentUsd);
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), december.PeriodStart);
 
         var second = Guid.NewGuid();
-        await InsertRequestAsync(connection, null, second, clock.GetUtcNow(), 4m, projectId);
+        await InsertRequestAsync(connection, null, second, clock.GetUtcNow(), 4m, projectId, recordedAt: clock.GetUtcNow());
         await ledger.RecordSpendAsync(new ProjectSpend(second, 4m, clock.GetUtcNow(), null), reservations, default);
-        Assert.Equal(6m, (await ledger.GetAsync(reservations, default)).SpentUsd);
+        await ledger.RecordSpendAsync(new ProjectSpend(second, 4m, clock.GetUtcNow(), null, Duplicate: true), reservations, default); // a retry
+        Assert.Equal(7m, (await ledger.GetAsync(reservations, default)).SpentUsd);
         var alerts = await db.RowsAsync("SELECT period_start::text, threshold_pct FROM alert_events WHERE project_id = $1 ORDER BY period_start", projectId);
         Assert.Equal([["2026-11-01", 50], ["2026-12-01", 50]], alerts.Select(r => r.ToArray()).ToArray());
 
         // A report that never arrives is corrected by the periodic re-sum.
-        await InsertRequestAsync(connection, null, Guid.NewGuid(), clock.GetUtcNow(), 1.5m, projectId);
-        await ledger.ResyncAsync(default);
-        Assert.Equal(7.5m, (await ledger.GetAsync(reservations, default)).SpentUsd);
+        await InsertRequestAsync(connection, null, Guid.NewGuid(), clock.GetUtcNow(), 1.5m, projectId, recordedAt: clock.GetUtcNow());
+        await ledger.ResyncAsync(reservations, default);
+        Assert.Equal(8.5m, (await ledger.GetAsync(reservations, default)).SpentUsd);
+    }
+
+    [Fact]
+    public async Task Settlement_is_idempotent_by_request_id_never_settles_an_expired_reservation_and_the_resync_settles_lost_reports()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(database);
+        await using var db = new Db(database);
+        var (userId, projectId) = (Guid.NewGuid(), Guid.NewGuid());
+        await db.ScalarAsync<int>("INSERT INTO users (id, email) VALUES ($1, 'settle@example.com') RETURNING 1", userId);
+        await db.ScalarAsync<int>("INSERT INTO projects (id, owner_id, name) VALUES ($1, $2, 'settle') RETURNING 1", projectId, userId);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource), new AlertEventRepository(dataSource), clock, WebhookTargetPolicy.PublicOnly, NullLogger.Instance);
+        List<ReservationState> reservations = [];
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await ledger.LoadAsync(default);
+        await ledger.SetAsync(new BudgetSettings(10m, [], null), reservations, default);
+
+        // Settled once by its request; the retry of that request is answered "settled" again and counts nothing.
+        var a = await ledger.ReserveAsync(new ReserveBudget(4m, 600), reservations, default);
+        var requestA = Guid.NewGuid();
+        await InsertRequestAsync(connection, null, requestA, clock.GetUtcNow(), 3m, projectId);
+        Assert.True(await ledger.RecordSpendAsync(new ProjectSpend(requestA, 3m, clock.GetUtcNow(), a.ReservationId), reservations, default));
+        Assert.True(await ledger.RecordSpendAsync(new ProjectSpend(requestA, 3m, clock.GetUtcNow(), a.ReservationId, Duplicate: true), reservations, default));
+        Assert.False(await ledger.RecordSpendAsync(new ProjectSpend(Guid.NewGuid(), 0m, clock.GetUtcNow(), a.ReservationId), reservations, default)); // another request
+        var status = await ledger.GetAsync(reservations, default);
+        Assert.Equal((3m, 0m, 7m), (status.SpentUsd, status.ReservedUsd, status.RemainingUsd));
+
+        // An expired reservation is not reported settled (it released itself when it expired).
+        var b = await ledger.ReserveAsync(new ReserveBudget(2m, 60), reservations, default);
+        clock.Now += TimeSpan.FromSeconds(61);
+        Assert.False(await ledger.RecordSpendAsync(new ProjectSpend(Guid.NewGuid(), 0m, clock.GetUtcNow(), b.ReservationId), reservations, default));
+
+        // A request stored with a reservation whose report was lost: the re-sum counts it and settles the reservation,
+        // so its amount is never both spent and reserved.
+        var c = await ledger.ReserveAsync(new ReserveBudget(5m, 600), reservations, default);
+        await InsertRequestAsync(connection, null, Guid.NewGuid(), clock.GetUtcNow(), 4m, projectId, recordedAt: clock.GetUtcNow(), reservationId: c.ReservationId);
+        Assert.Equal(5m, (await ledger.GetAsync(reservations, default)).ReservedUsd);
+        Assert.True(await ledger.ResyncAsync(reservations, default));
+        status = await ledger.GetAsync(reservations, default);
+        Assert.Equal((7m, 0m, 3m), (status.SpentUsd, status.ReservedUsd, status.RemainingUsd));
+        Assert.Empty(reservations);
     }
 
     private sealed class ManualClock(DateTimeOffset now) : TimeProvider

@@ -9,7 +9,10 @@ namespace LatticeLock.Grains.Projects;
 /// A project's budget held hot by its grain: the settings, month-to-date spend (rebuilt from model_requests when the
 /// grain activates or the month turns, then grown by <see cref="RecordSpendAsync"/>), reservations (in the grain's
 /// persisted state) and which thresholds have alerted this month. Only the grain calls it, one call at a time, so
-/// checking and granting a reservation is atomic.
+/// checking and granting a reservation is atomic. Spend counts by the time a request was recorded (recorded_at), not by
+/// its requested_at. Settlement is idempotent by request id: a request settles its live reservation once, a retry of it
+/// is answered "settled" again, an expired reservation is never reported settled, and the periodic re-sum settles
+/// every reservation a stored request names even when its report was lost.
 /// </summary>
 internal sealed class ProjectBudgetLedger(
     Guid projectId,
@@ -30,27 +33,55 @@ internal sealed class ProjectBudgetLedger(
 
     private BudgetSettings? _settings;
     private BudgetPeriod? _period;
+    /// <summary>A duplicate report of a request not known to be counted re-sums at most this often.</summary>
+    public static readonly TimeSpan DuplicateResyncInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after its reservation's expiry a settlement is remembered, to answer retries the same way.</summary>
+    private static readonly TimeSpan SettlementMemory = TimeSpan.FromMinutes(10);
+
+    /// <summary>Allowed difference between the silos' clocks and PostgreSQL's when matching times across them.</summary>
+    private static readonly TimeSpan ClockSkewMargin = TimeSpan.FromMinutes(5);
+
     private decimal _spent;
-    private HashSet<Guid> _inSum = [];
-    private DateTimeOffset _inSumUntil;
+    // Ids known to be in _spent: those recorded within LateReportWindow of the last sum, and those reported since.
+    private HashSet<Guid> _counted = [];
+    private DateTimeOffset _nextDuplicateResync = DateTimeOffset.MinValue;
+    private readonly Dictionary<Guid, (Guid RequestId, DateTimeOffset Until)> _settledBy = [];
     private HashSet<int> _alerted = [];
 
     public bool HasBudget => _settings is not null;
 
-    /// <summary>Re-sums month-to-date spend from model_requests (see <see cref="ResyncInterval"/>) and raises any alert now due.</summary>
-    public async Task ResyncAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Re-sums month-to-date spend from model_requests (see <see cref="ResyncInterval"/>), settles the reservations a
+    /// stored request names, and raises any alert now due. True when reservations changed (the grain persists them).
+    /// </summary>
+    public async Task<bool> ResyncAsync(List<ReservationState> reservations, CancellationToken cancellationToken)
     {
-        if (_settings is null) return;
+        if (_settings is null) return false;
         try
         {
             _period = null;
             await EnsurePeriodAsync(cancellationToken);
+            var changed = await ReconcileReservationsAsync(reservations, cancellationToken);
             await RaiseAlertsAsync(cancellationToken);
+            return changed;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Could not re-sum the spend of project {ProjectId}; the next resync tries again", projectId);
+            return false;
         }
+    }
+
+    /// <summary>Removes live reservations that a stored request names (its report never arrived, or came as a duplicate).</summary>
+    private async Task<bool> ReconcileReservationsAsync(List<ReservationState> reservations, CancellationToken cancellationToken)
+    {
+        PurgeExpired(reservations);
+        if (reservations.Count == 0) return false;
+        // recorded_at is the database's clock and GrantedAt the silo's: a margin covers any skew between them.
+        var since = reservations.Min(r => r.GrantedAt ?? r.ExpiresAt.AddSeconds(-ReserveBudget.MaxTtlSeconds)) - ClockSkewMargin;
+        var settled = await budgets.SettledReservationsAsync(projectId, reservations.Select(r => r.Id).ToList(), since, cancellationToken);
+        return reservations.RemoveAll(r => settled.Contains(r.Id)) > 0;
     }
 
     public async Task LoadAsync(CancellationToken cancellationToken)
@@ -91,7 +122,8 @@ internal sealed class ProjectBudgetLedger(
         if (reservations.Count >= MaxActiveReservations)
             throw new ConflictException("reservations", $"project {projectId} holds {reservations.Count} active reservations, the most allowed; settle or release some first");
         if (request.EstimatedCostUsd > remaining) throw new BudgetExceededException(Math.Max(remaining, 0), request.EstimatedCostUsd);
-        var reservation = new ReservationState { Id = Guid.NewGuid(), EstimatedCostUsd = request.EstimatedCostUsd, ExpiresAt = clock.GetUtcNow().AddSeconds(ttl) };
+        var now = clock.GetUtcNow();
+        var reservation = new ReservationState { Id = Guid.NewGuid(), EstimatedCostUsd = request.EstimatedCostUsd, ExpiresAt = now.AddSeconds(ttl), GrantedAt = now };
         reservations.Add(reservation);
         return new BudgetReservation(reservation.Id, projectId, reservation.EstimatedCostUsd, reservation.ExpiresAt);
     }
@@ -103,43 +135,67 @@ internal sealed class ProjectBudgetLedger(
         return reservations.RemoveAll(r => r.Id == reservationId) > 0;
     }
 
-    /// <summary>Counts the request's cost (the actual cost replaces its reservation's estimate); true when reservations changed.</summary>
+    /// <summary>
+    /// Counts the request's cost once (the actual cost replaces its reservation's estimate) in the month it was
+    /// recorded; true when it settled its reservation now or did so before (a retry gets the same answer).
+    /// </summary>
     public async Task<bool> RecordSpendAsync(ProjectSpend spend, List<ReservationState> reservations, CancellationToken cancellationToken)
     {
-        var settled = spend.ReservationId is { } rid && reservations.RemoveAll(r => r.Id == rid) > 0;
+        var settled = spend.ReservationId is { } rid && Settle(rid, spend.RequestId, reservations);
         if (_settings is null) return settled;
-        var wasLoaded = _period is not null;
-        await EnsurePeriodAsync(cancellationToken);
-        var period = _period!.Value;
-        if (wasLoaded && period.Contains(spend.RequestedAt) && !AlreadyInSum(spend.RequestId)) _spent += spend.CostUsd;
+        // A load (first, or the month turned) sums the table, which already holds this committed row.
+        if (!await EnsurePeriodAsync(cancellationToken))
+        {
+            if (!spend.Duplicate)
+            {
+                if (_counted.Add(spend.RequestId) && _period!.Value.Contains(spend.RecordedAt)) _spent += spend.CostUsd;
+            }
+            else if (!_counted.Contains(spend.RequestId) && clock.GetUtcNow() >= _nextDuplicateResync)
+            {
+                // A retry of a stored request whose first report this ledger never saw (it failed or is still on its
+                // way): the table has the row, so a re-sum counts it exactly; rate-limited against retry storms.
+                _nextDuplicateResync = clock.GetUtcNow() + DuplicateResyncInterval;
+                _period = null;
+                await EnsurePeriodAsync(cancellationToken);
+                _counted.Add(spend.RequestId);
+            }
+        }
         await RaiseAlertsAsync(cancellationToken);
         return settled;
     }
 
-    private bool AlreadyInSum(Guid requestId)
+    /// <summary>
+    /// Settles <paramref name="reservationId"/> for <paramref name="requestId"/>: true when it was live (now removed) or
+    /// was settled before by the same request; false when unknown, expired, or settled by another request.
+    /// </summary>
+    private bool Settle(Guid reservationId, Guid requestId, List<ReservationState> reservations)
     {
-        if (_inSum.Count == 0) return false;
-        if (clock.GetUtcNow() > _inSumUntil)
+        PurgeExpired(reservations); // an expired reservation no longer holds anything, so it cannot be settled
+        var now = clock.GetUtcNow();
+        foreach (var stale in _settledBy.Where(s => s.Value.Until <= now).Select(s => s.Key).ToList()) _settledBy.Remove(stale);
+        var index = reservations.FindIndex(r => r.Id == reservationId);
+        if (index >= 0)
         {
-            _inSum = [];
-            return false;
+            _settledBy[reservationId] = (requestId, reservations[index].ExpiresAt + SettlementMemory);
+            reservations.RemoveAt(index);
+            return true;
         }
-        return _inSum.Remove(requestId);
+        return _settledBy.TryGetValue(reservationId, out var by) && by.RequestId == requestId;
     }
 
-    /// <summary>Loads spend and alerted thresholds for the current month when not loaded yet or when the month turned.</summary>
-    private async Task EnsurePeriodAsync(CancellationToken cancellationToken)
+    /// <summary>Loads spend and alerted thresholds for the current month when not loaded yet or when the month turned; true when it loaded.</summary>
+    private async Task<bool> EnsurePeriodAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var current = BudgetPeriod.Containing(now);
-        if (_period == current) return;
+        if (_period == current) return false;
         var (spent, recent) = await budgets.SpendAsync(projectId, current.Start, current.End, LateReportWindow, cancellationToken);
         var alerted = await alerts.ThresholdsAlertedAsync(projectId, current.FirstDay, cancellationToken);
         _spent = spent;
-        _inSum = [.. recent];
-        _inSumUntil = now + LateReportWindow;
+        _counted = [.. recent];
         _alerted = alerted;
         _period = current;
+        return true;
     }
 
     /// <summary>

@@ -130,7 +130,7 @@ public sealed class ProjectGrain(
         EnsureResyncTimer();
         // Sessions skip reporting to a project without a budget for SpendRecorded.NoBudgetCacheFor; one re-sum after
         // that window counts whatever they skipped while the new budget was being set.
-        if (!hadBudget) this.RegisterGrainTimer(async (_, ct) => { await Budget.ResyncAsync(ct); }, (object?)null,
+        if (!hadBudget) this.RegisterGrainTimer(async (_, ct) => await ResyncAsync(ct), (object?)null,
             new GrainTimerCreationOptions(SpendRecorded.NoBudgetCacheFor * 2, Timeout.InfiniteTimeSpan));
         return status;
     }
@@ -183,7 +183,13 @@ public sealed class ProjectGrain(
     private void EnsureResyncTimer()
     {
         if (_resync is not null || !Budget.HasBudget) return;
-        _resync = this.RegisterGrainTimer(ct => Budget.ResyncAsync(ct), new GrainTimerCreationOptions(ProjectBudgetLedger.ResyncInterval, ProjectBudgetLedger.ResyncInterval));
+        _resync = this.RegisterGrainTimer(ResyncAsync, new GrainTimerCreationOptions(ProjectBudgetLedger.ResyncInterval, ProjectBudgetLedger.ResyncInterval));
+    }
+
+    /// <summary>Re-sums spend; reservations it found settled by stored requests are persisted as gone.</summary>
+    private async Task ResyncAsync(CancellationToken cancellationToken)
+    {
+        if (await Budget.ResyncAsync(Reservations, cancellationToken)) await this.PersistOrDeactivateAsync(held, cancellationToken);
     }
 
     private async Task<ProjectDetails> WriteChangeAsync(ProjectDetails current, ProjectDetails updated, CancellationToken cancellationToken)

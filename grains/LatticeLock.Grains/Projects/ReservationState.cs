@@ -6,4 +6,7 @@ public sealed class ReservationState
     public Guid Id { get; set; }
     public decimal EstimatedCostUsd { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>When it was granted; a request settling it was recorded after this. Unset in state written before it existed.</summary>
+    public DateTimeOffset? GrantedAt { get; set; }
 }

@@ -25,6 +25,7 @@ public sealed class SessionGrain(
     ModelRequestQueries storedRequests,
     PriceBook priceBook,
     TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<ModelRequestRules> rules,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     // The sessions row is the session's one store: loaded on activation, written once per change, version-guarded.
@@ -126,6 +127,9 @@ public sealed class SessionGrain(
     async Task<ModelRequestAck> ISessionGrain.RecordModelRequest(ModelRequestRecord request, CancellationToken cancellationToken)
     {
         ModelRequestValidation.Validate(request);
+        var skew = rules.Value.MaxFutureSkew;
+        if (request.RequestedAt > clock.GetUtcNow() + skew)
+            throw new InvalidFieldException("requested_at", $"must not lie more than {skew.TotalMinutes:0.##} minutes in the future (server time {clock.GetUtcNow():O})");
         var session = Session();
         if (session.EndedAt is not null || _ending)
         {
@@ -172,11 +176,14 @@ public sealed class SessionGrain(
                 if (++_sinceCheckpoint >= CheckpointEvery && _checkpointing.IsCompleted) _checkpointing = CheckpointAsync();
                 LiveModelRequestMeter.Record(request.Provider, request.ModelId, request.TaskType, WireNames.Of(request.Status),
                     request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd);
-                var settled = await ReportSpendAsync(request);
+                var settled = await ReportSpendAsync(request, duplicate: false);
                 return new ModelRequestAck(request.Id, WasDuplicate: false, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
                     request.ReservationId is null ? null : settled);
             }
-            return new ModelRequestAck(request.Id, WasDuplicate: true, request.InputCostUsd, request.OutputCostUsd, request.CostSource);
+            // A retry of a stored request: its reservation is settled (idempotently) and its cost not counted again.
+            var settledBefore = await ReportSpendAsync(request, duplicate: true);
+            return new ModelRequestAck(request.Id, WasDuplicate: true, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
+                request.ReservationId is null ? null : settledBefore);
         }
         finally
         {
@@ -188,7 +195,7 @@ public sealed class SessionGrain(
     /// Tells the project's budget about the stored request. The row is committed whatever happens here, so a failure
     /// is logged, not thrown: the project grain rebuilds its spend from model_requests when it next activates.
     /// </summary>
-    private async Task<bool> ReportSpendAsync(ModelRequestRecord request)
+    private async Task<bool> ReportSpendAsync(ModelRequestRecord request, bool duplicate)
     {
         if (_session?.ProjectId is not { } projectId) return false;
         // No budget, no reservation: nothing to settle or enforce, so no grain call (see SpendRecorded.NoBudgetCacheFor).
@@ -196,7 +203,7 @@ public sealed class SessionGrain(
         try
         {
             var recorded = await (_projectGrain ??= GrainFactory.GetGrain<IProjectGrain>(projectId))
-                .RecordSpend(new ProjectSpend(request.Id, request.TotalCostUsd, request.RequestedAt, request.ReservationId));
+                .RecordSpend(new ProjectSpend(request.Id, request.TotalCostUsd, clock.GetUtcNow(), request.ReservationId, duplicate));
             _noBudgetUntil = recorded.HasBudget ? DateTimeOffset.MinValue : clock.GetUtcNow() + SpendRecorded.NoBudgetCacheFor;
             return recorded.Settled;
         }

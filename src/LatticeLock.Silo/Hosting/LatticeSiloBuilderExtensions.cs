@@ -1,4 +1,5 @@
 using LatticeLock.Grains.Prices;
+using LatticeLock.Grains.Sessions;
 using LatticeLock.Silo.Budgets;
 using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Metrics;
@@ -17,6 +18,8 @@ public static class LatticeSiloBuilderExtensions
     {
         silo.Services.TryAddSingleton(TimeProvider.System); // grains, pumps and sinks share one clock (tests replace it)
         silo.Services.AddLatticeLockPricing();
+        silo.Services.AddOptions<ModelRequestRules>().Bind(configuration.GetSection(ModelRequestRules.Section)).ValidateOnStart();
+        silo.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ModelRequestRules>, ModelRequestRulesValidator>();
         silo.AddActivityPropagation(); // grain calls join the caller's trace (spans only when a listener exists)
         return silo
             .AddLatticeLockPersistence(configuration)

@@ -38,13 +38,18 @@ public sealed class BudgetRepository(NpgsqlDataSource dataSource)
     /// among them committed in the last <paramref name="recent"/> (so a caller can tell which late notifications the
     /// sum already holds).
     /// </summary>
+    /// <summary>
+    /// Spend of the project's requests recorded in [<paramref name="from"/>, <paramref name="to"/>) (by recorded_at, the
+    /// server's commit time, never the client's requested_at), and the ids of those recorded within the last
+    /// <paramref name="recent"/> (they may still report themselves and must not be counted twice).
+    /// </summary>
     public async Task<(decimal SpentUsd, Guid[] RecentIds)> SpendAsync(Guid projectId, DateTimeOffset from, DateTimeOffset to, TimeSpan recent, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT coalesce(sum(coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0)), 0),
-                   coalesce(array_agg(id) FILTER (WHERE created_at > now() - $4), '{}')
+                   coalesce(array_agg(id) FILTER (WHERE recorded_at > now() - $4), '{}')
             FROM model_requests
-            WHERE project_id = $1 AND requested_at >= $2 AND requested_at < $3
+            WHERE project_id = $1 AND recorded_at >= $2 AND recorded_at < $3
             """);
         command.Parameters.AddWithValue(projectId);
         command.Parameters.AddWithValue(from);
@@ -53,5 +58,25 @@ public sealed class BudgetRepository(NpgsqlDataSource dataSource)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (reader.GetDecimal(0), reader.GetFieldValue<Guid[]>(1));
+    }
+
+    /// <summary>
+    /// Which of <paramref name="reservationIds"/> a stored request of the project names (settled, whether or not its
+    /// report reached the budget), looking at requests recorded since <paramref name="since"/> (the oldest grant).
+    /// </summary>
+    public async Task<HashSet<Guid>> SettledReservationsAsync(Guid projectId, IReadOnlyCollection<Guid> reservationIds, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        if (reservationIds.Count == 0) return [];
+        await using var command = dataSource.CreateCommand("""
+            SELECT DISTINCT reservation_id FROM model_requests
+            WHERE project_id = $1 AND recorded_at >= $3 AND reservation_id = ANY($2)
+            """);
+        command.Parameters.AddWithValue(projectId);
+        command.Parameters.AddWithValue(reservationIds.ToArray());
+        command.Parameters.AddWithValue(since);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var settled = new HashSet<Guid>();
+        while (await reader.ReadAsync(cancellationToken)) settled.Add(reader.GetGuid(0));
+        return settled;
     }
 }

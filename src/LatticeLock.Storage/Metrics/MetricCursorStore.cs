@@ -87,8 +87,8 @@ public sealed class MetricCursorStore(NpgsqlDataSource dataSource)
                    c.consecutive_failures, p.pending, coalesce(extract(epoch FROM now() - p.oldest), 0)::float8
             FROM metric_sink_cursors c
             CROSS JOIN LATERAL (
-                SELECT count(*) AS pending, min(created_at) AS oldest
-                FROM (SELECT created_at FROM model_requests m
+                SELECT count(*) AS pending, min(recorded_at) AS oldest
+                FROM (SELECT recorded_at FROM model_requests m
                       WHERE (m.xact_id, m.id) > (c.last_xact_id, c.last_request_id)
                       ORDER BY m.xact_id, m.id LIMIT {PendingCountLimit}) backlog
             ) p

@@ -71,7 +71,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
                    greatest(s.totals_last_request_at, d.last), d.n
             FROM sessions s CROSS JOIN LATERAL (
                 SELECT count(*) AS n, coalesce(sum(m.input_tokens), 0)::bigint AS i, coalesce(sum(m.output_tokens), 0)::bigint AS o,
-                       coalesce(sum(m.total_cost_usd), 0) AS c, coalesce(array_agg(DISTINCT m.model_id), '{}') AS models, max(m.created_at) AS last
+                       coalesce(sum(m.total_cost_usd), 0) AS c, coalesce(array_agg(DISTINCT m.model_id), '{}') AS models, max(m.recorded_at) AS last
                 FROM model_requests m WHERE m.session_id = s.id AND m.xact_id >= s.totals_xmin) d
             WHERE s.id = $1
             """);
@@ -98,7 +98,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
             WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x),
             s AS (SELECT id, totals_xmin FROM sessions WHERE id = $1 FOR UPDATE),
             d AS (SELECT count(*) AS n, coalesce(sum(m.input_tokens), 0)::bigint AS i, coalesce(sum(m.output_tokens), 0)::bigint AS o,
-                         coalesce(sum(m.total_cost_usd), 0) AS c, coalesce(array_agg(DISTINCT m.model_id), '{}') AS models, max(m.created_at) AS last
+                         coalesce(sum(m.total_cost_usd), 0) AS c, coalesce(array_agg(DISTINCT m.model_id), '{}') AS models, max(m.recorded_at) AS last
                   FROM s, h, model_requests m
                   WHERE m.session_id = s.id AND m.xact_id >= s.totals_xmin AND m.xact_id < h.x)
             UPDATE sessions t
