@@ -97,9 +97,16 @@ public sealed class ChatsClient(IGrainFactory grains)
     public Task<ChatDetails> Create(Guid sessionId, string? title = null, Guid? id = null, CancellationToken cancellationToken = default) =>
         grains.GetGrain<IChatGrain>(id ?? Guid.NewGuid()).Create(new CreateChat(sessionId, title), cancellationToken);
 
-    /// <summary>Appends a turn and returns its sequence number (1, 2, 3… per chat).</summary>
+    /// <summary>
+    /// Appends a turn and returns its sequence number (1, 2, 3… per chat). Give <see cref="AppendTurn.TurnId"/> to make
+    /// it safe to retry: the same id returns the same sequence number and appends nothing.
+    /// </summary>
     public Task<long> AppendTurn(Guid chatId, AppendTurn turn, CancellationToken cancellationToken = default) =>
         grains.GetGrain<IChatGrain>(chatId).AppendTurn(turn, cancellationToken);
+
+    /// <summary>Appends a turn and returns it as stored, with whether its turn id had been appended before.</summary>
+    public Task<AppendedTurn> RecordTurn(Guid chatId, AppendTurn turn, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IChatGrain>(chatId).RecordTurn(turn, cancellationToken);
 
     public Task<IReadOnlyList<ChatTurn>> GetLastTurns(Guid chatId, int last, CancellationToken cancellationToken = default) =>
         grains.GetGrain<IChatGrain>(chatId).GetLastTurns(last, cancellationToken);

@@ -62,7 +62,10 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
 
     Task<ChatDetails> IChatGrain.Get() => Task.FromResult(Details());
 
-    async Task<long> IChatGrain.AppendTurn(AppendTurn turn, CancellationToken cancellationToken)
+    async Task<long> IChatGrain.AppendTurn(AppendTurn turn, CancellationToken cancellationToken) =>
+        (await ((IChatGrain)this).RecordTurn(turn, cancellationToken)).Turn.Seq;
+
+    async Task<AppendedTurn> IChatGrain.RecordTurn(AppendTurn turn, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(turn);
         Require.Defined(turn.Role, "role");
@@ -71,12 +74,16 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
         var provider = Require.OptionalName(turn.Provider, "provider", Limits.NameMaxLength);
         Require.NonNegative(turn.InputTokens, "input_tokens");
         Require.NonNegative(turn.OutputTokens, "output_tokens");
+        if (turn.TurnId is { } turnId) Require.Id(turnId, "turn_id");
         Details();
+        // A retry of a recent turn is answered from memory; an older one is found by the insert's conflict below.
+        if (turn.TurnId is { } id && _recent.FirstOrDefault(t => t.TurnId == id) is { } recent) return SameTurn(recent, turn.Role, content);
 
-        var appended = new ChatTurn(_lastSeq + 1, turn.Role, content, model, provider, turn.InputTokens, turn.OutputTokens, clock.GetUtcNow());
+        var appended = new ChatTurn(_lastSeq + 1, turn.Role, content, model, provider, turn.InputTokens, turn.OutputTokens, clock.GetUtcNow(), turn.TurnId);
+        bool inserted;
         try
         {
-            await chats.InsertTurnAsync(Id, appended, cancellationToken);
+            inserted = await chats.InsertTurnAsync(Id, appended, cancellationToken);
         }
         catch
         {
@@ -84,11 +91,23 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
             DeactivateOnIdle();
             throw;
         }
+        if (!inserted)
+        {
+            var stored = await chats.FindTurnAsync(Id, turn.TurnId!.Value, cancellationToken)
+                ?? throw new ConflictException("turn_id", $"turn {turn.TurnId} could not be appended; retry");
+            return SameTurn(stored, turn.Role, content);
+        }
         _lastSeq = appended.Seq;
         _recent.AddLast(appended);
         if (_recent.Count > RecentTurnWindow) _recent.RemoveFirst();
-        return appended.Seq;
+        return new AppendedTurn(appended, WasDuplicate: false);
     }
+
+    /// <summary>The stored turn for a repeated turn id, unless the id was used for a different turn (409 naming turn_id).</summary>
+    private static AppendedTurn SameTurn(ChatTurn stored, TurnRole role, string content) =>
+        stored.Role == role && stored.Content == content
+            ? new AppendedTurn(stored, WasDuplicate: true)
+            : throw new ConflictException("turn_id", $"turn_id {stored.TurnId} was already used for another turn (seq {stored.Seq}); choose a new id");
 
     async Task<IReadOnlyList<ChatTurn>> IChatGrain.GetLastTurns(int last, CancellationToken cancellationToken)
     {

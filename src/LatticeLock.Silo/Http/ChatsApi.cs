@@ -8,13 +8,14 @@ public static class ChatsApi
 {
     public sealed record CreateChatBody(string? Title);
     public sealed record ChatResponse(Guid Id, Guid SessionId, string? Title, DateTimeOffset CreatedAt);
-    public sealed record AppendTurnBody(TurnRole? Role, string Content, string? Model, string? Provider, int? InputTokens, int? OutputTokens);
+    public sealed record AppendTurnBody(TurnRole? Role, string Content, string? Model, string? Provider, int? InputTokens, int? OutputTokens, Guid? TurnId);
     public sealed record TurnsResponse(IReadOnlyList<ChatTurn> Turns);
 
     public static RouteGroupBuilder MapChatsApi(this RouteGroupBuilder v1)
     {
         v1.MapPost("/sessions/{id}/chats", CreateAsync).Accepts<CreateChatBody>(isOptional: true, "application/json").Produces<ChatResponse>(StatusCodes.Status201Created);
-        v1.MapPost("/chats/{id}/turns", AppendAsync).Accepts<AppendTurnBody>(isOptional: true, "application/json").Produces<ChatTurn>(StatusCodes.Status201Created);
+        v1.MapPost("/chats/{id}/turns", AppendAsync).Accepts<AppendTurnBody>(isOptional: true, "application/json")
+            .Produces<ChatTurn>(StatusCodes.Status201Created).Produces<ChatTurn>();
         v1.MapGet("/chats/{id}/turns", TurnsAsync).Produces<TurnsResponse>();
         return v1;
     }
@@ -30,17 +31,24 @@ public static class ChatsApi
         return Results.Created($"/v1/chats/{chatId}", new ChatResponse(chat.Id, chat.SessionId, chat.Title, chat.CreatedAt));
     }
 
-    private static async Task<IResult> AppendAsync(HttpContext http, IGrainFactory grains, TimeProvider clock, string id)
+    /// <summary>
+    /// Appends a turn: 201 with the stored turn; 200 with the stored turn when its <c>turn_id</c> (or the id an
+    /// <c>Idempotency-Key</c> header derives) was appended before, so a retry never appends twice.
+    /// </summary>
+    private static async Task<IResult> AppendAsync(HttpContext http, IGrainFactory grains, string id)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var chatId = RouteValues.Id(id);
+        var idempotencyKey = IdempotencyKey.Read(http);
         await OwnedAsync(grains, caller, chatId);
         var body = await JsonBody.ReadAsync<AppendTurnBody>(http);
         var role = body.Role ?? throw ApiProblem.BadRequest("role", "role: is required (system, user, assistant or tool)");
-        var seq = await grains.GetGrain<IChatGrain>(chatId).AppendTurn(
-            new AppendTurn(role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens), http.RequestAborted);
-        var turn = new ChatTurn(seq, role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens, clock.GetUtcNow());
-        return Results.Created($"/v1/chats/{chatId}/turns?after={seq - 1}", turn);
+        var turnId = body.TurnId ?? (idempotencyKey is null ? null : IdempotencyKey.TurnId(caller.UserId, idempotencyKey, chatId));
+        var appended = await grains.GetGrain<IChatGrain>(chatId).RecordTurn(
+            new AppendTurn(role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens, turnId), http.RequestAborted);
+        return appended.WasDuplicate
+            ? Results.Ok(appended.Turn)
+            : Results.Created($"/v1/chats/{chatId}/turns?after={appended.Turn.Seq - 1}", appended.Turn);
     }
 
     private static async Task<IResult> TurnsAsync(HttpContext http, IGrainFactory grains, string id)

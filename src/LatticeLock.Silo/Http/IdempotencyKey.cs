@@ -4,9 +4,10 @@ using System.Text;
 namespace LatticeLock.Silo.Http;
 
 /// <summary>
-/// The <c>Idempotency-Key</c> request header: for a body without an <c>id</c>, the id is derived from the caller's
-/// user, the key and (in a batch) the item's index, so a retry with the same header and body names the same ids and
-/// is answered as a duplicate instead of stored again. Scoped by user: two tenants' keys never collide.
+/// The <c>Idempotency-Key</c> request header: for a body without an <c>id</c> (or a turn without a <c>turn_id</c>),
+/// the id is derived from the caller's user, the key and (in a batch) the item's index, so a retry with the same header
+/// and body names the same ids and is answered as a duplicate instead of stored again. Scoped by user: two tenants'
+/// keys never collide.
 /// </summary>
 public static class IdempotencyKey
 {
@@ -24,10 +25,16 @@ public static class IdempotencyKey
     }
 
     /// <summary>The id of item <paramref name="index"/> (null for a single request) under <paramref name="key"/>: a version-8 UUID.</summary>
-    public static Guid ModelRequestId(Guid userId, string key, int? index)
+    public static Guid ModelRequestId(Guid userId, string key, int? index) =>
+        Derive($"model-request\n{userId:N}\n{key}\n{index?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
+
+    /// <summary>The turn id of a turn appended to <paramref name="chatId"/> under <paramref name="key"/>.</summary>
+    public static Guid TurnId(Guid userId, string key, Guid chatId) => Derive($"chat-turn\n{userId:N}\n{key}\n{chatId:N}");
+
+    private static Guid Derive(string name)
     {
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"model-request\n{userId:N}\n{key}\n{index?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}"), hash);
+        SHA256.HashData(Encoding.UTF8.GetBytes(name), hash);
         var bytes = hash[..16];
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // version 8 (RFC 9562: custom)
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
