@@ -131,6 +131,11 @@ public sealed class BigtableMetricSink : IMetricSink, IDisposable
             {
                 lastFailure = e; // entries answered before the failure keep their answers
             }
+            catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.OutOfRange)
+            {
+                // The request as a whole is invalid: never accepted as sent, so not retried (the pump isolates the point).
+                throw new MetricSinkRefusedException(Name, $"{e.StatusCode}: {e.Status.Detail}", e);
+            }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && _options.CreateTableIfMissing && !cancellationToken.IsCancellationRequested)
             {
                 lastFailure = e;

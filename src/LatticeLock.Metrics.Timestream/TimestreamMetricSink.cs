@@ -102,6 +102,11 @@ public sealed class TimestreamMetricSink : IMetricSink, IDisposable
             {
                 return e.RejectedRecords;
             }
+            catch (TimestreamServiceException e) when (e.ErrorType == "ValidationException")
+            {
+                // The call's content is invalid as a whole: never accepted as sent, so not retried (the pump isolates the point).
+                throw new MetricSinkRefusedException(Name, $"{e.ErrorType}: {e.ServiceMessage}", e);
+            }
             catch (TimestreamServiceException e) when (e.ErrorType == "ResourceNotFoundException" && _options.CreateTableIfMissing)
             {
                 _tableEnsured = false; // e.g. an emulator that restarted empty: created again before the batch is re-sent

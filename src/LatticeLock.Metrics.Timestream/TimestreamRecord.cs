@@ -24,6 +24,7 @@ public sealed record TimestreamRecord(IReadOnlyList<TimestreamRecord.Dimension> 
     /// <summary>The record for <paramref name="point"/>, or the reason it can never be written.</summary>
     public static (TimestreamRecord? Record, string? Rejection) FromPoint(MetricPoint point, string measureName)
     {
+        if (point.Time < DateTimeOffset.UnixEpoch) return (null, $"time {point.Time:O} is before 1970 (Timestream record times are Unix epoch times)");
         if (string.IsNullOrWhiteSpace(point.Provider)) return (null, "provider is empty (a Timestream dimension value must not be empty)");
         if (string.IsNullOrWhiteSpace(point.ModelId)) return (null, "model_id is empty (a Timestream dimension value must not be empty)");
         if (string.IsNullOrWhiteSpace(point.Status)) return (null, "status is empty (a Timestream dimension value must not be empty)");

@@ -15,7 +15,8 @@ public sealed class SinkMetricConsumer(IMetricSink sink, MetricCursorStore curso
 
     public async Task<MetricConsumeResult> ConsumeAsync(MetricBatch batch, CancellationToken cancellationToken)
     {
-        var result = batch.Points.Count == 0 ? MetricSinkWriteResult.AllWritten(0) : await sink.WriteAsync(batch.Points, cancellationToken);
+        // A point the store refuses for good is isolated and rejected; only transient failures make the batch retry.
+        var result = batch.Points.Count == 0 ? MetricSinkWriteResult.AllWritten(0) : await RefusedPointIsolation.WriteAsync(sink, batch.Points, cancellationToken);
         await cursors.RecordRejectionsAsync(Name, result.Rejected.Select(r => (r.RequestId, r.Reason)), cancellationToken);
         var advanced = await cursors.AdvanceAsync(Name, batch.From, batch.To, result.Written, result.Rejected.Count, cancellationToken);
         return new MetricConsumeResult(advanced, result.Written, result.Rejected.Count);

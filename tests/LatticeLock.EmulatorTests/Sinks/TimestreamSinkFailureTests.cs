@@ -115,6 +115,19 @@ public sealed class TimestreamSinkFailureTests
     }
 
     [Fact]
+    public async Task A_validation_error_for_the_whole_call_is_a_refusal_not_retried()
+    {
+        await using var server = new FakeTimestreamServer((_, _) =>
+            new FakeTimestreamServer.Answer(400, """{"__type":"com.amazonaws.timestream.v20181101#ValidationException","Message":"Invalid time for record"}"""));
+        using var sink = new TimestreamMetricSink(Options(server.Endpoint));
+
+        var refused = await Assert.ThrowsAsync<MetricSinkRefusedException>(() => sink.WriteAsync(MetricPoints.Many(2), default));
+
+        Assert.Equal("ValidationException: Invalid time for record", refused.Reason);
+        Assert.Single(server.Calls);
+    }
+
+    [Fact]
     public async Task Points_that_cannot_form_a_valid_record_are_rejected_without_being_sent()
     {
         await using var server = new FakeTimestreamServer((_, _) => FakeTimestreamServer.Ok());
@@ -122,13 +135,15 @@ public sealed class TimestreamSinkFailureTests
         var good = MetricPoints.One(1);
         var noProvider = MetricPoints.One(2) with { Provider = "" };
         var huge = MetricPoints.One(3) with { ModelId = new string('m', 2100) };
+        var before1970 = MetricPoints.One(4) with { Time = new DateTimeOffset(1969, 7, 20, 20, 17, 0, TimeSpan.Zero) };
 
-        var result = await sink.WriteAsync([good, noProvider, huge], default);
+        var result = await sink.WriteAsync([good, noProvider, huge, before1970], default);
 
         Assert.Equal(1, result.Written);
-        Assert.Equal([noProvider.RequestId, huge.RequestId], result.Rejected.Select(r => r.RequestId));
+        Assert.Equal([noProvider.RequestId, huge.RequestId, before1970.RequestId], result.Rejected.Select(r => r.RequestId));
         Assert.Contains("provider is empty", result.Rejected[0].Reason);
         Assert.Contains("over Timestream's limit of 2048 bytes", result.Rejected[1].Reason);
+        Assert.Contains("before 1970", result.Rejected[2].Reason);
         Assert.Equal(1, RecordCount(Assert.Single(server.Calls)));
     }
 
