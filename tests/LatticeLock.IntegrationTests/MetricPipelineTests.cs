@@ -20,9 +20,11 @@ public sealed class MetricPipelineTests(ServersFixture servers)
         sessions.Add(await Scenario.NewSessionAsync(grains)); // no project
         var random = new Random(42);
         var today = DateTimeOffset.UtcNow.Date;
+        var now = DateTimeOffset.UtcNow;
         var requests = Enumerable.Range(0, count).Select(i =>
         {
             var at = new DateTimeOffset(today, TimeSpan.Zero).AddDays(-random.Next(days)).AddMinutes(random.Next(0, 1439));
+            if (at > now) at = at.AddDays(-1); // never ahead of the silo's clock (a requested_at in the future is refused)
             var priced = i % 10 != 0;
             return (Session: sessions[i % sessions.Count], Request: Scenario.Request(Models[i % 3], random.Next(10, 5000), random.Next(1, 2000),
                 random.Next(0, 10_000) / 1_000_000m, random.Next(0, 10_000) / 1_000_000m) with

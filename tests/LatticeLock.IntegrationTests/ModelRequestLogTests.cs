@@ -48,6 +48,24 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
     }
 
     [Fact]
+    public async Task The_queue_is_bounded_in_bytes_and_refuses_at_once_what_would_pass_the_bound()
+    {
+        // 1 MiB of rows awaiting commit at most; each row carries a 100 KiB raw request (about 205 KB in memory).
+        await using var unreachable = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2");
+        await using var log = NewLog(unreachable, new ModelRequestLogOptions { MaxBatchSize = 100, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 1000, QueueCapacityBytes = 1024 * 1024 });
+        var raw = "{\"prompt\":\"" + new string('p', 100 * 1024) + "\"}";
+        var calls = Enumerable.Range(0, 20).Select(_ => log.AppendAsync(new ModelRequestRow(Guid.NewGuid(), Guid.NewGuid(), Scenario.Request() with { RawRequestJson = raw }))).ToList();
+
+        // Five fit (5 × 205 KB < 1 MiB); the other fifteen are refused before being queued, without waiting.
+        var refused = calls.Where(c => c.IsFaulted && c.Exception!.InnerException is OverloadedException).ToList();
+        Assert.Equal(15, refused.Count);
+        Assert.Contains("QueueCapacityBytes", refused[0].Exception!.InnerException!.Message);
+        Assert.InRange(log.QueuedBytes, 5 * 204_800, 1024 * 1024);
+        foreach (var queued in calls.Except(refused)) await Assert.ThrowsAsync<ModelRequestLogException>(() => queued); // the database is unreachable
+        Assert.Equal(0, log.QueuedBytes); // every answered row gives its bytes back
+    }
+
+    [Fact]
     public async Task Stored_ids_in_a_batch_are_skipped_and_reported_while_new_rows_commit()
     {
         var database = await servers.CreateDatabaseAsync();

@@ -16,4 +16,7 @@ public static class Limits
     public const decimal MaxCostUsd = 9999.99999999m; // numeric(12,8)
     public const int CostScale = 8;
     public const int MaxTurnsPerRead = 1000;
+
+    /// <summary>Content bytes (UTF-8) one read of turns returns at most (at least one turn, whatever its size); the rest by cursor.</summary>
+    public const int MaxTurnPageBytes = 4 * 1024 * 1024;
 }

@@ -7,17 +7,23 @@ using LatticeLock.Storage.Chats;
 namespace LatticeLock.Grains.Chats;
 
 /// <summary>
-/// Appends turns as single INSERTs (cost independent of chat length) and keeps the most recent
-/// <see cref="RecentTurnWindow"/> turns in memory so context reads usually skip the database. Its one store is the
-/// <c>chats</c> row (never updated) plus its turns.
+/// Appends turns as single INSERTs (cost independent of chat length) and keeps the most recent turns in memory (at
+/// most <see cref="RecentTurnWindow"/> turns and <see cref="RecentTurnBytes"/> of content, at least the last turn) so
+/// context reads usually skip the database. Reads are pages bounded by <see cref="Limits.MaxTurnPageBytes"/>. Its one
+/// store is the <c>chats</c> row (never updated) plus its turns.
 /// </summary>
 public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain, IChatGrain
 {
     public const int RecentTurnWindow = 128;
 
+    /// <summary>Content bytes (UTF-8) of the turns kept in memory: a chat of 256 KiB turns keeps a few, not 128.</summary>
+    public const int RecentTurnBytes = 1024 * 1024;
+
     private (Guid SessionId, string? Title, DateTimeOffset CreatedAt)? _chat;
 
-    private readonly LinkedList<ChatTurn> _recent = new();
+    // A contiguous run of the newest turns, each with its content's UTF-8 size.
+    private readonly LinkedList<(ChatTurn Turn, int Bytes)> _recent = new();
+    private long _recentBytes;
     private long _lastSeq;
 
     private Guid Id => this.GetPrimaryKey();
@@ -26,8 +32,8 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
     {
         _chat = await chats.FindChatAsync(Id, cancellationToken);
         if (_chat is null) return;
-        foreach (var turn in await chats.LastTurnsAsync(Id, RecentTurnWindow, cancellationToken)) _recent.AddLast(turn);
-        _lastSeq = _recent.Last?.Value.Seq ?? 0;
+        foreach (var turn in await chats.TurnsBeforeAsync(Id, long.MaxValue, RecentTurnWindow, RecentTurnBytes, cancellationToken)) Remember(turn);
+        _lastSeq = _recent.Last?.Value.Turn.Seq ?? await chats.MaxSeqAsync(Id, cancellationToken);
     }
 
     async Task<ChatDetails> IChatGrain.Create(CreateChat command, CancellationToken cancellationToken)
@@ -77,7 +83,7 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
         if (turn.TurnId is { } turnId) Require.Id(turnId, "turn_id");
         Details();
         // A retry of a recent turn is answered from memory; an older one is found by the insert's conflict below.
-        if (turn.TurnId is { } id && _recent.FirstOrDefault(t => t.TurnId == id) is { } recent) return SameTurn(recent, turn.Role, content);
+        if (turn.TurnId is { } id && _recent.Select(r => r.Turn).FirstOrDefault(t => t.TurnId == id) is { } recent) return SameTurn(recent, turn.Role, content);
 
         var appended = new ChatTurn(_lastSeq + 1, turn.Role, content, model, provider, turn.InputTokens, turn.OutputTokens, clock.GetUtcNow(), turn.TurnId);
         bool inserted;
@@ -98,9 +104,21 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
             return SameTurn(stored, turn.Role, content);
         }
         _lastSeq = appended.Seq;
-        _recent.AddLast(appended);
-        if (_recent.Count > RecentTurnWindow) _recent.RemoveFirst();
+        Remember(appended);
         return new AppendedTurn(appended, WasDuplicate: false);
+    }
+
+    /// <summary>Adds the newest turn to memory and drops the oldest past the turn and byte bounds (the newest always stays).</summary>
+    private void Remember(ChatTurn turn)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(turn.Content);
+        _recent.AddLast((turn, bytes));
+        _recentBytes += bytes;
+        while (_recent.Count > 1 && (_recent.Count > RecentTurnWindow || _recentBytes > RecentTurnBytes))
+        {
+            _recentBytes -= _recent.First!.Value.Bytes;
+            _recent.RemoveFirst();
+        }
     }
 
     /// <summary>The stored turn for a repeated turn id, unless the id was used for a different turn (409 naming turn_id).</summary>
@@ -109,25 +127,58 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
             ? new AppendedTurn(stored, WasDuplicate: true)
             : throw new ConflictException("turn_id", $"turn_id {stored.TurnId} was already used for another turn (seq {stored.Seq}); choose a new id");
 
-    async Task<IReadOnlyList<ChatTurn>> IChatGrain.GetLastTurns(int last, CancellationToken cancellationToken)
+    async Task<IReadOnlyList<ChatTurn>> IChatGrain.GetLastTurns(int last, CancellationToken cancellationToken) =>
+        (await ((IChatGrain)this).GetTurnsBefore(null, last, cancellationToken)).Turns;
+
+    async Task<IReadOnlyList<ChatTurn>> IChatGrain.GetTurnsAfter(long afterSeq, int limit, CancellationToken cancellationToken) =>
+        (await ((IChatGrain)this).GetTurnPageAfter(afterSeq, limit, cancellationToken)).Turns;
+
+    async Task<TurnPage> IChatGrain.GetTurnsBefore(long? before, int limit, CancellationToken cancellationToken)
     {
-        if (last is < 1 or > Limits.MaxTurnsPerRead) throw new InvalidFieldException("last", $"must be between 1 and {Limits.MaxTurnsPerRead}");
+        if (limit is < 1 or > Limits.MaxTurnsPerRead) throw new InvalidFieldException("last", $"must be between 1 and {Limits.MaxTurnsPerRead}");
+        if (before is < 1) throw new InvalidFieldException("before", "must be >= 1");
         Details();
-        if (last <= _recent.Count || _recent.Count == _lastSeq) return _recent.Skip(Math.Max(0, _recent.Count - last)).ToList();
-        return await chats.LastTurnsAsync(Id, last, cancellationToken);
+        var end = Math.Min(before ?? long.MaxValue, _lastSeq + 1); // exclusive
+        var from = Math.Max(1, end - limit);
+        var turns = from >= OldestCachedSeq
+            ? _recent.Select(r => r.Turn).Where(t => t.Seq >= from && t.Seq < end).ToList()
+            : await chats.TurnsBeforeAsync(Id, end, limit, Limits.MaxTurnPageBytes, cancellationToken);
+        // Within the page's bytes, the newest turns are kept; the older ones are read back from NextBefore.
+        var kept = 0;
+        long bytes = 0;
+        for (var i = turns.Count - 1; i >= 0; i--)
+        {
+            bytes += System.Text.Encoding.UTF8.GetByteCount(turns[i].Content);
+            if (kept > 0 && bytes > Limits.MaxTurnPageBytes) break;
+            kept++;
+        }
+        turns = turns.GetRange(turns.Count - kept, kept);
+        return new TurnPage(turns, null, turns.Count > 0 && turns[0].Seq > 1 ? turns[0].Seq : null);
     }
 
-    async Task<IReadOnlyList<ChatTurn>> IChatGrain.GetTurnsAfter(long afterSeq, int limit, CancellationToken cancellationToken)
+    async Task<TurnPage> IChatGrain.GetTurnPageAfter(long after, int limit, CancellationToken cancellationToken)
     {
-        if (afterSeq < 0) throw new InvalidFieldException("after", "must be >= 0");
+        if (after < 0) throw new InvalidFieldException("after", "must be >= 0");
         if (limit is < 1 or > Limits.MaxTurnsPerRead) throw new InvalidFieldException("limit", $"must be between 1 and {Limits.MaxTurnsPerRead}");
         Details();
-        var oldestCached = _recent.First?.Value.Seq ?? _lastSeq + 1;
-        if (afterSeq + 1 >= oldestCached) return _recent.Where(t => t.Seq > afterSeq).Take(limit).ToList();
-        return await chats.TurnsAfterAsync(Id, afterSeq, limit, cancellationToken);
+        var turns = after + 1 >= OldestCachedSeq
+            ? _recent.Select(r => r.Turn).Where(t => t.Seq > after).Take(limit).ToList()
+            : await chats.TurnsAfterAsync(Id, after, limit, Limits.MaxTurnPageBytes, cancellationToken);
+        var kept = 0;
+        long bytes = 0;
+        foreach (var turn in turns)
+        {
+            bytes += System.Text.Encoding.UTF8.GetByteCount(turn.Content);
+            if (kept > 0 && bytes > Limits.MaxTurnPageBytes) break;
+            kept++;
+        }
+        turns = turns.GetRange(0, kept);
+        return new TurnPage(turns, turns.Count > 0 && turns[^1].Seq < _lastSeq ? turns[^1].Seq : null, null);
     }
+
+    private long OldestCachedSeq => _recent.First?.Value.Turn.Seq ?? _lastSeq + 1;
 
     private ChatDetails Details() => _chat is { } chat
         ? new ChatDetails(Id, chat.SessionId, chat.Title, _lastSeq, chat.CreatedAt)
-        : throw new NotFoundException("chat", Id);
+        : throw this.Missing("chat", Id);
 }

@@ -220,5 +220,5 @@ public sealed class ProjectGrain(
         }
     }
 
-    private ProjectDetails Details() => _project is { DeletedAt: null } project ? project.Project : throw new NotFoundException("project", Id);
+    private ProjectDetails Details() => _project is { DeletedAt: null } project ? project.Project : throw this.Missing("project", Id);
 }

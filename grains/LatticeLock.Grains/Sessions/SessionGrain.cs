@@ -156,6 +156,10 @@ public sealed class SessionGrain(
             {
                 inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, session.UserId, request, session.ProjectId), cancellationToken);
             }
+            catch (OverloadedException)
+            {
+                throw; // refused before it was queued: nothing was stored, the totals are right
+            }
             catch
             {
                 // The row may have been stored after all; rebuild the totals from model_requests rather than guess.
@@ -272,7 +276,7 @@ public sealed class SessionGrain(
         }
     }
 
-    private SessionRow Session() => _session ?? throw new NotFoundException("session", Id);
+    private SessionRow Session() => _session ?? throw this.Missing("session", Id);
 
     private SessionSummary Summary()
     {

@@ -81,5 +81,5 @@ public sealed class UserGrain(UserRepository users, TimeProvider clock) : Grain,
         throw new ConflictException("version", $"user {Id} was changed by another writer; read it again and retry");
     }
 
-    private UserProfile Profile() => _user is { IsDeleted: false } user ? user.Profile : throw new NotFoundException("user", Id);
+    private UserProfile Profile() => _user is { IsDeleted: false } user ? user.Profile : throw this.Missing("user", Id);
 }

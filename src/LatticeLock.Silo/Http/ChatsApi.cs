@@ -9,7 +9,8 @@ public static class ChatsApi
     public sealed record CreateChatBody(string? Title);
     public sealed record ChatResponse(Guid Id, Guid SessionId, string? Title, DateTimeOffset CreatedAt);
     public sealed record AppendTurnBody(TurnRole? Role, string Content, string? Model, string? Provider, int? InputTokens, int? OutputTokens, Guid? TurnId);
-    public sealed record TurnsResponse(IReadOnlyList<ChatTurn> Turns);
+    /// <summary>A page of turns; <c>next_after</c> / <c>next_before</c> are the cursors to read on (null when nothing is left that way).</summary>
+    public sealed record TurnsResponse(IReadOnlyList<ChatTurn> Turns, long? NextAfter, long? NextBefore);
 
     public static RouteGroupBuilder MapChatsApi(this RouteGroupBuilder v1)
     {
@@ -57,11 +58,16 @@ public static class ChatsApi
         var chatId = RouteValues.Id(id);
         var last = RouteValues.OptionalInt(http.Request, "last", 1, 1000);
         var after = RouteValues.OptionalLong(http.Request, "after", 0);
-        if (last is not null && after is not null) throw ApiProblem.BadRequest("after", "after: use either last or after, not both");
+        var before = RouteValues.OptionalLong(http.Request, "before", 1);
+        var limit = RouteValues.OptionalInt(http.Request, "limit", 1, 1000);
+        if (after is not null && (last is not null || before is not null)) throw ApiProblem.BadRequest("after", "after: use either after (reading forward) or last/before (reading back), not both");
         await OwnedAsync(grains, caller, chatId);
         var chat = grains.GetGrain<IChatGrain>(chatId);
-        var turns = after is { } a ? await chat.GetTurnsAfter(a, 1000, http.RequestAborted) : await chat.GetLastTurns(last ?? 100, http.RequestAborted);
-        return Results.Ok(new TurnsResponse(turns));
+        // Pages hold at most Limits.MaxTurnPageBytes of content; the cursors give the rest.
+        var page = after is { } a
+            ? await chat.GetTurnPageAfter(a, limit ?? 1000, http.RequestAborted)
+            : await chat.GetTurnsBefore(before, last ?? limit ?? 100, http.RequestAborted);
+        return Results.Ok(new TurnsResponse(page.Turns, page.NextAfter, page.NextBefore));
     }
 
     private static async Task OwnedAsync(IGrainFactory grains, ApiKeyPrincipal caller, Guid chatId)

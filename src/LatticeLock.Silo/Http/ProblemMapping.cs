@@ -64,6 +64,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "the body is larger than 1 MiB", "body"),
         BadHttpRequestException b => (b.StatusCode, b.Message, null),
         ModelRequestLogException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
+        OverloadedException o => (StatusCodes.Status503ServiceUnavailable, o.Message, null),
         StorageFailureException s => (StatusCodes.Status503ServiceUnavailable, s.Message, null),
         // A value PostgreSQL cannot take (SQLSTATE class 22, e.g. a NUL character in text) is the caller's input.
         PostgresException { SqlState: ['2', '2', ..] } pg => (StatusCodes.Status400BadRequest, $"a value could not be stored: {pg.MessageText}", null),

@@ -60,20 +60,29 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
 
     private const string TurnColumns = "seq, role, content, model, provider, input_tokens, output_tokens, created_at, turn_id";
 
-    /// <summary>The last <paramref name="count"/> turns, ascending by seq.</summary>
-    public Task<List<ChatTurn>> LastTurnsAsync(Guid chatId, int count, CancellationToken cancellationToken) =>
-        QueryAsync("""
-            SELECT * FROM (
-                SELECT seq, role, content, model, provider, input_tokens, output_tokens, created_at, turn_id
-                FROM chat_turns WHERE chat_id = $1 ORDER BY seq DESC LIMIT $2) t
+    /// <summary>
+    /// Up to <paramref name="limit"/> of the newest turns with seq below <paramref name="before"/>, ascending, holding at
+    /// most <paramref name="maxBytes"/> of content (UTF-8; the newest turn always): the database leaves the rest out,
+    /// so a long chat of large turns never travels whole.
+    /// </summary>
+    public Task<List<ChatTurn>> TurnsBeforeAsync(Guid chatId, long before, int limit, long maxBytes, CancellationToken cancellationToken) =>
+        QueryAsync($"""
+            SELECT {TurnColumns} FROM (
+                SELECT t.*, sum(octet_length(t.content)) OVER (ORDER BY t.seq DESC) AS running
+                FROM (SELECT * FROM chat_turns WHERE chat_id = $1 AND seq < $3 ORDER BY seq DESC LIMIT $2) t) w
+            WHERE running - octet_length(content) = 0 OR running <= $4
             ORDER BY seq
-            """, chatId, count, cancellationToken);
+            """, chatId, limit, cancellationToken, before, maxBytes: maxBytes);
 
-    public Task<List<ChatTurn>> TurnsAfterAsync(Guid chatId, long afterSeq, int limit, CancellationToken cancellationToken) =>
-        QueryAsync("""
-            SELECT seq, role, content, model, provider, input_tokens, output_tokens, created_at, turn_id
-            FROM chat_turns WHERE chat_id = $1 AND seq > $3 ORDER BY seq LIMIT $2
-            """, chatId, limit, cancellationToken, afterSeq);
+    /// <summary>Up to <paramref name="limit"/> turns after seq <paramref name="afterSeq"/>, ascending, within <paramref name="maxBytes"/> of content (the first always).</summary>
+    public Task<List<ChatTurn>> TurnsAfterAsync(Guid chatId, long afterSeq, int limit, long maxBytes, CancellationToken cancellationToken) =>
+        QueryAsync($"""
+            SELECT {TurnColumns} FROM (
+                SELECT t.*, sum(octet_length(t.content)) OVER (ORDER BY t.seq) AS running
+                FROM (SELECT * FROM chat_turns WHERE chat_id = $1 AND seq > $3 ORDER BY seq LIMIT $2) t) w
+            WHERE running - octet_length(content) = 0 OR running <= $4
+            ORDER BY seq
+            """, chatId, limit, cancellationToken, afterSeq, maxBytes: maxBytes);
 
     public async Task<long> MaxSeqAsync(Guid chatId, CancellationToken cancellationToken)
     {
@@ -82,13 +91,14 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private async Task<List<ChatTurn>> QueryAsync(string sql, Guid chatId, int limit, CancellationToken cancellationToken, long? afterSeq = null, Guid? turnId = null)
+    private async Task<List<ChatTurn>> QueryAsync(string sql, Guid chatId, int limit, CancellationToken cancellationToken, long? seq = null, Guid? turnId = null, long? maxBytes = null)
     {
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue(chatId);
         command.Parameters.AddWithValue(limit);
-        if (afterSeq is { } after) command.Parameters.AddWithValue(after);
+        if (seq is { } s) command.Parameters.AddWithValue(s);
         if (turnId is { } id) command.Parameters.AddWithValue(id);
+        if (maxBytes is { } max) command.Parameters.AddWithValue(max);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var turns = new List<ChatTurn>();
         while (await reader.ReadAsync(cancellationToken))

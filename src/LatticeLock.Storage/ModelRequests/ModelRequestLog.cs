@@ -25,6 +25,7 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     private readonly List<Task> _inFlight = [];
     private readonly Task _batcher;
     private int _committing;
+    private long _queuedBytes; // estimated bytes of rows accepted and not yet answered (ModelRequestRowSize)
 
     public ModelRequestLog(NpgsqlDataSource dataSource, IOptions<ModelRequestLogOptions> options, ILogger<ModelRequestLog> logger)
     {
@@ -46,6 +47,31 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     /// (nothing written). Throws <see cref="ModelRequestLogException"/> when the batch could not be committed.
     /// </summary>
     public async Task<bool> AppendAsync(ModelRequestRow row, CancellationToken cancellationToken = default)
+    {
+        // Memory is bounded in bytes: a row that would pass QueueCapacityBytes is refused before it is queued (one
+        // row is always let through when nothing else is waiting, however large).
+        var size = ModelRequestRowSize.Estimate(row);
+        var total = Interlocked.Add(ref _queuedBytes, size);
+        if (total > _options.QueueCapacityBytes && total != size)
+        {
+            Interlocked.Add(ref _queuedBytes, -size);
+            throw new OverloadedException(
+                $"the model-request log already holds {(total - size) / (1024 * 1024)} MiB awaiting commit ({ModelRequestLogOptions.Section}:QueueCapacityBytes); the request was not recorded, retry shortly");
+        }
+        try
+        {
+            return await QueueAndAwaitAsync(row, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Add(ref _queuedBytes, -size);
+        }
+    }
+
+    /// <summary>Bytes of rows accepted and not yet answered (committed or failed).</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    private async Task<bool> QueueAndAwaitAsync(ModelRequestRow row, CancellationToken cancellationToken)
     {
         var pending = new Pending(row, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp(),
             Activity.Current?.Context ?? default);

@@ -26,6 +26,12 @@ public sealed class ModelRequestLogOptions
 
     /// <summary>Rows that may wait for a batch before callers are made to wait (back-pressure).</summary>
     public int QueueCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// Bytes that rows awaiting their commit may hold (estimated by <see cref="ModelRequestRowSize"/>); a request that
+    /// would pass it is refused at once (503 with Retry-After, nothing queued), so large raw bodies cannot exhaust memory.
+    /// </summary>
+    public long QueueCapacityBytes { get; set; } = 256L * 1024 * 1024;
 }
 
 public sealed class ModelRequestLogOptionsValidator : IValidateOptions<ModelRequestLogOptions>
@@ -37,6 +43,7 @@ public sealed class ModelRequestLogOptionsValidator : IValidateOptions<ModelRequ
         if (o.MaxBatchDelay < TimeSpan.Zero || o.MaxBatchDelay > TimeSpan.FromSeconds(1)) errors.Add($"{ModelRequestLogOptions.Section}:MaxBatchDelay must be between 0 and 1 second (got {o.MaxBatchDelay})");
         if (o.ConcurrentBatches is < 1 or > 64) errors.Add($"{ModelRequestLogOptions.Section}:ConcurrentBatches must be between 1 and 64 (got {o.ConcurrentBatches})");
         if (o.CommitTimeout < TimeSpan.FromSeconds(1) || o.CommitTimeout > TimeSpan.FromMinutes(10)) errors.Add($"{ModelRequestLogOptions.Section}:CommitTimeout must be between 1 second and 10 minutes (got {o.CommitTimeout})");
+        if (o.QueueCapacityBytes is < 1024 * 1024 or > 16L * 1024 * 1024 * 1024) errors.Add($"{ModelRequestLogOptions.Section}:QueueCapacityBytes must be between 1048576 (1 MiB) and 17179869184 (16 GiB) (got {o.QueueCapacityBytes})");
         if (o.QueueCapacity < o.MaxBatchSize) errors.Add($"{ModelRequestLogOptions.Section}:QueueCapacity must be at least MaxBatchSize (got {o.QueueCapacity})");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
