@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Npgsql;
 
 namespace LatticeLock.IntegrationTests;
 
@@ -16,17 +15,8 @@ public sealed class DatabaseOutageRouteTests(Xunit.Abstractions.ITestOutputHelpe
     [Fact]
     public async Task With_the_database_down_no_route_answers_500_and_those_that_need_it_answer_503_with_retry_after()
     {
-        await using var postgres = await LocalServer.StartAsync("postgres");
-        var database = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "outage", Timeout = 3, CommandTimeout = 5 }.ConnectionString;
-        await using (var admin = NpgsqlDataSource.Create(postgres.ConnectionString))
-        await using (var create = admin.CreateCommand("CREATE DATABASE outage")) await create.ExecuteNonQueryAsync();
-        await using (var dataSource = NpgsqlDataSource.Create(database)) await new LatticeLock.Storage.Migrations.MigrationRunner(dataSource).UpAsync();
-        var (code, cli) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
-        Assert.True(code == 0, cli);
-        var adminKey = cli.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
-        await using var silo = SiloProcess.Start(new() { ["ConnectionStrings__postgres"] = database });
-        using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        await silo.WaitForAsync(http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
+        await using var gateway = await OwnDatabaseGateway.StartAsync("outage");
+        var (postgres, adminKey, http) = (gateway.Postgres, gateway.AdminKey, gateway.Http);
         var api = new ApiClient(http, adminKey);
 
         // Real ids for every kind of route parameter, made while the database is up.

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Npgsql;
 
 namespace LatticeLock.IntegrationTests;
 
@@ -16,17 +15,8 @@ public sealed class ModelRequestIdOnEveryOutcomeTests
     [Fact]
     public async Task A_503_names_the_id_and_a_retry_with_it_or_with_the_same_idempotency_key_stores_nothing_twice()
     {
-        await using var postgres = await LocalServer.StartAsync("postgres");
-        var database = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = "ids", Timeout = 3, CommandTimeout = 5 }.ConnectionString;
-        await using (var admin = NpgsqlDataSource.Create(postgres.ConnectionString))
-        await using (var create = admin.CreateCommand("CREATE DATABASE ids")) await create.ExecuteNonQueryAsync();
-        await using (var dataSource = NpgsqlDataSource.Create(database)) await new LatticeLock.Storage.Migrations.MigrationRunner(dataSource).UpAsync();
-        var (code, cli) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
-        Assert.True(code == 0, cli);
-        var adminKey = cli.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
-        await using var silo = SiloProcess.Start(new() { ["ConnectionStrings__postgres"] = database });
-        using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        await silo.WaitForAsync(http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
+        await using var gateway = await OwnDatabaseGateway.StartAsync("ids");
+        var (postgres, database, adminKey, http) = (gateway.Postgres, gateway.Database, gateway.AdminKey, gateway.Http);
         var api = new ApiClient(http, adminKey);
         var session = (await api.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created))["id"]!.ToString();
         var body = $$"""{"session_id":"{{session}}","model_id":"gpt-4o","provider":"openai","requested_at":"2026-12-01T10:00:00Z","input_tokens":5,"status":"success"}""";

@@ -144,15 +144,7 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
             ? _recent.Select(r => r.Turn).Where(t => t.Seq >= from && t.Seq < end).ToList()
             : await chats.TurnsBeforeAsync(Id, end, limit, Limits.MaxTurnPageBytes, cancellationToken);
         // Within the page's bytes, the newest turns are kept; the older ones are read back from NextBefore.
-        var kept = 0;
-        long bytes = 0;
-        for (var i = turns.Count - 1; i >= 0; i--)
-        {
-            bytes += System.Text.Encoding.UTF8.GetByteCount(turns[i].Content);
-            if (kept > 0 && bytes > Limits.MaxTurnPageBytes) break;
-            kept++;
-        }
-        turns = turns.GetRange(turns.Count - kept, kept);
+        turns = WithinPageBytes(turns, keepNewest: true);
         return new TurnPage(turns, null, turns.Count > 0 && turns[0].Seq > 1 ? turns[0].Seq : null);
     }
 
@@ -164,16 +156,25 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
         var turns = after + 1 >= OldestCachedSeq
             ? _recent.Select(r => r.Turn).Where(t => t.Seq > after).Take(limit).ToList()
             : await chats.TurnsAfterAsync(Id, after, limit, Limits.MaxTurnPageBytes, cancellationToken);
+        turns = WithinPageBytes(turns, keepNewest: false);
+        return new TurnPage(turns, turns.Count > 0 && turns[^1].Seq < _lastSeq ? turns[^1].Seq : null, null);
+    }
+
+    /// <summary>
+    /// The turns (ascending) that fit <see cref="Limits.MaxTurnPageBytes"/> of content, counted from the newest end when
+    /// reading back or from the oldest when reading on; at least one turn, whatever its size.
+    /// </summary>
+    private static List<ChatTurn> WithinPageBytes(List<ChatTurn> turns, bool keepNewest)
+    {
         var kept = 0;
         long bytes = 0;
-        foreach (var turn in turns)
+        for (var i = 0; i < turns.Count; i++)
         {
-            bytes += System.Text.Encoding.UTF8.GetByteCount(turn.Content);
+            bytes += System.Text.Encoding.UTF8.GetByteCount(turns[keepNewest ? turns.Count - 1 - i : i].Content);
             if (kept > 0 && bytes > Limits.MaxTurnPageBytes) break;
             kept++;
         }
-        turns = turns.GetRange(0, kept);
-        return new TurnPage(turns, turns.Count > 0 && turns[^1].Seq < _lastSeq ? turns[^1].Seq : null, null);
+        return keepNewest ? turns.GetRange(turns.Count - kept, kept) : turns.GetRange(0, kept);
     }
 
     private long OldestCachedSeq => _recent.First?.Value.Turn.Seq ?? _lastSeq + 1;

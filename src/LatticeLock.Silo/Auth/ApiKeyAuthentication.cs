@@ -24,46 +24,46 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
         }
         var address = AddressOf(http);
         var header = http.Request.Headers.Authorization.ToString();
-        string? failure;
+        string? failure = null;
         string? prefix = null;
+        byte[]? hash = null;
         if (string.IsNullOrEmpty(header)) failure = "missing Authorization header (expected: Bearer <API key>)";
         else if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) failure = "the Authorization header must use the Bearer scheme";
         else if ((prefix = ApiKeyFormat.PrefixOf(header["Bearer ".Length..].Trim())) is null) failure = "malformed API key";
-        else
+        else hash = ApiKeyFormat.Hash(header["Bearer ".Length..].Trim());
+
+        if (prefix is not null && cache.Find(prefix, hash!) is { } known)
         {
-            var hash = ApiKeyFormat.Hash(header["Bearer ".Length..].Trim());
-            if (cache.Find(prefix, hash) is { } known)
-            {
-                http.Items[PrincipalItem] = known;
-                await next(http);
-                return;
-            }
-            if (limiter.AddressRetryAfter(address) is { } wait)
-            {
-                await RefuseAsync(http, prefix, address, wait);
-                return;
-            }
-            var result = await grains.GetGrain<IApiKeyGrain>(prefix).Authenticate(hash);
+            http.Items[PrincipalItem] = known;
+            await next(http);
+            return;
+        }
+        // An address past its failure budget is refused before any lookup.
+        if (limiter.AddressRetryAfter(address) is { } wait)
+        {
+            await RefuseAsync(http, prefix, address, wait);
+            return;
+        }
+        if (prefix is not null)
+        {
+            var result = await grains.GetGrain<IApiKeyGrain>(prefix).Authenticate(hash!);
             if (result.Principal is { } principal)
             {
-                cache.Remember(prefix, hash, principal);
+                cache.Remember(prefix, hash!, principal);
                 http.Items[PrincipalItem] = principal;
                 await next(http);
                 return;
             }
+            // A prefix past its budget was still checked (its owner gets in above); a wrong secret for it gets 429.
             if (limiter.KeyRetryAfter(prefix) is { } keyWait)
             {
                 await RefuseAsync(http, prefix, address, keyWait);
                 return;
             }
-            failure = result.FailureReason ?? "authentication failed";
-        }
-        if (limiter.AddressRetryAfter(address) is { } addressWait)
-        {
-            await RefuseAsync(http, prefix, address, addressWait);
-            return;
+            failure = result.FailureReason;
         }
 
+        failure ??= "authentication failed";
         GatewayMeter.AuthFailure(prefix is null ? "malformed" : "refused");
         limiter.Spend(address, prefix);
         failures.Add(prefix is null ? null : ApiKeyFormat.Display(prefix), address, failure, http.Request.Headers.UserAgent.ToString());
