@@ -4,6 +4,8 @@
 #   postgres.sh stop    -> stop and delete the data folder
 #   postgres.sh halt    -> kill it (immediate shutdown, like a crash) but keep data and state; `start` brings it back
 #                          on the same port with the same data (outage tests)
+#   postgres.sh pause   -> SIGSTOP the postmaster and every backend (a server that hangs, not one that is gone)
+#   postgres.sh resume  -> SIGCONT them again
 #   postgres.sh env     -> print the export line of the running cluster
 # State lives in $LL_STATE_DIR (default: <repo>/.local); the data folder in /tmp so the
 # postgres user can reach it even when the checkout sits in a private folder.
@@ -80,10 +82,33 @@ halt() {
   log "PostgreSQL halted (state kept in $STATE)"
 }
 
+postmaster_pid() {
+  running || die "no running PostgreSQL"
+  head -n 1 "$DATA/postmaster.pid"
+}
+
+pause() {
+  local pid
+  pid="$(postmaster_pid)"
+  kill -STOP "$pid"                # first, so it forks no new backend meanwhile
+  pkill -STOP -P "$pid" || true    # then every backend and auxiliary process
+  log "PostgreSQL paused (SIGSTOP to $pid and its children)"
+}
+
+resume() {
+  local pid
+  pid="$(postmaster_pid)"
+  pkill -CONT -P "$pid" || true
+  kill -CONT "$pid"
+  log "PostgreSQL resumed"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   halt) halt ;;
+  pause) pause ;;
+  resume) resume ;;
   env) running || die "no running PostgreSQL (run: $0 start)"; print_env ;;
-  *) echo "usage: $0 start|stop|halt|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|halt|pause|resume|env" >&2; exit 2 ;;
 esac

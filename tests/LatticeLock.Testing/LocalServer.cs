@@ -44,6 +44,12 @@ public sealed partial class LocalServer : IAsyncDisposable
     /// <summary>Kills the server but keeps its state, so <see cref="RestartAsync"/> brings it back on the same port (an outage).</summary>
     public async Task HaltAsync() => await RunAsync(_script, "halt", _stateDir);
 
+    /// <summary>Freezes every process of the server (SIGSTOP): connections stay open, nothing answers (postgres only).</summary>
+    public async Task PauseAsync() => await RunAsync(_script, "pause", _stateDir);
+
+    /// <summary>Lets a paused server run on (SIGCONT).</summary>
+    public async Task ResumeAsync() => await RunAsync(_script, "resume", _stateDir);
+
     /// <summary>Starts a halted server again on the port it had, and returns once it accepts connections.</summary>
     public async Task RestartAsync()
     {

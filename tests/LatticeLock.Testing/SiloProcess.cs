@@ -79,6 +79,16 @@ public sealed class SiloProcess : IAsyncDisposable
         catch (OperationCanceledException) { return false; }
     }
 
+    /// <summary>SIGKILL, as a crash: no shutdown, no goodbye to the cluster.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

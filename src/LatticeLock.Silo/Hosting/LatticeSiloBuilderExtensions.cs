@@ -26,6 +26,7 @@ public static class LatticeSiloBuilderExtensions
             .AddLatticeLockBudgetAlerts(configuration)
             .AddLatticeLockMetrics(configuration)
             .AddLatticeLockClustering(configuration)
+            .UseLatticeLockMembershipTiming(configuration)
             .UseLatticeLockTls(configuration);
     }
 }

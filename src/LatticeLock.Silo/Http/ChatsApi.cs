@@ -41,12 +41,16 @@ public static class ChatsApi
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var chatId = RouteValues.Id(id);
         var idempotencyKey = IdempotencyKey.Read(http);
-        await OwnedAsync(grains, caller, chatId);
+        await SiloLossRetry.RunAsync(() => OwnedAsync(grains, caller, chatId), http.RequestAborted);
         var body = await JsonBody.ReadAsync<AppendTurnBody>(http);
         var role = body.Role ?? throw ApiProblem.BadRequest("role", "role: is required (system, user, assistant or tool)");
         var turnId = body.TurnId ?? (idempotencyKey is null ? null : IdempotencyKey.TurnId(caller.UserId, idempotencyKey, chatId));
-        var appended = await grains.GetGrain<IChatGrain>(chatId).RecordTurn(
-            new AppendTurn(role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens, turnId), http.RequestAborted);
+        var turn = new AppendTurn(role, body.Content, body.Model, body.Provider, body.InputTokens, body.OutputTokens, turnId);
+        var chat = grains.GetGrain<IChatGrain>(chatId);
+        // Only a turn with an id may be re-sent after a silo loss: without one, a repeat could append it twice.
+        var appended = turnId is null
+            ? await chat.RecordTurn(turn, http.RequestAborted)
+            : await SiloLossRetry.RunAsync(() => chat.RecordTurn(turn, http.RequestAborted), http.RequestAborted);
         return appended.WasDuplicate
             ? Results.Ok(appended.Turn)
             : Results.Created($"/v1/chats/{chatId}/turns?after={appended.Turn.Seq - 1}", appended.Turn);

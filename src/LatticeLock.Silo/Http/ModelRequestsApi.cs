@@ -38,7 +38,7 @@ public static class ModelRequestsApi
             ?? (idempotencyKey is null ? Guid.NewGuid() : IdempotencyKey.ModelRequestId(caller.UserId, idempotencyKey, null));
         http.Items[ProblemMapping.ModelRequestIdItem] = id;
         var body = ModelRequestJson.FromBody(element, json.Value.SerializerOptions, id);
-        var (row, duplicate, settled) = await RecordOneAsync(grains, owners, queries, caller, body, http.RequestAborted);
+        var (row, duplicate, settled) = await SiloLossRetry.RunAsync(() => RecordOneAsync(grains, owners, queries, caller, body, http.RequestAborted), http.RequestAborted);
         if (!duplicate) return Results.Created($"/v1/model-requests/{row.Request.Id}", new ModelRequestResponse(row, settled));
         return Results.Ok(new ModelRequestResponse(row));
     }
@@ -61,7 +61,7 @@ public static class ModelRequestsApi
             try
             {
                 var request = ModelRequestJson.FromBody(item, json.Value.SerializerOptions, id);
-                var (row, duplicate, _) = await RecordOneAsync(grains, owners, queries, caller, request, http.RequestAborted);
+                var (row, duplicate, _) = await SiloLossRetry.RunAsync(() => RecordOneAsync(grains, owners, queries, caller, request, http.RequestAborted), http.RequestAborted);
                 return new BatchItemResult(index, row.Request.Id, duplicate ? "duplicate" : "created", duplicate ? 200 : 201, null, null);
             }
             catch (Exception e) when (Rejection(e) is { } r)

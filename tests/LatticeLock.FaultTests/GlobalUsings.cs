@@ -1,0 +1,3 @@
+global using Xunit;
+global using LatticeLock.Testing;
+global using LatticeLock.Testing.Faults;
