@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Storage.Auth;
 using Microsoft.Extensions.Logging;
+using LatticeLock.Storage;
 
 namespace LatticeLock.Grains.Auth;
 
@@ -23,11 +24,11 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
 
     private string Prefix => this.GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailures.GuardActivationAsync(async () =>
     {
         await LoadAsync(cancellationToken);
         _flushTimer = this.RegisterGrainTimer(RefreshAsync, LastUsedFlushPeriod, LastUsedFlushPeriod);
-    }
+    });
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

@@ -3,6 +3,7 @@ using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Storage.Chats;
+using LatticeLock.Storage;
 
 namespace LatticeLock.Grains.Chats;
 
@@ -28,13 +29,13 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
 
     private Guid Id => this.GetPrimaryKey();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailures.GuardActivationAsync(async () =>
     {
         _chat = await chats.FindChatAsync(Id, cancellationToken);
         if (_chat is null) return;
         foreach (var turn in await chats.TurnsBeforeAsync(Id, long.MaxValue, RecentTurnWindow, RecentTurnBytes, cancellationToken)) Remember(turn);
         _lastSeq = _recent.Last?.Value.Turn.Seq ?? await chats.MaxSeqAsync(Id, cancellationToken);
-    }
+    });
 
     async Task<ChatDetails> IChatGrain.Create(CreateChat command, CancellationToken cancellationToken)
     {

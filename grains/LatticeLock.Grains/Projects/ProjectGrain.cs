@@ -6,6 +6,7 @@ using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Storage.Budgets;
 using LatticeLock.Storage.Projects;
 using Microsoft.Extensions.Logging;
+using LatticeLock.Storage;
 
 namespace LatticeLock.Grains.Projects;
 
@@ -30,7 +31,7 @@ public sealed class ProjectGrain(
     private ProjectBudgetLedger Budget => _budget ??= new ProjectBudgetLedger(Id, budgets, alerts, clock, webhookTargets, logger);
     private List<ReservationState> Reservations => held.State.Reservations;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailures.GuardActivationAsync(async () =>
     {
         _project = await projects.FindAsync(Id, cancellationToken);
         if (_project is { DeletedAt: null })
@@ -38,7 +39,7 @@ public sealed class ProjectGrain(
             await Budget.LoadAsync(cancellationToken);
             EnsureResyncTimer();
         }
-    }
+    });
 
     async Task<ProjectDetails> IProjectGrain.Create(CreateProject command, CancellationToken cancellationToken)
     {

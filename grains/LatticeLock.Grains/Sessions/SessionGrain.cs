@@ -10,6 +10,7 @@ using LatticeLock.Grains.Metrics;
 using LatticeLock.Grains.Prices;
 using LatticeLock.Storage.Sessions;
 using Microsoft.Extensions.Logging;
+using LatticeLock.Storage;
 
 namespace LatticeLock.Grains.Sessions;
 
@@ -52,13 +53,13 @@ public sealed class SessionGrain(
 
     private Guid Id => this.GetPrimaryKey();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailures.GuardActivationAsync(async () =>
     {
         _session = await sessions.FindAsync(Id, cancellationToken);
         if (_session is null) return;
         await LoadTotalsAsync(cancellationToken);
         _ready = true;
-    }
+    });
 
     async Task<SessionSummary> ISessionGrain.Start(StartSession command, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Storage.Users;
+using LatticeLock.Storage;
 
 namespace LatticeLock.Grains.Users;
 
@@ -15,8 +16,8 @@ public sealed class UserGrain(UserRepository users, TimeProvider clock) : Grain,
 
     private Guid Id => this.GetPrimaryKey();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
-        _user = await users.FindAsync(Id, cancellationToken);
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        StorageFailures.GuardActivationAsync(async () => _user = await users.FindAsync(Id, cancellationToken));
 
     async Task<UserProfile> IUserGrain.Create(CreateUser command, CancellationToken cancellationToken)
     {

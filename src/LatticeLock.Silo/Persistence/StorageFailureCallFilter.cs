@@ -1,5 +1,5 @@
 using LatticeLock.Grains.Abstractions.Errors;
-using Npgsql;
+using LatticeLock.Storage;
 
 namespace LatticeLock.Silo.Persistence;
 
@@ -15,13 +15,10 @@ public sealed class StorageFailureCallFilter(ILogger<StorageFailureCallFilter> l
         {
             await context.Invoke();
         }
-        catch (Exception outer) when (outer is NpgsqlException || outer.InnerException is NpgsqlException)
+        catch (Exception e) when (StorageFailures.Translate(e) is { } failure)
         {
-            // Orleans wraps grain-storage failures (OrleansException from the state bridge) around Npgsql's.
-            var e = outer as NpgsqlException ?? (NpgsqlException)outer.InnerException!;
-            var sqlState = (e as PostgresException)?.SqlState;
             logger.LogWarning(e, "Database failure in {Grain}.{Method}", context.TargetId, context.ImplementationMethod.Name);
-            throw new StorageFailureException($"database operation failed: {(e is PostgresException pg ? pg.MessageText : e.Message)}", sqlState);
+            throw failure;
         }
     }
 }
