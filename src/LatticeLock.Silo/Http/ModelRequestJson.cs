@@ -44,9 +44,18 @@ public static class ModelRequestJson
     }
 
     /// <summary>The id a body names, if it names a valid one (so a rejected batch item can still be matched up).</summary>
-    public static Guid? IdOf(JsonElement body) =>
-        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.TryGetGuid(out var value)
-            ? value : null;
+    public static Guid? IdOf(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String) return null;
+        try
+        {
+            return id.TryGetGuid(out var value) ? value : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // not valid Unicode (a lone surrogate escape): no id; reading the item names the field
+        }
+    }
 }
 
 /// <summary>A stored model request as the gateway answers it; written by <see cref="ModelRequestResponseConverter"/>.</summary>

@@ -66,6 +66,9 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         ModelRequestLogException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
         OverloadedException o => (StatusCodes.Status503ServiceUnavailable, o.Message, null),
         StorageFailureException s => (StatusCodes.Status503ServiceUnavailable, s.Message, null),
+        // System.Text.Json reads a string escape that is no Unicode text (a lone surrogate, \ud800) only when asked for it.
+        InvalidOperationException { Source: "System.Text.Json" } => (StatusCodes.Status400BadRequest,
+            "body: holds a string that is not valid Unicode (a lone surrogate escape such as \\ud800, or invalid UTF-8)", "body"),
         // A value PostgreSQL cannot take (SQLSTATE class 22, e.g. a NUL character in text) is the caller's input.
         PostgresException { SqlState: ['2', '2', ..] } pg => (StatusCodes.Status400BadRequest, $"a value could not be stored: {pg.MessageText}", null),
         // The database is unreachable, overloaded or failed mid-call: nothing was acknowledged, try again.

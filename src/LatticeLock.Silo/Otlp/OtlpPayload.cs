@@ -60,7 +60,7 @@ public static class OtlpPayload
         {
             throw ApiProblem.BadRequest("body", $"body: not a valid OTLP ExportTraceServiceRequest ({(encoding == Protobuf ? "protobuf" : "JSON")}): {e.Message}");
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidJsonException or FormatException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidJsonException or FormatException or InvalidOperationException)
         {
             throw ApiProblem.BadRequest("body", $"body: not valid JSON: {e.Message}");
         }
