@@ -24,7 +24,7 @@ internal sealed class OwnDatabaseGateway : IAsyncDisposable
     public SiloProcess Silo { get; }
     public HttpClient Http { get; }
 
-    public static async Task<OwnDatabaseGateway> StartAsync(string databaseName)
+    public static async Task<OwnDatabaseGateway> StartAsync(string databaseName, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var postgres = await LocalServer.StartAsync("postgres");
         SiloProcess? silo = null;
@@ -37,7 +37,8 @@ internal sealed class OwnDatabaseGateway : IAsyncDisposable
             var (code, cli) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
             Assert.True(code == 0, cli);
             var adminKey = cli.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
-            silo = SiloProcess.Start(new() { ["ConnectionStrings__postgres"] = database });
+            var environment = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["ConnectionStrings__postgres"] = database };
+            silo = SiloProcess.Start(environment);
             var gateway = new OwnDatabaseGateway(postgres, database, adminKey, silo);
             await silo.WaitForAsync(gateway.Http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
             return gateway;

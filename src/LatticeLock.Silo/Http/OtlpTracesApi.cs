@@ -30,7 +30,7 @@ public static class OtlpTracesApi
             throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, $"body: the export request is larger than {limit} bytes (LatticeLock__Otlp__MaxBodyBytes); send smaller batches", "body");
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
         using var slot = gate.TryEnter() ?? throw new ApiProblem(StatusCodes.Status429TooManyRequests,
-            $"more than {options.Value.MaxConcurrentExports} exports in progress on this silo; retry after the delay in Retry-After");
+            $"{options.Value.MaxConcurrentExports} exports are in progress on this silo, its limit (LatticeLock__Otlp__MaxConcurrentExports); retry after the delay in Retry-After");
         var request = await OtlpPayload.ReadAsync(http.Request, encoding, limit, http.RequestAborted);
         var response = await ingest.IngestAsync(caller, request, http.RequestAborted);
         http.Response.StatusCode = StatusCodes.Status200OK;
