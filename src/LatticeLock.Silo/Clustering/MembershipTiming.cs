@@ -21,13 +21,19 @@ public static class MembershipTiming
 
     public static ISiloBuilder UseLatticeLockMembershipTiming(this ISiloBuilder silo, IConfiguration configuration)
     {
-        silo.Services.AddOptions<ClusterMembershipOptions>()
+        silo.Services.AddLatticeLockMembershipTiming(configuration);
+        return silo;
+    }
+
+    public static IServiceCollection AddLatticeLockMembershipTiming(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ClusterMembershipOptions>()
             .Configure<IOptions<SiloHostOptions>>((membership, host) =>
             {
                 if (IsSingleMachine(host.Value)) membership.ProbeTimeout = LoopbackProbeTimeout; // Min/MaxProbeTimeout follow it
             })
             .Bind(configuration.GetSection(Section));
-        return silo;
+        return services;
     }
 
     /// <summary>Every member advertises loopback, so every peer is on this machine.</summary>
