@@ -1,11 +1,10 @@
 using System.Net;
-using Npgsql;
 
 namespace LatticeLock.IntegrationTests;
 
 /// <summary>
-/// A PostgreSQL server of the test's own (so it may halt and restart it), a migrated database on it with short
-/// timeouts, an admin key made with the CLI, and one silo serving HTTP, ready.
+/// A PostgreSQL server of the test's own (so it may halt, freeze and restart it), a <see cref="MigratedDatabase"/> on
+/// it, and one silo serving HTTP, ready.
 /// </summary>
 internal sealed class OwnDatabaseGateway : IAsyncDisposable
 {
@@ -30,13 +29,7 @@ internal sealed class OwnDatabaseGateway : IAsyncDisposable
         SiloProcess? silo = null;
         try
         {
-            var database = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = databaseName, Timeout = 3, CommandTimeout = 5 }.ConnectionString;
-            await using (var admin = NpgsqlDataSource.Create(postgres.ConnectionString))
-            await using (var create = admin.CreateCommand($"CREATE DATABASE \"{databaseName}\"")) await create.ExecuteNonQueryAsync();
-            await using (var dataSource = NpgsqlDataSource.Create(database)) await new LatticeLock.Storage.Migrations.MigrationRunner(dataSource).UpAsync();
-            var (code, cli) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
-            Assert.True(code == 0, cli);
-            var adminKey = cli.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
+            var (database, adminKey) = await MigratedDatabase.CreateAsync(postgres, databaseName);
             var environment = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["ConnectionStrings__postgres"] = database };
             silo = SiloProcess.Start(environment);
             var gateway = new OwnDatabaseGateway(postgres, database, adminKey, silo);

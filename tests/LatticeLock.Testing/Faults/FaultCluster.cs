@@ -39,15 +39,7 @@ public sealed class FaultCluster : IAsyncDisposable
         var started = new List<SiloProcess>();
         try
         {
-            // Short connect and command timeouts, so a frozen server is noticed within seconds, not minutes.
-            var database = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = databaseName, Timeout = 3, CommandTimeout = 5 }.ConnectionString;
-            await using (var admin = NpgsqlDataSource.Create(postgres.ConnectionString))
-            await using (var create = admin.CreateCommand($"CREATE DATABASE \"{databaseName}\"")) await create.ExecuteNonQueryAsync();
-            await using (var dataSource = NpgsqlDataSource.Create(database)) await new LatticeLock.Storage.Migrations.MigrationRunner(dataSource).UpAsync();
-            var (code, cli) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
-            if (code != 0) throw new InvalidOperationException("lattice keys create --admin failed:\n" + cli);
-            var adminKey = cli.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
-
+            var (database, adminKey) = await MigratedDatabase.CreateAsync(postgres, databaseName);
             var clusterId = "faults-" + Guid.NewGuid().ToString("N")[..8];
             var settings = new Dictionary<string, string?>(environment ?? []) { ["ConnectionStrings__postgres"] = database };
             for (var i = 0; i < silos; i++) started.Add(SiloProcess.Start(settings, clusterId));
