@@ -17,7 +17,7 @@ public static class HttpIngestBenchmark
 {
     public static async Task RunAsync(string database, IngestSettings settings, BenchmarkReport report)
     {
-        var (code, output) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
+        var (code, output) = await BuiltProgram.RunCliAsync(IngestBenchmark.WithoutPoolSize(database), "keys", "create", "--admin");
         if (code != 0) throw new InvalidOperationException($"lattice keys create failed: {output}");
         var adminKey = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
         await using var silo = SiloProcess.Start(new()

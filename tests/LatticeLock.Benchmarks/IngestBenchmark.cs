@@ -71,7 +71,9 @@ public static class IngestBenchmark
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:postgres"] = database,
+            // The silo sizes its pools from its connection budget and refuses a pool size in the connection string.
+            ["ConnectionStrings:postgres"] = WithoutPoolSize(database),
+            ["LatticeLock:Database:MaxConnections"] = "100",
             [$"{SiloHostOptions.Section}:ClusterId"] = "bench-" + (withSinks ? "sinks" : "nosinks"),
             ["Metrics:Enabled"] = withSinks ? "true" : "false",
             ["Metrics:Sinks"] = "postgres",

@@ -145,7 +145,7 @@ public static class SpanIngestBenchmark
     private static async Task<(double Rate, double P50, double P99)> ExportAsync(string database, List<ExportTraceServiceRequest> requests,
         List<ExportTraceServiceRequest> warmUp, int connections)
     {
-        var (code, output) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
+        var (code, output) = await BuiltProgram.RunCliAsync(IngestBenchmark.WithoutPoolSize(database), "keys", "create", "--admin");
         if (code != 0) throw new InvalidOperationException($"lattice keys create failed: {output}");
         var key = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
         await using var silo = SiloProcess.Start(new()
