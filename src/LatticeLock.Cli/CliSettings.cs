@@ -13,12 +13,21 @@ public static class CliSettings
         .AddEnvironmentVariables()
         .Build();
 
-    /// <summary>Builds the data source, or throws <see cref="CliException"/> naming the setting.</summary>
-    public static NpgsqlDataSource OpenDataSource(IConfiguration configuration)
+    /// <summary>
+    /// Builds the data sources (the primary, and a standby for reports when several hosts are listed), or throws
+    /// <see cref="CliException"/> naming the setting.
+    /// </summary>
+    public static PostgresDataSources OpenDataSources(IConfiguration configuration)
     {
         var options = new DatabaseOptions { ConnectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName) };
         var result = new DatabaseOptionsValidator().Validate(null, options);
         if (result.Failed) throw new CliException(result.FailureMessage);
-        return NpgsqlDataSource.Create(PostgresConnectionString.Normalize(options.ConnectionString!));
+        return new PostgresDataSources(PostgresConnectionString.Normalize(options.ConnectionString!));
     }
+
+    /// <summary>
+    /// The primary's data source (writes, and reads of what was just written). With several hosts the shared pools
+    /// live until the process exits, which for a CLI command is moments later.
+    /// </summary>
+    public static NpgsqlDataSource OpenDataSource(IConfiguration configuration) => OpenDataSources(configuration).Primary;
 }

@@ -14,6 +14,7 @@ root.Subcommands.Add(RequestsCommand.Create());
 root.Subcommands.Add(PricesCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(MetricsCommand.Create());
+root.Subcommands.Add(DbCommand.Create());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

@@ -30,10 +30,13 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<ConnectionBudget>().Bind(configuration.GetSection(ConnectionBudget.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConnectionBudget>, ConnectionBudgetValidator>();
 
-        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<ConnectionBudget>>().Value.ForDataSource(
-                PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!)))
-            .Build());
+        services.AddSingleton(sp => new PostgresDataSources(sp.GetRequiredService<IOptions<ConnectionBudget>>().Value.ForDataSource(
+            PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!))));
+        // Every repository writes (or reads its own writes) through the primary; analytics may read a standby.
+        services.AddSingleton(sp => sp.GetRequiredService<PostgresDataSources>().Primary);
+        services.AddSingleton(sp => new ReadOnlyDataSource(sp.GetRequiredService<PostgresDataSources>().ReadOnly));
         services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<Replication.ReplicationStatus>();
         services.AddSingleton<UserRepository>();
         services.AddSingleton<ProjectRepository>();
         services.AddSingleton<SessionRepository>();

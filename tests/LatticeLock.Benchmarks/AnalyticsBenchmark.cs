@@ -68,7 +68,7 @@ public static class AnalyticsBenchmark
         report.AggregationRowsPerSecond = aggregated / watch.Elapsed.TotalSeconds;
         await consumer.MaintainAsync(CancellationToken.None);
 
-        var analytics = new CostAnalytics(dataSource);
+        var analytics = new CostAnalytics(new LatticeLock.Storage.ReadOnlyDataSource(dataSource));
         var from = DateOnly.FromDateTime(today).AddDays(-29);
         var to = DateOnly.FromDateTime(today).AddDays(1);
         List<CostRow> viaAggregates = [];

@@ -80,16 +80,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             $"{F(waitsBefore.Count == 0 ? double.NaN : waitsBefore[(int)Math.Ceiling(0.99 * waitsBefore.Count) - 1])} | {F(result.WaitPercentileAfter(faultAt, 99))} | {F(result.LongestWaitAfter(faultAt))} |");
         output.WriteLine($"longest wait beyond the fault's own {lasted} s: {F(result.LongestWaitAfter(faultAt) - lasted)}");
         foreach (var surprise in result.Surprises.Take(20)) output.WriteLine("surprise: " + surprise);
-        if (result.Surprises.Count > 0)
-        {
-            // The silos' own logs, kept for the post-mortem (a CI run prints where they are).
-            foreach (var (silo, index) in cluster.Silos.Select((s, i) => (s, i)))
-            {
-                var path = Path.Combine(Path.GetTempPath(), $"{cluster.ClusterId}-silo-{index + 1}.log");
-                await File.WriteAllTextAsync(path, silo.Output);
-                output.WriteLine($"silo {index + 1} log: {path}");
-            }
-        }
+        if (result.Surprises.Count > 0) await SiloLogs.KeepAsync(cluster, output);
         return (load, faultAt, result);
     }
 }

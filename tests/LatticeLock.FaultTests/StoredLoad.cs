@@ -18,7 +18,8 @@ internal static class StoredLoad
         Assert.All(result.Statuses.Keys, status => Assert.True(status is (>= 200 and < 300) or 429 or 503, $"status {status} was answered"));
         Assert.NotEmpty(result.Requests);
 
-        await using var dataSource = NpgsqlDataSource.Create(cluster.Database);
+        await using var sources = new LatticeLock.Storage.PostgresDataSources(cluster.Database); // the (new) primary
+        var dataSource = sources.Primary;
         var sessions = load.Writers.Select(w => w.Session).ToArray();
         var chats = load.Writers.Select(w => w.Chat).ToArray();
 

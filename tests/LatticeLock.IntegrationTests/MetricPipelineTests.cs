@@ -123,7 +123,7 @@ public sealed class MetricPipelineTests(ServersFixture servers)
         await GenerateAsync(cluster.GrainFactory, 900, days: 10);
         await CatchUpAsync(cluster.GrainFactory);
         await using var dataSource = NpgsqlDataSource.Create(database);
-        var analytics = new CostAnalytics(dataSource);
+        var analytics = new CostAnalytics(new LatticeLock.Storage.ReadOnlyDataSource(dataSource));
 
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var from = today.AddDays(-6);

@@ -44,6 +44,9 @@ public sealed partial class LocalServer : IAsyncDisposable
     /// <summary>Kills the server but keeps its state, so <see cref="RestartAsync"/> brings it back on the same port (an outage).</summary>
     public async Task HaltAsync() => await RunAsync(_script, "halt", _stateDir);
 
+    /// <summary>Runs another verb of the server's script (e.g. postgres-replicated.sh kill-primary, promote) and returns its output.</summary>
+    public Task<string> RunVerbAsync(string verb) => RunAsync(_script, verb, _stateDir);
+
     /// <summary>Freezes every process of the server (SIGSTOP): connections stay open, nothing answers (postgres only).</summary>
     public async Task PauseAsync() => await RunAsync(_script, "pause", _stateDir);
 

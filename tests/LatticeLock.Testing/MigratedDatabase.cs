@@ -1,3 +1,4 @@
+using LatticeLock.Storage;
 using Npgsql;
 
 namespace LatticeLock.Testing;
@@ -12,9 +13,10 @@ public static class MigratedDatabase
     public static async Task<(string ConnectionString, string AdminKey)> CreateAsync(LocalServer postgres, string name)
     {
         var database = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = name, Timeout = 3, CommandTimeout = 5 }.ConnectionString;
-        await using (var admin = NpgsqlDataSource.Create(postgres.ConnectionString))
-        await using (var create = admin.CreateCommand($"CREATE DATABASE \"{name}\"")) await create.ExecuteNonQueryAsync();
-        await using (var dataSource = NpgsqlDataSource.Create(database)) await new LatticeLock.Storage.Migrations.MigrationRunner(dataSource).UpAsync();
+        // Through the primary when the server is replicated (several hosts): standbys are read-only.
+        await using (var admin = new PostgresDataSources(postgres.ConnectionString))
+        await using (var create = admin.Primary.CreateCommand($"CREATE DATABASE \"{name}\"")) await create.ExecuteNonQueryAsync();
+        await using (var sources = new PostgresDataSources(database)) await new LatticeLock.Storage.Migrations.MigrationRunner(sources.Primary).UpAsync();
         var (code, cli) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
         if (code != 0) throw new InvalidOperationException("lattice keys create --admin failed:\n" + cli);
         return (database, cli.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal)));

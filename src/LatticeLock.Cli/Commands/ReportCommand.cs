@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LatticeLock.Storage;
 using LatticeLock.Storage.Analytics;
 using Spectre.Console;
 
@@ -28,8 +29,8 @@ public static class ReportCommand
             if (last.DayNumber - first.DayNumber > CostAnalytics.MaxWindowDays) throw new CliException($"--from to --to may span at most {CostAnalytics.MaxWindowDays} days");
             var g = parse.GetValue(groupBy)!;
             var grouping = CostAnalytics.ParseGroupBy(g) ?? throw new CliException($"--group-by must be one of {string.Join(", ", CostAnalytics.GroupBys)}");
-            await using var dataSource = CliSettings.OpenDataSource(configuration);
-            var rows = await new CostAnalytics(dataSource).CostsAsync(first, last, grouping, new AnalyticsScope(parse.GetValue(user), parse.GetValue(project)), ct);
+            await using var sources = CliSettings.OpenDataSources(configuration);
+            var rows = await new CostAnalytics(new ReadOnlyDataSource(sources.ReadOnly)).CostsAsync(first, last, grouping, new AnalyticsScope(parse.GetValue(user), parse.GetValue(project)), ct);
             var table = new Table().AddColumns(g, "Requests", "Input tokens", "Output tokens", "Cost (USD)");
             foreach (var column in table.Columns.Skip(1)) column.RightAligned();
             foreach (var r in rows)
@@ -54,8 +55,8 @@ public static class ReportCommand
             if ((end - start).TotalDays > CostAnalytics.MaxWindowDays) throw new CliException($"--from to --to may span at most {CostAnalytics.MaxWindowDays} days");
             var s = parse.GetValue(sort)!;
             if (!CostAnalytics.Sorts.Contains(s)) throw new CliException($"--sort must be one of {string.Join(", ", CostAnalytics.Sorts)}");
-            await using var dataSource = CliSettings.OpenDataSource(configuration);
-            var rows = await new CostAnalytics(dataSource).ModelsAsync(start, end, parse.GetValue(taskType), s, new AnalyticsScope(null, parse.GetValue(modelsProject)), ct);
+            await using var sources = CliSettings.OpenDataSources(configuration);
+            var rows = await new CostAnalytics(new ReadOnlyDataSource(sources.ReadOnly)).ModelsAsync(start, end, parse.GetValue(taskType), s, new AnalyticsScope(null, parse.GetValue(modelsProject)), ct);
             var table = new Table().AddColumns("Model", "Provider", "Requests", "Success", "P50 ms", "P95 ms", "$/success", "$/1k tokens", "Feedback");
             foreach (var column in table.Columns.Skip(2)) column.RightAligned();
             foreach (var r in rows)

@@ -1,13 +1,18 @@
 using LatticeLock.Storage.Migrations;
+using LatticeLock.Storage.Replication;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Orleans.Runtime;
 
 namespace LatticeLock.Silo.Health;
 
-/// <summary>Ready means: PostgreSQL answers, its schema is at the newest migration, and this silo is an active cluster member.</summary>
+/// <summary>
+/// Ready means: PostgreSQL answers, its schema is at the newest migration, and this silo is an active cluster member.
+/// The details name the primary PostgreSQL server and each standby's replication lag (bytes and seconds).
+/// </summary>
 public sealed class ReadinessHealthCheck(
     MigrationRunner migrations,
+    ReplicationStatus replication,
     IClusterMembershipService membership,
     ILocalSiloDetails localSilo) : IHealthCheck
 {
@@ -20,6 +25,10 @@ public sealed class ReadinessHealthCheck(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             version = await migrations.CurrentVersionAsync(timeout.Token);
+            var snapshot = await replication.ReadAsync(timeout.Token);
+            data["postgres_primary"] = snapshot.Primary;
+            data["synchronous_standby_names"] = snapshot.SynchronousStandbyNames ?? "";
+            data["standbys"] = snapshot.Standbys;
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {

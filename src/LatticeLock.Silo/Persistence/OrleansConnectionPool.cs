@@ -7,7 +7,8 @@ namespace LatticeLock.Silo.Persistence;
 /// <summary>
 /// Sizes the pool of Orleans' ADO.NET providers (grain storage, reminders, clustering: one Npgsql pool, since they
 /// share a connection string) by <see cref="ConnectionBudget.OrleansConnections"/>, whether the silo configured them or
-/// the <c>Orleans</c> section did. Without it each would default to Npgsql's 100 connections.
+/// the <c>Orleans</c> section did. Without it each would default to Npgsql's 100 connections. A multi-host string is
+/// pinned to the primary (<see cref="PostgresDataSources.ForPrimary"/>).
 /// </summary>
 public sealed class OrleansConnectionPool(IOptions<ConnectionBudget> budget) :
     IPostConfigureOptions<AdoNetGrainStorageOptions>,
@@ -20,6 +21,7 @@ public sealed class OrleansConnectionPool(IOptions<ConnectionBudget> budget) :
 
     public void PostConfigure(string? name, AdoNetClusteringSiloOptions options) => options.ConnectionString = Sized(options.ConnectionString);
 
+    // With several hosts, pinned to the primary: membership, grain state and reminders are writes.
     private string Sized(string? connectionString) =>
-        string.IsNullOrWhiteSpace(connectionString) ? connectionString! : budget.Value.ForOrleans(connectionString);
+        string.IsNullOrWhiteSpace(connectionString) ? connectionString! : PostgresDataSources.ForPrimary(budget.Value.ForOrleans(connectionString));
 }

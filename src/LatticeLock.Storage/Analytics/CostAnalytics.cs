@@ -6,10 +6,13 @@ namespace LatticeLock.Storage.Analytics;
 /// <summary>
 /// Cost and model analytics. Costs come from cost_aggregations (daily rows kept by the aggregates pump), so a query
 /// reads at most one row per day and group, never the request history. The model leaderboard needs exact latency
-/// percentiles, so it reads the window's model_requests through the (task_type, requested_at) index.
+/// percentiles, so it reads the window's model_requests through the (task_type, requested_at) index. Both read a
+/// standby when one is configured (<see cref="ReadOnlyDataSource"/>), so they may lag the primary by its replay delay.
 /// </summary>
-public sealed class CostAnalytics(NpgsqlDataSource dataSource)
+public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
 {
+    private readonly NpgsqlDataSource _source = readOnly.Source;
+
     /// <summary>Wire names of <see cref="CostGroupBy"/>, in its order.</summary>
     public static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
 
@@ -45,7 +48,7 @@ public sealed class CostAnalytics(NpgsqlDataSource dataSource)
             _ => "project_id::text",
         };
         var order = groupBy == CostGroupBy.Day ? "1" : "5 DESC, 1 NULLS LAST";
-        await using var command = dataSource.CreateCommand($"""
+        await using var command = _source.CreateCommand($"""
             SELECT {key}, sum(request_count)::bigint, sum(total_input_tokens)::bigint, sum(total_output_tokens)::bigint, sum(total_cost_usd)
             FROM cost_aggregations
             WHERE aggregation_date >= $1 AND aggregation_date < $2
@@ -65,7 +68,7 @@ public sealed class CostAnalytics(NpgsqlDataSource dataSource)
     /// <summary>Per-model leaderboard over requests made in [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public async Task<List<ModelLeaderboardRow>> ModelsAsync(DateTimeOffset from, DateTimeOffset to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = _source.CreateCommand("""
             SELECT model_id, provider, count(*), count(*) FILTER (WHERE status = 'success'),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
                    sum(coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0)), sum(input_tokens::bigint + output_tokens)::bigint

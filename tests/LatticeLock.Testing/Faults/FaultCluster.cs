@@ -1,4 +1,5 @@
 using System.Net;
+using LatticeLock.Storage;
 using Npgsql;
 
 namespace LatticeLock.Testing.Faults;
@@ -30,12 +31,13 @@ public sealed class FaultCluster : IAsyncDisposable
     public IReadOnlyList<Uri> Endpoints => [.. _silos.Select(s => s.BaseAddress)];
 
     /// <summary>
-    /// Starts the server and <paramref name="silos"/> silos, and returns once every silo is ready and the membership
+    /// Starts the server (<paramref name="server"/>: <c>postgres</c>, or <c>postgres-replicated</c> for a primary with a
+    /// synchronous standby and a read replica) and <paramref name="silos"/> silos, and returns once every silo is ready and the membership
     /// table lists them all as active. <paramref name="environment"/> goes to every silo.
     /// </summary>
-    public static async Task<FaultCluster> StartAsync(string databaseName, int silos, Dictionary<string, string?>? environment = null)
+    public static async Task<FaultCluster> StartAsync(string databaseName, int silos, Dictionary<string, string?>? environment = null, string server = "postgres")
     {
-        var postgres = await LocalServer.StartAsync("postgres");
+        var postgres = await LocalServer.StartAsync(server);
         var started = new List<SiloProcess>();
         try
         {
@@ -59,8 +61,8 @@ public sealed class FaultCluster : IAsyncDisposable
     /// <summary>Silos the membership table lists as active (status 3) in this cluster.</summary>
     public async Task<int> ActiveSilosAsync()
     {
-        await using var dataSource = NpgsqlDataSource.Create(Database);
-        await using var command = dataSource.CreateCommand("SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1 AND status = 3");
+        await using var sources = new PostgresDataSources(Database);
+        await using var command = sources.Primary.CreateCommand("SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1 AND status = 3");
         command.Parameters.AddWithValue(ClusterId);
         return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
