@@ -8,7 +8,9 @@
 #                          Prints progress, then `name: value` lines (dashboard, cluster, certificates, api silo-N,
 #                          orleans dashboard silo-N, admin key) and then `ready`. --sinks timestream,bigtable also
 #                          starts moto_server and/or the Bigtable emulator and dual-writes metrics to them.
-#   ./run.sh --single [--redis] [--timestream] [--bigtable]
+#                          --replicas runs PostgreSQL as a primary, a synchronous standby and a read replica
+#                          (infrastructure/local/postgres-replicated.sh); the silos get all three hosts.
+#   ./run.sh --single [--redis] [--timestream] [--bigtable] [--replicas]
 #                          one silo started directly, on a throwaway PostgreSQL (Redis clustering with --redis;
 #                          --timestream / --bigtable also start the emulators and dual-write metrics to them).
 #                          With ConnectionStrings__postgres already set, that database is used instead.
@@ -17,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 use_redis=0
+replicas=0
 single=0
 silos=2
 servers=processes
@@ -28,10 +31,11 @@ while [ $# -gt 0 ]; do
     --redis) single=1; use_redis=1 ;;
     --timestream) single=1; sinks="$sinks,timestream" ;;
     --bigtable) single=1; sinks="$sinks,bigtable" ;;
+    --replicas) replicas=1 ;;
     --silos) shift; silos="${1:-}"; [[ "$silos" =~ ^[1-9]$ ]] || { echo "run.sh: --silos takes 1 to 9 (got '${1:-}')" >&2; exit 2; } ;;
     --sinks) shift; cluster_sinks="${1:-}"; [[ "$cluster_sinks" =~ ^(timestream|bigtable)(,(timestream|bigtable))?$ ]] || { echo "run.sh: --sinks takes timestream, bigtable or timestream,bigtable (got '${1:-}')" >&2; exit 2; } ;;
     --servers) shift; servers="${1:-}"; [[ "$servers" =~ ^(processes|containers|existing)$ ]] || { echo "run.sh: --servers takes processes, containers or existing (got '${1:-}')" >&2; exit 2; } ;;
-    *) echo "usage: $0 [--silos N] [--servers processes|containers|existing] [--sinks timestream,bigtable] | --single [--redis] [--timestream] [--bigtable]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--silos N] [--servers processes|containers|existing] [--sinks timestream,bigtable] [--replicas] | --single [--redis] [--timestream] [--bigtable] [--replicas]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -41,12 +45,15 @@ if [ "$single" = 0 ]; then
   if [ "$servers" = existing ] && { [ -z "${ConnectionStrings__postgres:-}" ] || [ -z "${ConnectionStrings__redis:-}" ]; }; then
     echo "run.sh: --servers existing needs ConnectionStrings__postgres and ConnectionStrings__redis set to the servers to use" >&2; exit 2
   fi
+  if [ "$replicas" = 1 ] && [ "$servers" != processes ]; then
+    echo "run.sh: --replicas starts its own servers (--servers processes); an existing replicated server is listed in ConnectionStrings__postgres" >&2; exit 2
+  fi
   if [ "$servers" = processes ]; then infrastructure/local/prerequisites.sh; fi
   if [ -n "$cluster_sinks" ]; then infrastructure/local/prerequisites.sh --emulators; fi
   echo "building (the first build takes a minute or two)…"
   dotnet build LatticeLock.sln -c Release -warnaserror -v quiet -nologo
   export ASPNETCORE_URLS="http://127.0.0.1:$(port)" ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$(port)"
-  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos" Servers="$servers" Sinks="$cluster_sinks"
+  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos" Servers="$servers" Sinks="$cluster_sinks" Replicas="$replicas"
   if [ "$servers" != existing ]; then unset ConnectionStrings__postgres ConnectionStrings__redis; fi
   exec dotnet apphost/LatticeLock.AppHost/bin/Release/net10.0/LatticeLock.AppHost.dll
 fi
@@ -65,8 +72,10 @@ trap 'exit 130' INT TERM
 
 # `eval "$(cmd)"` would hide a failing cmd from `set -e`; capture first, then evaluate.
 if [ -z "${ConnectionStrings__postgres:-}" ]; then
-  started+=(postgres)
-  env_line="$(infrastructure/local/postgres.sh start)"
+  pg=postgres
+  [ "$replicas" = 1 ] && pg=postgres-replicated
+  started+=("$pg")
+  env_line="$(infrastructure/local/$pg.sh start)"
   eval "$env_line"
 fi
 if [ "$use_redis" = 1 ] && [ -z "${ConnectionStrings__redis:-}" ]; then

@@ -2,13 +2,14 @@ using Microsoft.Extensions.Configuration;
 
 /// <summary>
 /// The AppHost's settings (command line <c>--Silos 3</c>, env <c>Silos=3</c> / <c>Servers=containers</c> /
-/// <c>ClusterId</c> / <c>Certificates</c> / <c>Sinks=timestream,bigtable</c>), checked at
+/// <c>ClusterId</c> / <c>Certificates</c> / <c>Sinks=timestream,bigtable</c> / <c>Replicas=true</c>), checked at
 /// start so a typo fails in one line naming the setting.
 /// </summary>
 /// <param name="ClusterId">The Orleans cluster id (default <c>local-</c> and 6 random hex digits, so runs never meet).</param>
 /// <param name="Certificates">Folder for the development CA and certificates (default a new temporary folder, removed at exit).</param>
 /// <param name="Sinks">Cloud metric sinks whose emulators to start next to PostgreSQL's (<c>timestream</c>, <c>bigtable</c>).</param>
-internal sealed record LocalClusterSettings(int Silos, ServerMode Servers, string ClusterId, string? Certificates, IReadOnlyList<string> Sinks)
+/// <param name="Replicas">PostgreSQL as a primary, a synchronous standby and a read replica (<c>Replicas=true</c>; processes only).</param>
+internal sealed record LocalClusterSettings(int Silos, ServerMode Servers, string ClusterId, string? Certificates, IReadOnlyList<string> Sinks, bool Replicas)
 {
     public static LocalClusterSettings Read(IConfiguration configuration)
     {
@@ -28,7 +29,15 @@ internal sealed record LocalClusterSettings(int Silos, ServerMode Servers, strin
             .Where(sink => sink != "postgres").Distinct().ToList();
         if (sinks.FirstOrDefault(sink => sink is not ("timestream" or "bigtable")) is { } unknown)
             throw new InvalidOperationException($"Sinks takes timestream and/or bigtable, comma-separated (got '{unknown}')");
-        return new LocalClusterSettings(silos, servers, clusterId, certificates, sinks);
+        var replicas = configuration["Replicas"] switch
+        {
+            null or "" or "false" or "0" => false,
+            "true" or "1" => true,
+            var other => throw new InvalidOperationException($"Replicas must be true or false (got '{other}')"),
+        };
+        if (replicas && servers != ServerMode.Processes)
+            throw new InvalidOperationException("Replicas=true starts the servers as processes: it cannot be combined with Servers=containers or existing (an existing server lists its standbys in ConnectionStrings__postgres)");
+        return new LocalClusterSettings(silos, servers, clusterId, certificates, sinks, replicas);
     }
 }
 

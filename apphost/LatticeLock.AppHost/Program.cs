@@ -7,7 +7,7 @@ using LatticeLock.Tls;
 // Redis, grain storage and reminders on PostgreSQL), mutual TLS between them from a throwaway development CA, the
 // Orleans Dashboard on each silo, and the Aspire dashboard that receives every silo's OpenTelemetry.
 // Settings: Silos (1-9, default 2), Servers (processes | containers | existing), Sinks (timestream,bigtable: their
-// emulators as processes, dual-written next to PostgreSQL), ClusterId, Certificates.
+// emulators as processes, dual-written next to PostgreSQL), ClusterId, Certificates, Replicas (true: a primary, a synchronous standby and a read replica).
 LocalClusterSettings settings;
 var builder = DistributedApplication.CreateBuilder(args);
 try
@@ -30,7 +30,7 @@ try
     {
         ServerMode.Containers => ContainerServers.Add(builder),
         ServerMode.Existing => ExistingServers.Add(builder),
-        _ => ProcessServers.Add(builder, root),
+        _ => ProcessServers.Add(builder, root, settings.Replicas),
     };
     emulators = CloudSinkEmulators.Add(builder, settings.Sinks, root);
 }

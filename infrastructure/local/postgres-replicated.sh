@@ -15,6 +15,8 @@
 #   postgres-replicated.sh stop-replica  -> stop the read replica
 #   postgres-replicated.sh stop          -> stop all three and delete their data
 #   postgres-replicated.sh env           -> print the export line again
+#   postgres-replicated.sh foreground    -> start, then stay until TERM or INT and stop (the AppHost's executable
+#                                           resource); LL_PG_PORTS=primary,standby,replica picks the ports
 # State lives in $LL_STATE_DIR (default: <repo>/.local); the data folders in /tmp so the postgres user can reach them.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -56,7 +58,11 @@ start() {
   dir="$(mktemp -d /tmp/latticelock-pgrep.XXXXXX)"
   chmod 755 "$dir"
   [ "$(id -u)" = "0" ] && chown postgres "$dir"
-  primary_port="$(free_port)"; standby_port="$(free_port)"; replica_port="$(free_port)"
+  if [ -n "${LL_PG_PORTS:-}" ]; then
+    IFS=, read -r primary_port standby_port replica_port <<<"$LL_PG_PORTS"
+  else
+    primary_port="$(free_port)"; standby_port="$(free_port)"; replica_port="$(free_port)"
+  fi
   while [ "$standby_port" = "$primary_port" ]; do standby_port="$(free_port)"; done
   while [ "$replica_port" = "$primary_port" ] || [ "$replica_port" = "$standby_port" ]; do replica_port="$(free_port)"; done
   printf 'DIR=%q\nPRIMARY=%q\nSTANDBY=%q\nREPLICA=%q\nPRIMARY_PORT=%q\nSTANDBY_PORT=%q\nREPLICA_PORT=%q\n' \
@@ -137,8 +143,26 @@ stop() {
   log "replicated PostgreSQL stopped and removed"
 }
 
+foreground() {
+  local tailpid=""
+  trap '[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null; stop; exit 0' TERM INT
+  start
+  load
+  log "replicated PostgreSQL ready; logs follow (TERM or INT stops it)"
+  tail -n 0 -F "$PRIMARY/../primary.log" "$STANDBY/../standby.log" "$REPLICA/../replica.log" 2>/dev/null &
+  tailpid=$!
+  # Runs as long as any of the three does (a killed primary is a failover, not the end).
+  while as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY" status >/dev/null 2>&1 || as_pg "$PG_BIN/pg_ctl" -D "$STANDBY" status >/dev/null 2>&1; do
+    sleep 1 & wait $!
+  done
+  kill "$tailpid" 2>/dev/null
+  stop
+  die "the replicated PostgreSQL stopped"
+}
+
 case "${1:-}" in
   start) start ;;
+  foreground) foreground ;;
   status) status ;;
   kill-primary) kill_primary ;;
   promote) promote ;;
@@ -146,5 +170,5 @@ case "${1:-}" in
   stop-replica) load; stop_one "$REPLICA"; log "read replica stopped" ;;
   stop) stop ;;
   env) print_env ;;
-  *) echo "usage: $0 start|status|kill-primary|promote|stop-standby|stop-replica|stop|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|foreground|status|kill-primary|promote|stop-standby|stop-replica|stop|env" >&2; exit 2 ;;
 esac

@@ -1,4 +1,9 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace LatticeLock.FaultTests;
@@ -16,6 +21,12 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
     public async Task Killing_the_primary_and_promoting_the_synchronous_standby_loses_nothing_acknowledged()
     {
         await using var cluster = await FaultCluster.StartAsync("failover", 2, server: "postgres-replicated");
+        var (primary, standby, _) = Hosts(cluster);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        // Before: readiness names the primary, the synchronous standby and the asynchronous replica.
+        var ready = await ReadyAsync(http, cluster.Endpoints[0]);
+        Assert.Equal(primary, ready["postgres_primary"]!.GetValue<string>());
+        Assert.Equal(["replica:async", "standby:sync"], ready["standbys"]!.AsArray().Select(s => $"{s!["name"]}:{s["sync_state"]}"));
         var load = await WriterLoad.PrepareAsync(cluster.Endpoints, cluster.AdminKey, FaultInjectionTests.Writers);
         load.Start();
         await Task.Delay(TimeSpan.FromSeconds(5));
@@ -43,5 +54,61 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
         Assert.Contains("standby 127.0.0.1:", status, StringComparison.Ordinal);
         Assert.Matches(@"standby 127\.0\.0\.1:\d+ primary", status); // the promoted standby is the primary now
         Assert.Equal(2, await cluster.ActiveSilosAsync());
+
+        // After: readiness and `lattice db status` name the promoted standby as the primary, with the replica now
+        // streaming from it.
+        await Eventually.Until(() => ReadyAsync(http, cluster.Endpoints[1]),
+            r => r["postgres_primary"]!.GetValue<string>() == standby && r["standbys"]!.AsArray().Any(s => s!["name"]!.GetValue<string>() == "replica"), TimeSpan.FromSeconds(60));
+        var (code, cli) = await BuiltProgram.RunCliAsync(cluster.Database, "db", "status");
+        Assert.True(code == 0, cli);
+        Assert.Contains($"primary: {standby}", cli, StringComparison.Ordinal);
+        Assert.Contains("replica", cli, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Analytics_read_a_standby_and_fall_back_to_the_primary_when_no_standby_is_left()
+    {
+        await using var cluster = await FaultCluster.StartAsync("replica_lost", 1, server: "postgres-replicated");
+        using var http = new HttpClient { BaseAddress = cluster.Endpoints[0], Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AdminKey);
+        var session = JsonNode.Parse(await (await http.PostAsync("/v1/sessions", Json("{}"))).Content.ReadAsStringAsync())!["id"]!.ToString();
+        for (var i = 0; i < 5; i++)
+        {
+            var body = $$"""{"session_id":"{{session}}","model_id":"fallback-model","provider":"openai","requested_at":"{{DateTimeOffset.UtcNow:O}}","latency_ms":100,"input_tokens":10,"status":"success"}""";
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync("/v1/model-requests", Json(body))).StatusCode);
+        }
+        async Task<long> RequestsAsync()
+        {
+            using var response = await http.GetAsync("/v1/analytics/models");
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");
+            var models = JsonNode.Parse(text)!["models"]!.AsArray();
+            return models.Where(m => m!["model_id"]!.GetValue<string>() == "fallback-model").Select(m => m!["requests"]!.GetValue<long>()).FirstOrDefault();
+        }
+        // A standby answers (it may lag by its replay delay, so wait until it has the five).
+        await Eventually.Until(RequestsAsync, n => n == 5, TimeSpan.FromSeconds(30));
+
+        await cluster.Postgres.RunVerbAsync("stop-replica");
+        Assert.Equal(5, await RequestsAsync()); // the synchronous standby still serves reads
+        await cluster.Postgres.RunVerbAsync("stop-standby");
+        Assert.Equal(5, await RequestsAsync()); // no standby left: the primary answers
+        await using var sources = new LatticeLock.Storage.PostgresDataSources(cluster.Database);
+        await using var count = sources.Primary.CreateCommand("SELECT count(*) FROM model_requests WHERE model_id = 'fallback-model'");
+        Assert.Equal(5L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private static async Task<JsonNode> ReadyAsync(HttpClient http, Uri silo)
+    {
+        var health = JsonNode.Parse(await http.GetStringAsync(new Uri(silo, "/health/ready")))!;
+        return health["checks"]!["ready"]!["data"]!;
+    }
+
+    /// <summary>The primary's, the synchronous standby's and the replica's host:port, in the order the script lists them.</summary>
+    private static (string Primary, string Standby, string Replica) Hosts(FaultCluster cluster)
+    {
+        var hosts = new NpgsqlConnectionStringBuilder(cluster.Database).Host!.Split(',');
+        return (hosts[0], hosts[1], hosts[2]);
     }
 }

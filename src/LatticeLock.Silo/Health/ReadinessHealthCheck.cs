@@ -28,7 +28,15 @@ public sealed class ReadinessHealthCheck(
             var snapshot = await replication.ReadAsync(timeout.Token);
             data["postgres_primary"] = snapshot.Primary;
             data["synchronous_standby_names"] = snapshot.SynchronousStandbyNames ?? "";
-            data["standbys"] = snapshot.Standbys;
+            data["standbys"] = snapshot.Standbys.Select(s => new
+            {
+                name = s.Name,
+                address = s.Address,
+                state = s.State,
+                sync_state = s.SyncState,
+                lag_bytes = s.LagBytes,
+                replay_lag_seconds = s.ReplayLagSeconds,
+            }).ToList();
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {

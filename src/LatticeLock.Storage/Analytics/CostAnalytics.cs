@@ -11,7 +11,6 @@ namespace LatticeLock.Storage.Analytics;
 /// </summary>
 public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
 {
-    private readonly NpgsqlDataSource _source = readOnly.Source;
 
     /// <summary>Wire names of <see cref="CostGroupBy"/>, in its order.</summary>
     public static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
@@ -36,7 +35,10 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
         ["success_rate", "requests", "p50_latency_ms", "p95_latency_ms", "avg_cost_per_success_usd", "cost_per_1k_tokens_usd"];
 
     /// <summary>Totals per group over the UTC days [<paramref name="from"/>, <paramref name="to"/>).</summary>
-    public async Task<List<CostRow>> CostsAsync(DateOnly from, DateOnly to, CostGroupBy groupBy, AnalyticsScope scope, CancellationToken cancellationToken)
+    public Task<List<CostRow>> CostsAsync(DateOnly from, DateOnly to, CostGroupBy groupBy, AnalyticsScope scope, CancellationToken cancellationToken) =>
+        readOnly.ReadAsync(source => CostsAsync(source, from, to, groupBy, scope, cancellationToken));
+
+    private static async Task<List<CostRow>> CostsAsync(NpgsqlDataSource source, DateOnly from, DateOnly to, CostGroupBy groupBy, AnalyticsScope scope, CancellationToken cancellationToken)
     {
         var key = groupBy switch
         {
@@ -48,7 +50,7 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
             _ => "project_id::text",
         };
         var order = groupBy == CostGroupBy.Day ? "1" : "5 DESC, 1 NULLS LAST";
-        await using var command = _source.CreateCommand($"""
+        await using var command = source.CreateCommand($"""
             SELECT {key}, sum(request_count)::bigint, sum(total_input_tokens)::bigint, sum(total_output_tokens)::bigint, sum(total_cost_usd)
             FROM cost_aggregations
             WHERE aggregation_date >= $1 AND aggregation_date < $2
@@ -66,9 +68,12 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
     }
 
     /// <summary>Per-model leaderboard over requests made in [<paramref name="from"/>, <paramref name="to"/>).</summary>
-    public async Task<List<ModelLeaderboardRow>> ModelsAsync(DateTimeOffset from, DateTimeOffset to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken)
+    public Task<List<ModelLeaderboardRow>> ModelsAsync(DateTimeOffset from, DateTimeOffset to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken) =>
+        readOnly.ReadAsync(source => ModelsAsync(source, from, to, taskType, sort, scope, cancellationToken));
+
+    private static async Task<List<ModelLeaderboardRow>> ModelsAsync(NpgsqlDataSource source, DateTimeOffset from, DateTimeOffset to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken)
     {
-        await using var command = _source.CreateCommand("""
+        await using var command = source.CreateCommand("""
             SELECT model_id, provider, count(*), count(*) FILTER (WHERE status = 'success'),
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
                    sum(coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0)), sum(input_tokens::bigint + output_tokens)::bigint
