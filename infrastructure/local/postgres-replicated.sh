@@ -12,6 +12,7 @@
 #                                           no synchronous standby of its own, it commits alone until one is added);
 #                                           the read replica then streams from it
 #   postgres-replicated.sh stop-standby  -> stop the synchronous standby (fast shutdown; commits then wait for it)
+#   postgres-replicated.sh start-standby -> start the stopped standby again (it catches up and streams)
 #   postgres-replicated.sh stop-replica  -> stop the read replica
 #   postgres-replicated.sh stop          -> stop all three and delete their data
 #   postgres-replicated.sh env           -> print the export line again
@@ -167,8 +168,9 @@ case "${1:-}" in
   kill-primary) kill_primary ;;
   promote) promote ;;
   stop-standby) load; stop_one "$STANDBY"; log "synchronous standby stopped" ;;
+  start-standby) load; start_server "$STANDBY" "$STANDBY_PORT" standby; log "synchronous standby started" ;;
   stop-replica) load; stop_one "$REPLICA"; log "read replica stopped" ;;
   stop) stop ;;
   env) print_env ;;
-  *) echo "usage: $0 start|foreground|status|kill-primary|promote|stop-standby|stop-replica|stop|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|foreground|status|kill-primary|promote|stop-standby|start-standby|stop-replica|stop|env" >&2; exit 2 ;;
 esac

@@ -186,6 +186,10 @@ public sealed class SessionGrain(
                     request.ReservationId is null ? null : settled);
             }
             // A retry of a stored request: its reservation is settled (idempotently) and its cost not counted again.
+            // Its first attempt may have committed after this activation summed the table (a commit that became
+            // visible late: a synchronous standby's wait, a batch that failed its caller yet committed), so the
+            // totals are summed again by the next activation rather than trusted.
+            DeactivateOnIdle();
             var settledBefore = await ReportSpendAsync(request, duplicate: true);
             return new ModelRequestAck(request.Id, WasDuplicate: true, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
                 request.ReservationId is null ? null : settledBefore);

@@ -1,5 +1,6 @@
 using LatticeLock.Grains;
 using LatticeLock.Storage;
+using LatticeLock.Storage.Replication;
 using LatticeLock.Silo.Clustering;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -31,6 +32,11 @@ public static class PersistenceSiloBuilderExtensions
         silo.Services.AddSingleton<IPostConfigureOptions<AdoNetReminderTableOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
         silo.Services.AddSingleton<IPostConfigureOptions<AdoNetClusteringSiloOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
         silo.Services.AddHostedService<ConnectionBudgetCheck>();
+        silo.Services.AddOptions<ReplicationOptions>()
+            .Bind(configuration.GetSection(ReplicationOptions.Section)).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>();
+        silo.Services.AddSingleton<SynchronousStandbySetting>();
+        silo.Services.AddHostedService<SynchronousStandbyGuard>();
         silo.Services.AlignResponseTimeoutWithCommitTimeout();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
         silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();

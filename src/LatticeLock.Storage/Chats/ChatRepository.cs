@@ -50,7 +50,7 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue((object?)turn.OutputTokens ?? DBNull.Value);
         command.Parameters.AddWithValue(turn.CreatedAt);
         command.Parameters.AddNullable(turn.TurnId, NpgsqlTypes.NpgsqlDbType.Uuid);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
     }
 
     /// <summary>The turn stored under <paramref name="turnId"/> in this chat, if any.</summary>

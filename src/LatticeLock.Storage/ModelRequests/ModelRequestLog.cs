@@ -198,6 +198,10 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
             using var activity = StartCommitActivity(items);
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
             var inserted = await writer.WriteAsync(items.ConvertAll(p => p.Row), timeout.Token);
+            // A commit that returns only because its wait for a synchronous standby was cancelled is on the primary
+            // alone (PostgreSQL warns and completes it): not acknowledged, so the callers retry.
+            if (timeout.IsCancellationRequested)
+                throw new TimeoutException($"the commit outlasted CommitTimeout ({_options.CommitTimeout.TotalSeconds:0.#} s), waiting for a synchronous standby");
             ModelRequestLogTelemetry.BatchSize.Record(items.Count);
             ModelRequestLogTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             activity?.SetTag("latticelock.rows_inserted", inserted.Count);

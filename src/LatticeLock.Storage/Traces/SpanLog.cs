@@ -99,7 +99,7 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
                 inserted = await InsertNewAsync(connection, transaction, own);
             }
         }
-        await transaction.CommitAsync(CancellationToken.None);
+        await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, CancellationToken.None);
 
         var results = new List<SpanBatchResult>(batches.Count);
         foreach (var batch in batches)

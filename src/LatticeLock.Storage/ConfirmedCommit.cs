@@ -1,0 +1,34 @@
+using Npgsql;
+
+namespace LatticeLock.Storage;
+
+/// <summary>
+/// Commits that are acknowledged only when PostgreSQL confirmed them in time, synchronous standby included. When a
+/// commit waiting for a synchronous standby is cancelled (a timeout), PostgreSQL ends the wait with a warning and
+/// reports success: the row is committed on the primary alone. A commit that returns after its timeout fired is
+/// therefore refused here (<see cref="TimeoutException"/>, answered 503): the caller retries with the same id and is
+/// answered from the stored row. The timeout is the connection string's <c>Command Timeout</c>, less one second so it
+/// fires before Npgsql's own.
+/// </summary>
+public static class ConfirmedCommit
+{
+    public static async Task<int> ExecuteNonQueryAsync(NpgsqlCommand command, string connectionString, CancellationToken cancellationToken)
+    {
+        command.CommandTimeout = 0; // ours below decides
+        return await WithinAsync(connectionString, token => command.ExecuteNonQueryAsync(token), cancellationToken);
+    }
+
+    public static Task CommitAsync(NpgsqlTransaction transaction, string connectionString, CancellationToken cancellationToken) =>
+        WithinAsync(connectionString, async token => { await transaction.CommitAsync(token); return 0; }, cancellationToken);
+
+    private static async Task<T> WithinAsync<T>(string connectionString, Func<CancellationToken, Task<T>> commit, CancellationToken cancellationToken)
+    {
+        var limit = TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(connectionString).CommandTimeout - 1));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        var result = await commit(timeout.Token);
+        if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            throw new TimeoutException($"the commit was not confirmed within {limit.TotalSeconds:0} s (a synchronous standby may be missing); it is not acknowledged: retry with the same id");
+        return result;
+    }
+}
