@@ -5,6 +5,7 @@ using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Hosting;
+using LatticeLock.Storage;
 using LatticeLock.Storage.Metrics;
 using LatticeLock.Storage.Migrations;
 using LatticeLock.Storage.ModelRequests;
@@ -63,9 +64,9 @@ public static class IngestBenchmark
         }
     }
 
-    private static readonly BenchmarkReport Report = new();
+    internal static readonly BenchmarkReport Report = new();
 
-    private static async Task<List<ModelRequestRow>> RunGrainPathAsync(string database, IngestSettings settings, bool withSinks)
+    internal static async Task<List<ModelRequestRow>> RunGrainPathAsync(string database, IngestSettings settings, bool withSinks)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -127,8 +128,8 @@ public static class IngestBenchmark
         watch.Stop();
         await progress.DisposeAsync();
 
-        await using (var dataSource = NpgsqlDataSource.Create(database))
-        await using (var count = dataSource.CreateCommand("SELECT count(*) FROM model_requests"))
+        await using (var sources = new PostgresDataSources(database))
+        await using (var count = sources.Primary.CreateCommand("SELECT count(*) FROM model_requests"))
         {
             var stored = (long)(await count.ExecuteScalarAsync())!;
             Console.WriteLine($"stored rows: {stored:N0} of {rows.Count:N0} acknowledged");
@@ -261,14 +262,15 @@ public static class IngestBenchmark
     internal static async Task<string> CreateDatabaseAsync(string server, string suffix)
     {
         var name = "bench_" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "_" + suffix;
-        await using (var admin = NpgsqlDataSource.Create(server))
-        await using (var create = admin.CreateCommand($"CREATE DATABASE \"{name}\""))
+        // Through the primary when the server is replicated (several hosts): standbys are read-only.
+        await using (var admin = new PostgresDataSources(server))
+        await using (var create = admin.Primary.CreateCommand($"CREATE DATABASE \"{name}\""))
         {
             await create.ExecuteNonQueryAsync();
         }
         var database = new NpgsqlConnectionStringBuilder(server) { Database = name, MaxPoolSize = 200 }.ConnectionString;
-        await using var dataSource = NpgsqlDataSource.Create(database);
-        await new MigrationRunner(dataSource).UpAsync();
+        await using var sources = new PostgresDataSources(database);
+        await new MigrationRunner(sources.Primary).UpAsync();
         return database;
     }
 

@@ -17,7 +17,7 @@ public static class SiloLossRetry
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(4);
 
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(200);
 
     public static Task RunAsync(Func<Task> idempotentCall, CancellationToken cancellationToken) =>
         RunAsync(async () => { await idempotentCall(); return true; }, cancellationToken);
