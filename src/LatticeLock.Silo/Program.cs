@@ -22,6 +22,7 @@ try
         .AddLatticeLockOrleansDashboard(builder.Configuration));
     builder.Services.AddLatticeLockHealthChecks();
     builder.Services.AddLatticeLockGateway();
+    builder.Services.AddHostedService<ShutdownWatchdog>();
     app = builder.Build();
 }
 catch (Exception e) when (e is OptionsValidationException or InvalidOperationException)
@@ -37,6 +38,12 @@ app.LogAddressesOnStart();
 try
 {
     await app.RunAsync();
+    return 0;
+}
+catch (OperationCanceledException)
+{
+    // The stop outlasted LatticeLock:Silo:ShutdownTimeout (a commit or a membership update still hangs): exit anyway.
+    Console.Error.WriteLine("stopped: work still hanging after LatticeLock:Silo:ShutdownTimeout was abandoned");
     return 0;
 }
 catch (OptionsValidationException e)

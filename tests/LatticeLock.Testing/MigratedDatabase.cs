@@ -7,12 +7,12 @@ namespace LatticeLock.Testing;
 public static class MigratedDatabase
 {
     /// <summary>
-    /// Creates and migrates <paramref name="name"/>. Connect and command timeouts are short (3 s, 5 s), so a server
+    /// Creates and migrates <paramref name="name"/>. Connect and command timeouts are short (3 s, 5 s unless given), so a server
     /// the test halts or freezes is noticed within seconds.
     /// </summary>
-    public static async Task<(string ConnectionString, string AdminKey)> CreateAsync(LocalServer postgres, string name)
+    public static async Task<(string ConnectionString, string AdminKey)> CreateAsync(LocalServer postgres, string name, int commandTimeoutSeconds = 5)
     {
-        var database = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = name, Timeout = 3, CommandTimeout = 5 }.ConnectionString;
+        var database = new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Database = name, Timeout = 3, CommandTimeout = commandTimeoutSeconds }.ConnectionString;
         // Through the primary when the server is replicated (several hosts): standbys are read-only.
         await using (var admin = new PostgresDataSources(postgres.ConnectionString))
         await using (var create = admin.Primary.CreateCommand($"CREATE DATABASE \"{name}\"")) await create.ExecuteNonQueryAsync();

@@ -19,6 +19,13 @@ public sealed class SiloHostOptions
     /// <c>0.0.0.0</c> (or one interface's address) only for a multi-host cluster on a network only its members reach.
     /// </summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
+    /// <summary>
+    /// How long a stop (SIGTERM, Ctrl-C) may take before the process exits with whatever still hangs abandoned
+    /// (the host's shutdown timeout). Callers of uncommitted model requests are answered 503 earlier, after
+    /// <c>LatticeLock:ModelRequestLog:ShutdownDrainTimeout</c> (10 s).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Serve the Orleans Dashboard at <c>/orleans-dashboard/</c> to loopback callers (development; off by default).</summary>
     public bool OrleansDashboard { get; set; }
 }

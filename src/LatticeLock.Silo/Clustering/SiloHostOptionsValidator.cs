@@ -18,6 +18,8 @@ public sealed class SiloHostOptionsValidator : IValidateOptions<SiloHostOptions>
         if (!IPAddress.TryParse(o.ListenAddress, out var listen)) errors.Add($"{SiloHostOptions.Section}:ListenAddress must be an IP address (got '{o.ListenAddress}')");
         else if (IPAddress.TryParse(o.AdvertisedAddress, out var advertised) && IPAddress.IsLoopback(listen) && !IPAddress.IsLoopback(advertised))
             errors.Add($"{SiloHostOptions.Section}:AdvertisedAddress {o.AdvertisedAddress} cannot be reached while ListenAddress is loopback ({o.ListenAddress}); set ListenAddress to that interface or 0.0.0.0");
+        if (o.ShutdownTimeout < TimeSpan.FromSeconds(5) || o.ShutdownTimeout > TimeSpan.FromMinutes(10))
+            errors.Add($"{SiloHostOptions.Section}:ShutdownTimeout must be between 5 seconds and 10 minutes (got {o.ShutdownTimeout})");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -37,6 +37,8 @@ public static class PersistenceSiloBuilderExtensions
         silo.Services.AddSingleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>();
         silo.Services.AddSingleton<SynchronousStandbySetting>();
         silo.Services.AddHostedService<SynchronousStandbyGuard>();
+        silo.Services.AddHostedService<ModelRequestLogShutdown>();
+        silo.Services.AddOptions<HostOptions>().Configure<IOptions<SiloHostOptions>>((host, silo) => host.ShutdownTimeout = silo.Value.ShutdownTimeout);
         silo.Services.AlignResponseTimeoutWithCommitTimeout();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
         silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();

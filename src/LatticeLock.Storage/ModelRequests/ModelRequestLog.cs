@@ -23,6 +23,8 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     private readonly Stack<ModelRequestBatchWriter> _idleWriters = new();
     private readonly SemaphoreSlim _writerSlots;
     private readonly List<Task> _inFlight = [];
+    // Every row accepted and not yet answered, so a stopping silo can answer them all (AbandonPendingAfter).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Pending, byte> _unanswered = new();
     private readonly Task _batcher;
     private int _committing;
     private long _queuedBytes; // estimated bytes of rows accepted and not yet answered (ModelRequestRowSize)
@@ -75,17 +77,25 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
     {
         var pending = new Pending(row, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp(),
             Activity.Current?.Context ?? default);
+        _unanswered.TryAdd(pending, 0);
         try
         {
-            await _queue.Writer.WriteAsync(pending, cancellationToken);
+            try
+            {
+                await _queue.Writer.WriteAsync(pending, cancellationToken);
+            }
+            catch (ChannelClosedException)
+            {
+                throw new ModelRequestLogException("the model-request log is stopped (shutting down); the request was not recorded");
+            }
+            // Once queued, the row may commit whatever the caller does, so the outcome is always awaited: a caller that
+            // gave up could not tell a stored row from a lost one. CommitTimeout bounds the wait.
+            return await pending.Committed.Task;
         }
-        catch (ChannelClosedException)
+        finally
         {
-            throw new ModelRequestLogException("the model-request log is stopped (shutting down); the request was not recorded");
+            _unanswered.TryRemove(pending, out _);
         }
-        // Once queued, the row may commit whatever the caller does, so the outcome is always awaited: a caller that
-        // gave up could not tell a stored row from a lost one. CommitTimeout bounds the wait.
-        return await pending.Committed.Task;
     }
 
     private async Task RunBatcherAsync()
@@ -255,6 +265,25 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
         OperationCanceledException => $"no commit within {_options.CommitTimeout.TotalSeconds:0.#} s",
         _ => e.Message,
     };
+
+    /// <summary>
+    /// Called when the silo begins to stop: rows still unanswered after <paramref name="drain"/> are answered with a
+    /// failure (503: not acknowledged, retry with the same id), whether their batch is queued or hangs in its commit.
+    /// A commit that completes later stores the row, and the retry is then answered as the duplicate it is.
+    /// </summary>
+    public void AbandonPendingAfter(TimeSpan drain) => _ = Task.Run(async () =>
+    {
+        await Task.Delay(drain);
+        var failure = new ModelRequestLogException(
+            $"the silo is stopping and this request's commit did not finish within {drain.TotalSeconds:0.#} s ({ModelRequestLogOptions.Section}:ShutdownDrainTimeout); " +
+            "it was not acknowledged: retry with the same id");
+        var abandoned = 0;
+        foreach (var pending in _unanswered.Keys)
+        {
+            if (pending.Committed.TrySetException(failure)) abandoned++;
+        }
+        if (abandoned > 0) _logger.LogWarning("Stopping: {Rows} model requests still uncommitted after {Drain} were answered 503", abandoned, drain);
+    });
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

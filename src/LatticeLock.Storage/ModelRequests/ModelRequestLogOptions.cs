@@ -24,6 +24,13 @@ public sealed class ModelRequestLogOptions
     /// <summary>A batch not committed within this time is abandoned (its connection dropped) and its callers failed.</summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// When the silo is asked to stop, callers whose rows are still uncommitted this long afterwards (their commits
+    /// hang: a lost synchronous standby, a frozen server) are answered 503 and not acknowledged, so they retry on
+    /// another silo while this one finishes stopping within <c>LatticeLock:Silo:ShutdownTimeout</c>.
+    /// </summary>
+    public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Rows that may wait for a batch before callers are made to wait (back-pressure).</summary>
     public int QueueCapacity { get; set; } = 100_000;
 
@@ -43,6 +50,7 @@ public sealed class ModelRequestLogOptionsValidator : IValidateOptions<ModelRequ
         if (o.MaxBatchDelay < TimeSpan.Zero || o.MaxBatchDelay > TimeSpan.FromSeconds(1)) errors.Add($"{ModelRequestLogOptions.Section}:MaxBatchDelay must be between 0 and 1 second (got {o.MaxBatchDelay})");
         if (o.ConcurrentBatches is < 1 or > 64) errors.Add($"{ModelRequestLogOptions.Section}:ConcurrentBatches must be between 1 and 64 (got {o.ConcurrentBatches})");
         if (o.CommitTimeout < TimeSpan.FromSeconds(1) || o.CommitTimeout > TimeSpan.FromMinutes(10)) errors.Add($"{ModelRequestLogOptions.Section}:CommitTimeout must be between 1 second and 10 minutes (got {o.CommitTimeout})");
+        if (o.ShutdownDrainTimeout < TimeSpan.Zero || o.ShutdownDrainTimeout > TimeSpan.FromMinutes(10)) errors.Add($"{ModelRequestLogOptions.Section}:ShutdownDrainTimeout must be between 0 and 10 minutes (got {o.ShutdownDrainTimeout})");
         if (o.QueueCapacityBytes is < 1024 * 1024 or > 16L * 1024 * 1024 * 1024) errors.Add($"{ModelRequestLogOptions.Section}:QueueCapacityBytes must be between 1048576 (1 MiB) and 17179869184 (16 GiB) (got {o.QueueCapacityBytes})");
         if (o.QueueCapacity < o.MaxBatchSize) errors.Add($"{ModelRequestLogOptions.Section}:QueueCapacity must be at least MaxBatchSize (got {o.QueueCapacity})");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

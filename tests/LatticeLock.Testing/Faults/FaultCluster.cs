@@ -35,13 +35,13 @@ public sealed class FaultCluster : IAsyncDisposable
     /// synchronous standby and a read replica) and <paramref name="silos"/> silos, and returns once every silo is ready and the membership
     /// table lists them all as active. <paramref name="environment"/> goes to every silo.
     /// </summary>
-    public static async Task<FaultCluster> StartAsync(string databaseName, int silos, Dictionary<string, string?>? environment = null, string server = "postgres")
+    public static async Task<FaultCluster> StartAsync(string databaseName, int silos, Dictionary<string, string?>? environment = null, string server = "postgres", int commandTimeoutSeconds = 5)
     {
         var postgres = await LocalServer.StartAsync(server);
         var started = new List<SiloProcess>();
         try
         {
-            var (database, adminKey) = await MigratedDatabase.CreateAsync(postgres, databaseName);
+            var (database, adminKey) = await MigratedDatabase.CreateAsync(postgres, databaseName, commandTimeoutSeconds);
             var clusterId = "faults-" + Guid.NewGuid().ToString("N")[..8];
             var settings = new Dictionary<string, string?>(environment ?? []) { ["ConnectionStrings__postgres"] = database };
             for (var i = 0; i < silos; i++) started.Add(SiloProcess.Start(settings, clusterId));
