@@ -16,6 +16,11 @@ PY
 }
 
 log() { echo "[local] $*" >&2; }
+
+# Runs a PostgreSQL tool as the postgres user when we are root (the server refuses to run as root).
+as_pg() {
+  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
 die() { echo "[local] error: $*" >&2; exit 1; }
 
 # True when something accepts TCP connections on 127.0.0.1:$1.

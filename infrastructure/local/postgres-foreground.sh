@@ -9,7 +9,6 @@ set -u
 PORT="${1:?usage: $0 PORT [DATABASE]}"
 DATABASE="${2:-lattice}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-as_pg() { if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 [ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 server binaries not found in $PG_BIN (Debian package: postgresql-15)"
 dir="$(mktemp -d /tmp/latticelock-apphost-pg.XXXXXX)"

@@ -26,10 +26,6 @@ PG_VERSION="${PG_VERSION:-15}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/$PG_VERSION/bin}"
 DATABASE="${LL_DATABASE:-lattice}"
 
-as_pg() {
-  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
 load() {
   [ -f "$STATE" ] || die "no replicated PostgreSQL state in $STATE (run: $0 start)"
   # shellcheck disable=SC1090

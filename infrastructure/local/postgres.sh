@@ -16,10 +16,6 @@ PG_VERSION="${PG_VERSION:-15}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/$PG_VERSION/bin}"
 DATABASE="${LL_DATABASE:-lattice}"
 
-as_pg() {
-  if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
 print_env() {
   # shellcheck disable=SC1090
   source "$STATE"
