@@ -26,9 +26,19 @@ public static class ConfirmedCommit
         var limit = TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(connectionString).CommandTimeout - 1));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limit);
-        var result = await commit(timeout.Token);
-        if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            throw new TimeoutException($"the commit was not confirmed within {limit.TotalSeconds:0} s (a synchronous standby may be missing); it is not acknowledged: retry with the same id");
+        T result;
+        try
+        {
+            result = await commit(timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw NotConfirmed(limit); // our limit, not the caller, cancelled it: infrastructure trouble (503), not a client gone
+        }
+        if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested) throw NotConfirmed(limit);
         return result;
     }
+
+    private static TimeoutException NotConfirmed(TimeSpan limit) =>
+        new($"the commit was not confirmed within {limit.TotalSeconds:0} s (the server hangs, or a synchronous standby is missing); it is not acknowledged: retry with the same id");
 }

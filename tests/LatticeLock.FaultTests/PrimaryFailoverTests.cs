@@ -12,8 +12,9 @@ namespace LatticeLock.FaultTests;
 /// The loss of the PostgreSQL primary, on real servers: a primary, a synchronous standby and an asynchronous read
 /// replica (<c>infrastructure/local/postgres-replicated.sh</c>), two silo processes whose one connection string lists
 /// all three, and <see cref="FaultInjectionTests.Writers"/> HTTP writers. Mid-run the primary's postmaster is killed
-/// (SIGKILL) and the standby promoted; the silos find the new primary through Npgsql's multi-host support, with no
-/// restart. Everything acknowledged must be on the new primary exactly once, session totals equal to its rows.
+/// (SIGKILL) and the standby promoted with <c>lattice db promote</c>; the silos find the new primary through Npgsql's
+/// multi-host support, with no restart. Everything acknowledged must be on the new primary exactly once, session
+/// totals equal to its rows.
 /// </summary>
 public sealed class PrimaryFailoverTests(ITestOutputHelper output)
 {
@@ -33,7 +34,10 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
         var killedAt = load.Now;
         await cluster.Postgres.RunVerbAsync("kill-primary");
         await Task.Delay(TimeSpan.FromSeconds(1)); // an operator's (or a script's) reaction time, kept short
-        await cluster.Postgres.RunVerbAsync("promote");
+        // `lattice db promote` picks the first host in recovery in the connection string: the synchronous standby.
+        var (promoteCode, promoted) = await BuiltProgram.RunCliAsync(cluster.Database, "db", "promote");
+        Assert.True(promoteCode == 0, promoted);
+        Assert.Contains($"promoted {standby}", promoted, StringComparison.Ordinal);
         var promotedAt = load.Now;
         await Task.Delay(TimeSpan.FromSeconds(15));
         var result = await load.StopAsync().WaitAsync(TimeSpan.FromMinutes(3));
