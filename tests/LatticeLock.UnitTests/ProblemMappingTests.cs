@@ -22,6 +22,18 @@ public sealed class ProblemMappingTests
     }
 
     [Fact]
+    public async Task A_cancellation_inside_the_silo_while_the_client_waits_is_a_503_not_a_500()
+    {
+        var context = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider() };
+        context.Response.Body = new MemoryStream();
+        var middleware = new ProblemMapping(_ => throw new OperationCanceledException("Query was cancelled", new TimeoutException("read")),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ProblemMapping>.Instance);
+        await middleware.InvokeAsync(context);
+        Assert.Equal(503, context.Response.StatusCode);
+        Assert.Equal("1", context.Response.Headers.RetryAfter.ToString());
+    }
+
+    [Fact]
     public void Database_and_cluster_failures_map_to_503_and_unstorable_values_to_400()
     {
         Assert.Equal(503, ProblemMapping.Map(new NpgsqlException("connection refused"))!.Value.Status);

@@ -18,6 +18,14 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
             if (problem.Status >= 500) logger.LogWarning(e, "Request {Path} failed", context.Request.Path);
             await Result(problem.Status, problem.Detail, problem.Field, ExtensionsOf(e, context)).ExecuteAsync(context);
         }
+        catch (OperationCanceledException e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The client is still there: something inside gave up (a timeout surfaced as a cancellation), so it is
+            // infrastructure trouble to retry, never a 500.
+            logger.LogWarning(e, "Request {Path} was cancelled inside the silo", context.Request.Path);
+            await Result(StatusCodes.Status503ServiceUnavailable, "the operation was cancelled inside the service (a timeout); retry",
+                null, ExtensionsOf(e, context)).ExecuteAsync(context);
+        }
     }
 
     public static Task WriteAsync(HttpContext context, int status, string detail, string? field = null) =>
