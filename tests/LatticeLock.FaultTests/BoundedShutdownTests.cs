@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
 namespace LatticeLock.FaultTests;
@@ -25,14 +22,12 @@ public sealed class BoundedShutdownTests(ITestOutputHelper output)
             ["LatticeLock__ModelRequestLog__ShutdownDrainTimeout"] = "00:00:03",
             ["LatticeLock__Silo__ShutdownTimeout"] = "00:00:15",
         }, server: "postgres-replicated", commandTimeoutSeconds: 120);
-        using var http = new HttpClient { BaseAddress = cluster.Endpoints[0], Timeout = TimeSpan.FromMinutes(3) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AdminKey);
-        var session = JsonNode.Parse(await (await http.PostAsync("/v1/sessions", new StringContent("{}", Encoding.UTF8, "application/json"))).Content.ReadAsStringAsync())!["id"]!.ToString();
+        using var http = ClusterApi.Client(cluster, timeout: TimeSpan.FromMinutes(3));
+        var session = await ClusterApi.NewSessionAsync(http);
 
         await cluster.Postgres.RunVerbAsync("stop-standby");
-        var waiting = Enumerable.Range(0, 8).Select(_ => http.PostAsync("/v1/model-requests", new StringContent(
-            $$"""{"session_id":"{{session}}","model_id":"m","provider":"openai","requested_at":"{{DateTimeOffset.UtcNow:O}}","input_tokens":1,"status":"success"}""",
-            Encoding.UTF8, "application/json"))).ToList();
+        var waiting = Enumerable.Range(0, 8).Select(_ => http.PostAsync("/v1/model-requests", ClusterApi.Json(
+            $$"""{"session_id":"{{session}}","model_id":"m","provider":"openai","requested_at":"{{DateTimeOffset.UtcNow:O}}","input_tokens":1,"status":"success"}"""))).ToList();
         await Task.Delay(TimeSpan.FromSeconds(1)); // the commits are waiting for the standby
         var watch = Stopwatch.StartNew();
         cluster.Silos[0].Terminate();

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Xunit.Abstractions;
@@ -73,13 +71,12 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
     public async Task Analytics_read_a_standby_and_fall_back_to_the_primary_when_no_standby_is_left()
     {
         await using var cluster = await FaultCluster.StartAsync("replica_lost", 1, server: "postgres-replicated");
-        using var http = new HttpClient { BaseAddress = cluster.Endpoints[0], Timeout = TimeSpan.FromSeconds(30) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AdminKey);
-        var session = JsonNode.Parse(await (await http.PostAsync("/v1/sessions", Json("{}"))).Content.ReadAsStringAsync())!["id"]!.ToString();
+        using var http = ClusterApi.Client(cluster);
+        var session = await ClusterApi.NewSessionAsync(http);
         for (var i = 0; i < 5; i++)
         {
             var body = $$"""{"session_id":"{{session}}","model_id":"fallback-model","provider":"openai","requested_at":"{{DateTimeOffset.UtcNow:O}}","latency_ms":100,"input_tokens":10,"status":"success"}""";
-            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync("/v1/model-requests", Json(body))).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync("/v1/model-requests", ClusterApi.Json(body))).StatusCode);
         }
         async Task<long> RequestsAsync()
         {
@@ -100,8 +97,6 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
         await using var count = sources.Primary.CreateCommand("SELECT count(*) FROM model_requests WHERE model_id = 'fallback-model'");
         Assert.Equal(5L, (long)(await count.ExecuteScalarAsync())!);
     }
-
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     private static async Task<JsonNode> ReadyAsync(HttpClient http, Uri silo)
     {

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using LatticeLock.Storage;
 using Xunit.Abstractions;
@@ -21,27 +19,27 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
     {
         await using var cluster = await FaultCluster.StartAsync("sync_block", 1,
             new() { ["LatticeLock__ModelRequestLog__CommitTimeout"] = "00:00:03" }, server: "postgres-replicated");
-        var api = Api(cluster);
+        using var api = ClusterApi.Client(cluster);
         var (session, chat) = await SessionAndChatAsync(api);
         var id = Guid.NewGuid();
         var turnId = Guid.NewGuid();
 
         await cluster.Postgres.RunVerbAsync("stop-standby");
-        using (var refused = await api.PostAsync("/v1/model-requests", Json(Request(id, session))))
+        using (var refused = await api.PostAsync("/v1/model-requests", ClusterApi.Json(Request(id, session))))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.NotNull(refused.Headers.RetryAfter);
             Assert.Contains(id.ToString(), await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
-        using (var refused = await api.PostAsync($"/v1/chats/{chat}/turns", Json(Turn(turnId))))
+        using (var refused = await api.PostAsync($"/v1/chats/{chat}/turns", ClusterApi.Json(Turn(turnId))))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal("standby", await SettingAsync(cluster)); // nothing changed the primary's setting
 
         await cluster.Postgres.RunVerbAsync("start-standby");
         await Eventually.Until(() => SynchronousStreamingAsync(cluster), n => n == 1, TimeSpan.FromSeconds(60));
-        using (var retried = await api.PostAsync("/v1/model-requests", Json(Request(id, session))))
+        using (var retried = await api.PostAsync("/v1/model-requests", ClusterApi.Json(Request(id, session))))
             Assert.True(retried.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, $"retry answered {(int)retried.StatusCode}");
-        using (var retried = await api.PostAsync($"/v1/chats/{chat}/turns", Json(Turn(turnId))))
+        using (var retried = await api.PostAsync($"/v1/chats/{chat}/turns", ClusterApi.Json(Turn(turnId))))
             Assert.True(retried.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, $"turn retry answered {(int)retried.StatusCode}");
         Assert.Equal(1L, await CountAsync(cluster, $"SELECT count(*) FROM model_requests WHERE id = '{id}'"));
         Assert.Equal(1L, await CountAsync(cluster, $"SELECT count(*) FROM chat_turns WHERE turn_id = '{turnId}'"));
@@ -59,38 +57,31 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
             ["LatticeLock__Replication__SynchronousStandbyNames"] = "standby",
             ["LatticeLock__Replication__CheckInterval"] = "00:00:00.500",
         }, server: "postgres-replicated");
-        var api = Api(cluster);
+        using var api = ClusterApi.Client(cluster);
         var (session, chat) = await SessionAndChatAsync(api);
 
         await cluster.Postgres.RunVerbAsync("stop-standby");
         var watch = Stopwatch.StartNew();
         var id = Guid.NewGuid();
-        using (var stored = await api.PostAsync("/v1/model-requests", Json(Request(id, session))))
+        using (var stored = await api.PostAsync("/v1/model-requests", ClusterApi.Json(Request(id, session))))
             Assert.Equal(HttpStatusCode.Created, stored.StatusCode); // waits at most until a silo has degraded
         output.WriteLine($"first write after the standby stopped acknowledged in {watch.Elapsed.TotalSeconds:0.000} s");
-        using (var stored = await api.PostAsync($"/v1/chats/{chat}/turns", Json(Turn(Guid.NewGuid()))))
+        using (var stored = await api.PostAsync($"/v1/chats/{chat}/turns", ClusterApi.Json(Turn(Guid.NewGuid()))))
             Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
         Assert.Equal("", await SettingAsync(cluster));
 
         await cluster.Postgres.RunVerbAsync("start-standby");
         await Eventually.Until(() => SettingAsync(cluster), names => names == "standby", TimeSpan.FromSeconds(60));
         await Eventually.Until(() => SynchronousStreamingAsync(cluster), n => n == 1, TimeSpan.FromSeconds(60));
-        using (var stored = await api.PostAsync("/v1/model-requests", Json(Request(Guid.NewGuid(), session))))
+        using (var stored = await api.PostAsync("/v1/model-requests", ClusterApi.Json(Request(Guid.NewGuid(), session))))
             Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
         Assert.Equal(1L, await CountAsync(cluster, $"SELECT count(*) FROM model_requests WHERE id = '{id}'"));
     }
 
-    private static HttpClient Api(FaultCluster cluster)
-    {
-        var http = new HttpClient { BaseAddress = cluster.Endpoints[0], Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", cluster.AdminKey);
-        return http;
-    }
-
     private static async Task<(string Session, string Chat)> SessionAndChatAsync(HttpClient api)
     {
-        var session = JsonNode.Parse(await (await api.PostAsync("/v1/sessions", Json("{}"))).Content.ReadAsStringAsync())!["id"]!.ToString();
-        var chat = JsonNode.Parse(await (await api.PostAsync($"/v1/sessions/{session}/chats", Json("""{"title":"t"}"""))).Content.ReadAsStringAsync())!["id"]!.ToString();
+        var session = await ClusterApi.NewSessionAsync(api);
+        var chat = JsonNode.Parse(await (await api.PostAsync($"/v1/sessions/{session}/chats", ClusterApi.Json("""{"title":"t"}"""))).Content.ReadAsStringAsync())!["id"]!.ToString();
         return (session, chat);
     }
 
@@ -98,8 +89,6 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
         $$"""{"id":"{{id}}","session_id":"{{session}}","model_id":"m","provider":"openai","requested_at":"{{DateTimeOffset.UtcNow:O}}","input_tokens":10,"input_cost_usd":0.001,"status":"success"}""";
 
     private static string Turn(Guid turnId) => $$"""{"turn_id":"{{turnId}}","role":"user","content":"hello"}""";
-
-    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     private static async Task<string> SettingAsync(FaultCluster cluster)
     {
