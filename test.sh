@@ -6,7 +6,7 @@
 #      tests/LatticeLock.IntegrationTests runs: its fixtures (tests/LatticeLock.Testing) start their own throwaway
 #      PostgreSQL 15 and redis-server through infrastructure/local/ and remove them afterwards;
 #      Before them, npm ci installs the OpenTelemetry JS SDK and exporter into tests/otlp-node/node_modules.
-#   4. tests/LatticeLock.FaultTests breaks real processes mid-load (kill -9 a silo, PostgreSQL -m immediate, SIGSTOP
+#   4. tests/LatticeLock.FaultTests breaks real processes mid-load (kill -9 or SIGSTOP a silo, PostgreSQL -m immediate, SIGSTOP
 #      for 10 s; 64 HTTP writers on two silo processes) and prints each run's figures (longest wait after the fault);
 #   5. prerequisites.sh --emulators checks moto_server and the Bigtable emulator, then tests/LatticeLock.EmulatorTests
 #      runs the cloud metric sinks against them (and PostgreSQL for the dual-write outage tests).

@@ -13,11 +13,11 @@ namespace LatticeLock.Silo.Http;
 /// </summary>
 public static class SiloLossRetry
 {
-    /// <summary>The longest a caller waits here: above the ~1.5 s a dead peer takes to be voted out on one machine.</summary>
+    /// <summary>The longest a caller waits here: well above the ~1 s a dead peer takes to be voted out on one machine.</summary>
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(4);
 
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(100);
 
     public static Task RunAsync(Func<Task> idempotentCall, CancellationToken cancellationToken) =>
         RunAsync(async () => { await idempotentCall(); return true; }, cancellationToken);

@@ -68,11 +68,12 @@ public static class PersistenceSiloBuilderExtensions
 
     /// <summary>
     /// A grain call waiting for its row's commit must get the commit's own answer (done, or failed: retry) before
-    /// Orleans gives up on the call: the silo's response timeout is kept above the log's CommitTimeout.
+    /// Orleans gives up on the call: the silo's response timeout is kept above the log's CommitTimeout, after every
+    /// other setting (including <c>LatticeLock:Messaging:ResponseTimeout</c>) was applied.
     /// </summary>
     public static IServiceCollection AlignResponseTimeoutWithCommitTimeout(this IServiceCollection services)
     {
-        services.AddOptions<SiloMessagingOptions>().Configure<IOptions<LatticeLock.Storage.ModelRequests.ModelRequestLogOptions>>((messaging, log) =>
+        services.AddOptions<SiloMessagingOptions>().PostConfigure<IOptions<LatticeLock.Storage.ModelRequests.ModelRequestLogOptions>>((messaging, log) =>
         {
             var needed = log.Value.CommitTimeout + CommitAnswerMargin;
             if (messaging.ResponseTimeout < needed) messaging.ResponseTimeout = needed;

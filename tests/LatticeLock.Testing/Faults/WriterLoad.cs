@@ -120,7 +120,7 @@ public sealed class WriterLoad
                 var text = await response.Content.ReadAsStringAsync();
                 if (response.IsSuccessStatusCode)
                 {
-                    _deliveries.Enqueue(new Delivery(writer, started, Now, attempts));
+                    _deliveries.Enqueue(new Delivery(writer, started, Now, attempts, path.Contains("/turns", StringComparison.Ordinal) ? "turn" : "model request", Array.IndexOf(_endpoints, endpoint) + 1));
                     return JsonNode.Parse(text)!;
                 }
                 if (status is 429 or 503)
@@ -178,7 +178,8 @@ public sealed record AcknowledgedRequest(Guid Session, Guid Id, long InputTokens
 public sealed record AcknowledgedTurn(Guid Chat, Guid TurnId, long Seq, string Content);
 
 /// <summary>One acknowledged call: when its first attempt went out and when its 2xx came back (seconds on the load's clock).</summary>
-public sealed record Delivery(int Writer, double Started, double Acknowledged, int Attempts)
+/// <summary>One acknowledged call: when it was first sent, when a 2xx came, how many sends it took, and which silo (1-based) answered.</summary>
+public sealed record Delivery(int Writer, double Started, double Acknowledged, int Attempts, string Kind, int Silo)
 {
     public double Seconds => Acknowledged - Started;
 }
