@@ -15,7 +15,7 @@ namespace LatticeLock.FaultTests;
 public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task Block_answers_503_while_no_synchronous_standby_streams_and_a_retry_is_stored_once_when_it_is_back()
+    public async Task Block_answers_503_while_no_synchronous_standby_streams_even_to_a_repeat_and_a_retry_is_stored_once_when_it_is_back()
     {
         await using var cluster = await FaultCluster.StartAsync("sync_block", 1,
             new() { ["LatticeLock__ModelRequestLog__CommitTimeout"] = "00:00:03" }, server: "postgres-replicated");
@@ -34,6 +34,16 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
         using (var refused = await api.PostAsync($"/v1/chats/{chat}/turns", ClusterApi.Json(Turn(turnId))))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal("standby", await SettingAsync(cluster)); // nothing changed the primary's setting
+
+        // The refused turn's commit was cancelled by its limit, so PostgreSQL ended its wait and it is committed on the
+        // primary alone (the refused request's commit may still be waiting, invisible). A retry finds the turn stored,
+        // writes nothing, and must still not be acknowledged before a synchronous standby holds it: else losing the
+        // primary would lose an acknowledged turn.
+        Assert.Equal(1L, await CountAsync(cluster, $"SELECT count(*) FROM chat_turns WHERE turn_id = '{turnId}'"));
+        using (var repeated = await api.PostAsync("/v1/model-requests", ClusterApi.Json(Request(id, session))))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, repeated.StatusCode);
+        using (var repeated = await api.PostAsync($"/v1/chats/{chat}/turns", ClusterApi.Json(Turn(turnId))))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, repeated.StatusCode);
 
         await cluster.Postgres.RunVerbAsync("start-standby");
         await Eventually.Until(() => SynchronousStreamingAsync(cluster), n => n == 1, TimeSpan.FromSeconds(60));

@@ -27,6 +27,13 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
     private long _recentBytes;
     private long _lastSeq;
 
+    /// <summary>
+    /// Whether every turn stored before this activation is known to be on a synchronous standby: true once any commit
+    /// of this activation was confirmed, since a confirmed commit waited for all WAL before it. Until then a loaded
+    /// turn may be a refused attempt committed on the primary alone, and a repeat of it is not acknowledged unconfirmed.
+    /// </summary>
+    private bool _storedTurnsConfirmed;
+
     private Guid Id => this.GetPrimaryKey();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailures.GuardActivationAsync(async () =>
@@ -84,7 +91,16 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
         if (turn.TurnId is { } turnId) Require.Id(turnId, "turn_id");
         Details();
         // A retry of a recent turn is answered from memory; an older one is found by the insert's conflict below.
-        if (turn.TurnId is { } id && _recent.Select(r => r.Turn).FirstOrDefault(t => t.TurnId == id) is { } recent) return SameTurn(recent, turn.Role, content);
+        if (turn.TurnId is { } id && _recent.Select(r => r.Turn).FirstOrDefault(t => t.TurnId == id) is { } recent)
+        {
+            var same = SameTurn(recent, turn.Role, content);
+            if (!_storedTurnsConfirmed)
+            {
+                await chats.ConfirmStoredAsync(cancellationToken);
+                _storedTurnsConfirmed = true;
+            }
+            return same;
+        }
 
         var appended = new ChatTurn(_lastSeq + 1, turn.Role, content, model, provider, turn.InputTokens, turn.OutputTokens, clock.GetUtcNow(), turn.TurnId);
         bool inserted;
@@ -98,6 +114,7 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
             DeactivateOnIdle();
             throw;
         }
+        _storedTurnsConfirmed = true; // inserted or not, the commit (or the barrier) was confirmed
         if (!inserted)
         {
             var stored = await chats.FindTurnAsync(Id, turn.TurnId!.Value, cancellationToken)

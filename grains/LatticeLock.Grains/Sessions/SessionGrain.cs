@@ -136,7 +136,7 @@ public sealed class SessionGrain(
         {
             // A retry of a request stored before the end is still answered as the duplicate it is (idempotency
             // outlives the session); only new requests are refused.
-            if (await storedRequests.FindAsync(request.Id, cancellationToken) is { } stored && stored.SessionId == Id)
+            if (await storedRequests.FindForRepeatAsync(request.Id, cancellationToken) is { } stored && stored.SessionId == Id)
                 return new ModelRequestAck(request.Id, WasDuplicate: true, stored.Request.InputCostUsd, stored.Request.OutputCostUsd, stored.Request.CostSource);
             throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
         }

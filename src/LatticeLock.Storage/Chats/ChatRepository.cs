@@ -32,7 +32,10 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         return (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
     }
 
-    /// <summary>Inserts the turn; false (nothing written) when its turn id is stored in this chat already.</summary>
+    /// <summary>
+    /// Inserts the turn; false (nothing written) when its turn id is stored in this chat already, once a synchronous
+    /// standby holds that stored turn too (<see cref="SynchronousBarrier"/>), so the repeat is acknowledged like a first.
+    /// </summary>
     public async Task<bool> InsertTurnAsync(Guid chatId, ChatTurn turn, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
@@ -50,8 +53,13 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue((object?)turn.OutputTokens ?? DBNull.Value);
         command.Parameters.AddWithValue(turn.CreatedAt);
         command.Parameters.AddNullable(turn.TurnId, NpgsqlTypes.NpgsqlDbType.Uuid);
-        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
+        if (await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1) return true;
+        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
+        return false;
     }
+
+    /// <summary>Returns once a synchronous standby holds everything stored so far (<see cref="SynchronousBarrier"/>), or refuses (503).</summary>
+    public Task ConfirmStoredAsync(CancellationToken cancellationToken) => SynchronousBarrier.PassAsync(dataSource, cancellationToken);
 
     /// <summary>The turn stored under <paramref name="turnId"/> in this chat, if any.</summary>
     public async Task<ChatTurn?> FindTurnAsync(Guid chatId, Guid turnId, CancellationToken cancellationToken) =>

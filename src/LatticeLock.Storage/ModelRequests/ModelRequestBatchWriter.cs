@@ -82,6 +82,9 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
                 await importer.CompleteAsync(cancellationToken);
             }
         }
+        // Every id was stored already: nothing was written, so the commit would not wait for a synchronous standby that
+        // may not hold those rows yet. The barrier makes it wait, and the repeats are acknowledged only once it has them.
+        if (transaction is not null && inserted.Count == 0) await SynchronousBarrier.MarkAsync(connection, transaction, cancellationToken);
         if (transaction is not null) await transaction.CommitAsync(cancellationToken);
         return inserted;
     }

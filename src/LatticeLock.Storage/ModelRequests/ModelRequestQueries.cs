@@ -21,6 +21,17 @@ public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
+    /// The stored request for a repeated id, once a synchronous standby holds it too (<see cref="SynchronousBarrier"/>):
+    /// a repeat is acknowledged only as durably as a first commit would be.
+    /// </summary>
+    public async Task<ModelRequestRow?> FindForRepeatAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var row = await FindAsync(id, cancellationToken);
+        if (row is not null) await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
+        return row;
+    }
+
+    /// <summary>
     /// The last <paramref name="count"/> requests recorded (commit order, newest first), optionally of one session:
     /// served by the (xact_id, id) and (session_id, xact_id) indexes whatever the table's size.
     /// </summary>

@@ -99,6 +99,8 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
                 inserted = await InsertNewAsync(connection, transaction, own);
             }
         }
+        // Only repeats: the commit would not wait for a synchronous standby that may not hold them yet (see SynchronousBarrier).
+        if (inserted is { Count: 0 }) await SynchronousBarrier.MarkAsync(connection, transaction, CancellationToken.None);
         await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, CancellationToken.None);
 
         var results = new List<SpanBatchResult>(batches.Count);
