@@ -8,7 +8,8 @@ namespace LatticeLock.Storage;
 /// reports success: the row is committed on the primary alone. A commit that returns after its timeout fired is
 /// therefore refused here (<see cref="TimeoutException"/>, answered 503): the caller retries with the same id and is
 /// answered from the stored row. The timeout is the connection string's <c>Command Timeout</c>, less one second so it
-/// fires before Npgsql's own.
+/// fires before Npgsql's own. Every write a client is answered for goes through here (one autocommit statement, or a
+/// transaction's commit); an idempotent insert that finds its row stored passes the <see cref="SynchronousBarrier"/>.
 /// </summary>
 public static class ConfirmedCommit
 {
@@ -16,6 +17,12 @@ public static class ConfirmedCommit
     {
         command.CommandTimeout = 0; // ours below decides
         return await WithinAsync(connectionString, token => command.ExecuteNonQueryAsync(token), cancellationToken);
+    }
+
+    public static async Task<object?> ExecuteScalarAsync(NpgsqlCommand command, string connectionString, CancellationToken cancellationToken)
+    {
+        command.CommandTimeout = 0; // ours below decides
+        return await WithinAsync(connectionString, token => command.ExecuteScalarAsync(token), cancellationToken);
     }
 
     public static Task CommitAsync(NpgsqlTransaction transaction, string connectionString, CancellationToken cancellationToken) =>

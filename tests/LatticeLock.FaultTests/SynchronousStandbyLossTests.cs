@@ -44,6 +44,11 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.ServiceUnavailable, repeated.StatusCode);
         using (var repeated = await api.PostAsync($"/v1/chats/{chat}/turns", ClusterApi.Json(Turn(turnId))))
             Assert.Equal(HttpStatusCode.ServiceUnavailable, repeated.StatusCode);
+        // Entity writes too: a session started now is not acknowledged while only the primary could hold it.
+        var sessionsBefore = await CountAsync(cluster, "SELECT count(*) FROM sessions");
+        using (var refused = await api.PostAsync("/v1/sessions", ClusterApi.Json("{}")))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        output.WriteLine($"sessions on the primary after the refused start: {await CountAsync(cluster, "SELECT count(*) FROM sessions") - sessionsBefore}");
 
         await cluster.Postgres.RunVerbAsync("start-standby");
         await Eventually.Until(() => SynchronousStreamingAsync(cluster), n => n == 1, TimeSpan.FromSeconds(60));

@@ -26,7 +26,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(key.Scopes.ToArray());
         command.Parameters.AddWithValue(key.CreatedAt);
         command.Parameters.AddWithValue((object?)key.ExpiresAt ?? DBNull.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken);
     }
 
     /// <summary>The key, its hash, and whether its owner has been deleted (which disables the key).</summary>
@@ -73,7 +73,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         notify.Parameters.AddWithValue(ChangeChannel);
         notify.Parameters.AddWithValue(prefix);
         await notify.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
         return prefix;
     }
 

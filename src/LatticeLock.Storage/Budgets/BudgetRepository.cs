@@ -30,7 +30,7 @@ public sealed class BudgetRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(settings.MonthlyUsd);
         command.Parameters.AddWithValue(settings.AlertThresholdsPct);
         command.Parameters.AddNullable(settings.WebhookUrl, NpgsqlDbType.Text);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace LatticeLock.Storage.Chats;
 /// </summary>
 public sealed class ChatRepository(NpgsqlDataSource dataSource)
 {
-    /// <summary>Inserts the chat; false when a row with this id exists already (a retry or a race).</summary>
+    /// <summary>Inserts the chat; false when a row with this id exists already (a retry or a race), once a synchronous standby holds it.</summary>
     public async Task<bool> InsertChatAsync(Guid id, Guid sessionId, string? title, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
@@ -20,7 +20,9 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(sessionId);
         command.Parameters.AddWithValue((object?)title ?? DBNull.Value);
         command.Parameters.AddWithValue(createdAt);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1) return true;
+        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
+        return false;
     }
 
     public async Task<(Guid SessionId, string? Title, DateTimeOffset CreatedAt)?> FindChatAsync(Guid id, CancellationToken cancellationToken)

@@ -24,7 +24,7 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(price.OutputUsdPerMtok);
         command.Parameters.AddWithValue((object?)price.CachedInputUsdPerMtok ?? DBNull.Value);
         command.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return (bool)(await ConfirmedCommit.ExecuteScalarAsync(command, dataSource.ConnectionString, cancellationToken))!;
     }
 
     /// <summary>All prices (optionally of one provider and/or model), oldest first per model.</summary>

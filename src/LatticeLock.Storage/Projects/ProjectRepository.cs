@@ -10,7 +10,7 @@ namespace LatticeLock.Storage.Projects;
 /// </summary>
 public sealed class ProjectRepository(NpgsqlDataSource dataSource)
 {
-    /// <summary>Inserts the project; false when a row with this id exists already (a retry or a race).</summary>
+    /// <summary>Inserts the project; false when a row with this id exists already (a retry or a race), once a synchronous standby holds it.</summary>
     public async Task<bool> InsertAsync(ProjectDetails project, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
@@ -20,7 +20,9 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
             ON CONFLICT (id) DO NOTHING
             """);
         AddColumns(command, project);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1) return true;
+        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
+        return false;
     }
 
     /// <summary>Writes <paramref name="project"/> (whose version is already bumped) only if the stored version is <paramref name="expectedVersion"/>; false otherwise.</summary>
@@ -33,7 +35,7 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
             """);
         AddColumns(command, project);
         command.Parameters.AddWithValue(expectedVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
     }
 
     /// <summary>The stored project and when it was deleted (null when live), or null when there is no row.</summary>
@@ -67,7 +69,7 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue((object?)error.FilePath ?? DBNull.Value);
         command.Parameters.AddWithValue((object?)error.LineNumber ?? DBNull.Value);
         command.Parameters.AddWithValue(error.Severity);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return (long)(await ConfirmedCommit.ExecuteScalarAsync(command, dataSource.ConnectionString, cancellationToken))!;
     }
 
     /// <summary>Marks the project deleted if the row is still at <paramref name="expectedVersion"/>; false otherwise.</summary>
@@ -80,7 +82,7 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(at);
         command.Parameters.AddWithValue(expectedVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
     }
 
     private static void AddColumns(NpgsqlCommand command, ProjectDetails p)

@@ -11,7 +11,8 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
 {
     /// <summary>
     /// Inserts the session at version 1 and returns the row as stored (metadata as PostgreSQL normalises it, so the
-    /// grain serves exactly what a later activation reads); null when a row with this id exists already.
+    /// grain serves exactly what a later activation reads); null when a row with this id exists already, once a
+    /// synchronous standby holds that row too.
     /// </summary>
     public async Task<SessionRow?> InsertAsync(Guid id, Guid userId, Guid? projectId, string? metadataJson, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
@@ -25,7 +26,11 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue((object?)projectId ?? DBNull.Value);
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)metadataJson ?? DBNull.Value });
         command.Parameters.AddWithValue(startedAt);
-        if (await command.ExecuteScalarAsync(cancellationToken) is not string stored) return null;
+        if (await ConfirmedCommit.ExecuteScalarAsync(command, dataSource.ConnectionString, cancellationToken) is not string stored)
+        {
+            await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
+            return null;
+        }
         return new SessionRow(userId, projectId, stored == "{}" ? null : stored, startedAt, null);
     }
 
@@ -39,7 +44,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(endedAt);
         command.Parameters.AddWithValue(expectedVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
     }
 
     public async Task<SessionRow?> FindAsync(Guid id, CancellationToken cancellationToken)

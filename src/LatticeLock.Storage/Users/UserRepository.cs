@@ -12,7 +12,10 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
 {
     private const string EmailIndex = "ux_users_email_ci";
 
-    /// <summary>Inserts the user at version 1; false when a row with this id exists already (a retry or a race).</summary>
+    /// <summary>
+    /// Inserts the user at version 1; false when a row with this id exists already (a retry or a race), once a
+    /// synchronous standby holds that row too.
+    /// </summary>
     public async Task<bool> InsertAsync(UserProfile user, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
@@ -21,7 +24,9 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(user.Email);
         command.Parameters.AddWithValue((object?)user.Name ?? DBNull.Value);
         command.Parameters.AddWithValue(user.CreatedAt);
-        return await ExecuteAsync(command, user.Email, cancellationToken) == 1;
+        if (await ExecuteAsync(command, user.Email, cancellationToken) == 1) return true;
+        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
+        return false;
     }
 
     /// <summary>The stored user (deleted or not), or null when there is no row.</summary>
@@ -59,14 +64,14 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(at);
         command.Parameters.AddWithValue(expectedVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
     }
 
-    private static async Task<int> ExecuteAsync(NpgsqlCommand command, string email, CancellationToken cancellationToken)
+    private async Task<int> ExecuteAsync(NpgsqlCommand command, string email, CancellationToken cancellationToken)
     {
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
+            return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken);
         }
         catch (PostgresException e) when (e.IsUniqueViolation(EmailIndex))
         {
