@@ -6,7 +6,7 @@ namespace LatticeLock.Silo.Http;
 
 public static class ChatsApi
 {
-    public sealed record CreateChatBody(string? Title);
+    public sealed record CreateChatBody(string? Title, Guid? Id = null);
     public sealed record ChatResponse(Guid Id, Guid SessionId, string? Title, DateTimeOffset CreatedAt);
     public sealed record AppendTurnBody(TurnRole? Role, string Content, string? Model, string? Provider, int? InputTokens, int? OutputTokens, Guid? TurnId);
     /// <summary>A page of turns; <c>next_after</c> / <c>next_before</c> are the cursors to read on (null when nothing is left that way).</summary>
@@ -27,7 +27,7 @@ public static class ChatsApi
         var sessionId = RouteValues.Id(id);
         await SessionsApi.OwnedAsync(grains, caller, sessionId);
         var body = await JsonBody.ReadAsync<CreateChatBody>(http);
-        var chatId = Guid.NewGuid();
+        var chatId = IdempotencyKey.CreatedId(http, caller.UserId, "chat", body.Id, sessionId);
         var chat = await grains.GetGrain<IChatGrain>(chatId).Create(new CreateChat(sessionId, body.Title), http.RequestAborted);
         return Results.Created($"/v1/chats/{chatId}", new ChatResponse(chat.Id, chat.SessionId, chat.Title, chat.CreatedAt));
     }

@@ -4,7 +4,8 @@ using System.Text;
 namespace LatticeLock.Silo.Http;
 
 /// <summary>
-/// The <c>Idempotency-Key</c> request header: for a body without an <c>id</c> (or a turn without a <c>turn_id</c>),
+/// The <c>Idempotency-Key</c> request header: for a body without an <c>id</c> (a model request, or a user, project,
+/// session or chat to create; or a turn without a <c>turn_id</c>),
 /// the id is derived from the caller's user, the key and (in a batch) the item's index, so a retry with the same header
 /// and body names the same ids and is answered as a duplicate instead of stored again. Scoped by user: two tenants'
 /// keys never collide.
@@ -27,6 +28,20 @@ public static class IdempotencyKey
     /// <summary>The id of item <paramref name="index"/> (null for a single request) under <paramref name="key"/>: a version-8 UUID.</summary>
     public static Guid ModelRequestId(Guid userId, string key, int? index) =>
         Derive($"model-request\n{userId:N}\n{key}\n{index?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
+
+    /// <summary>
+    /// The id of an entity to create: the body's <c>id</c> when given, else one derived from the
+    /// <c>Idempotency-Key</c> header, else a new one. A repeat with the same id creates nothing and answers with what
+    /// is stored (409 naming <c>id</c> when it differs).
+    /// </summary>
+    public static Guid CreatedId(HttpContext http, Guid callerId, string kind, Guid? bodyId, Guid scope = default) =>
+        bodyId ?? (Read(http) is { } key ? EntityId(kind, callerId, key, scope) : Guid.NewGuid());
+
+    /// <summary>
+    /// The id of an entity (<paramref name="kind"/>: user, project, session, chat) created under <paramref name="key"/>,
+    /// within <paramref name="scope"/> (a chat's session; empty otherwise).
+    /// </summary>
+    public static Guid EntityId(string kind, Guid userId, string key, Guid scope = default) => Derive($"{kind}\n{userId:N}\n{key}\n{scope:N}");
 
     /// <summary>The turn id of a turn appended to <paramref name="chatId"/> under <paramref name="key"/>.</summary>
     public static Guid TurnId(Guid userId, string key, Guid chatId) => Derive($"chat-turn\n{userId:N}\n{key}\n{chatId:N}");

@@ -7,7 +7,7 @@ namespace LatticeLock.Silo.Http;
 
 public static class ProjectsApi
 {
-    public sealed record CreateProjectBody(string Name, string? Path);
+    public sealed record CreateProjectBody(string Name, string? Path, Guid? Id = null);
     public sealed record UpdateProjectBody(string? Name, string? Path, ProjectStatus? Status);
     public sealed record ProjectErrorBody(string ErrorType, string Message, string Severity, string? FilePath, int? LineNumber);
     public sealed record ProjectErrorResponse(long Id, Guid ProjectId);
@@ -25,7 +25,7 @@ public static class ProjectsApi
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
         var body = await JsonBody.ReadAsync<CreateProjectBody>(http);
-        var id = Guid.NewGuid();
+        var id = IdempotencyKey.CreatedId(http, caller.UserId, "project", body.Id);
         var project = await grains.GetGrain<IProjectGrain>(id).Create(new CreateProject(caller.UserId, body.Name, body.Path), http.RequestAborted);
         return WithVersion(http, project, Results.Created($"/v1/projects/{id}", project));
     }

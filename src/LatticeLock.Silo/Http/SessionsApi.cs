@@ -8,7 +8,7 @@ namespace LatticeLock.Silo.Http;
 
 public static class SessionsApi
 {
-    public sealed record StartSessionBody(Guid? ProjectId, JsonElement? Metadata);
+    public sealed record StartSessionBody(Guid? ProjectId, JsonElement? Metadata, Guid? Id = null);
 
     public sealed record SessionResponse(Guid Id, Guid UserId, Guid? ProjectId, SessionStatus Status, long RequestCount, long InputTokens,
         long OutputTokens, decimal TotalCostUsd, IReadOnlyList<string> Models, JsonElement? Metadata, DateTimeOffset StartedAt,
@@ -37,7 +37,7 @@ public static class SessionsApi
             caller.RequireOwner(project.OwnerId);
         }
         if (body.Metadata is { } m && m.ValueKind != JsonValueKind.Object) throw ApiProblem.BadRequest("metadata", "metadata: must be a JSON object");
-        var id = Guid.NewGuid();
+        var id = IdempotencyKey.CreatedId(http, caller.UserId, "session", body.Id);
         var summary = await grains.GetGrain<ISessionGrain>(id)
             .Start(new StartSession(caller.UserId, body.ProjectId, body.Metadata?.GetRawText()), http.RequestAborted);
         return Results.Created($"/v1/sessions/{id}", SessionResponse.From(summary));

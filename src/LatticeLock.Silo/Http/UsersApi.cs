@@ -6,7 +6,7 @@ namespace LatticeLock.Silo.Http;
 
 public static class UsersApi
 {
-    public sealed record CreateUserBody(string Email, string? Name);
+    public sealed record CreateUserBody(string Email, string? Name, Guid? Id = null);
 
     public sealed record UserResponse(Guid Id, string Email, string? Name, DateTimeOffset CreatedAt)
     {
@@ -22,9 +22,9 @@ public static class UsersApi
 
     private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains)
     {
-        http.RequireScope(ApiScopes.Admin);
+        var caller = http.RequireScope(ApiScopes.Admin);
         var body = await JsonBody.ReadAsync<CreateUserBody>(http);
-        var id = Guid.NewGuid();
+        var id = IdempotencyKey.CreatedId(http, caller.UserId, "user", body.Id);
         var user = await grains.GetGrain<IUserGrain>(id).Create(new CreateUser(body.Email, body.Name), http.RequestAborted);
         return Results.Created($"/v1/users/{id}", UserResponse.From(user));
     }
