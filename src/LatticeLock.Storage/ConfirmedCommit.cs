@@ -13,10 +13,24 @@ namespace LatticeLock.Storage;
 /// </summary>
 public static class ConfirmedCommit
 {
+    /// <summary>Each connection string's limit, parsed once (a silo has one or two), not on every commit.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeSpan> Limits = new();
+
     public static async Task<int> ExecuteNonQueryAsync(NpgsqlCommand command, string connectionString, CancellationToken cancellationToken)
     {
         command.CommandTimeout = 0; // ours below decides
         return await WithinAsync(connectionString, token => command.ExecuteNonQueryAsync(token), cancellationToken);
+    }
+
+    /// <summary>
+    /// An idempotent insert (<c>ON CONFLICT … DO NOTHING</c>): true when it stored its row; false when the row was
+    /// stored already, once a synchronous standby holds that row too (<see cref="SynchronousBarrier"/>).
+    /// </summary>
+    public static async Task<bool> InsertOnceAsync(NpgsqlCommand command, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        if (await ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1) return true;
+        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
+        return false;
     }
 
     public static async Task<object?> ExecuteScalarAsync(NpgsqlCommand command, string connectionString, CancellationToken cancellationToken)
@@ -30,7 +44,7 @@ public static class ConfirmedCommit
 
     private static async Task<T> WithinAsync<T>(string connectionString, Func<CancellationToken, Task<T>> commit, CancellationToken cancellationToken)
     {
-        var limit = TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(connectionString).CommandTimeout - 1));
+        var limit = Limits.GetOrAdd(connectionString, static s => TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(s).CommandTimeout - 1)));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limit);
         T result;

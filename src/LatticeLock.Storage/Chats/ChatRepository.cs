@@ -20,9 +20,7 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(sessionId);
         command.Parameters.AddWithValue((object?)title ?? DBNull.Value);
         command.Parameters.AddWithValue(createdAt);
-        if (await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1) return true;
-        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
-        return false;
+        return await ConfirmedCommit.InsertOnceAsync(command, dataSource, cancellationToken);
     }
 
     public async Task<(Guid SessionId, string? Title, DateTimeOffset CreatedAt)?> FindChatAsync(Guid id, CancellationToken cancellationToken)
@@ -55,9 +53,7 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue((object?)turn.OutputTokens ?? DBNull.Value);
         command.Parameters.AddWithValue(turn.CreatedAt);
         command.Parameters.AddNullable(turn.TurnId, NpgsqlTypes.NpgsqlDbType.Uuid);
-        if (await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1) return true;
-        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
-        return false;
+        return await ConfirmedCommit.InsertOnceAsync(command, dataSource, cancellationToken);
     }
 
     /// <summary>Returns once a synchronous standby holds everything stored so far (<see cref="SynchronousBarrier"/>), or refuses (503).</summary>

@@ -20,9 +20,7 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
             ON CONFLICT (id) DO NOTHING
             """);
         AddColumns(command, project);
-        if (await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1) return true;
-        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
-        return false;
+        return await ConfirmedCommit.InsertOnceAsync(command, dataSource, cancellationToken);
     }
 
     /// <summary>Writes <paramref name="project"/> (whose version is already bumped) only if the stored version is <paramref name="expectedVersion"/>; false otherwise.</summary>

@@ -24,9 +24,14 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(user.Email);
         command.Parameters.AddWithValue((object?)user.Name ?? DBNull.Value);
         command.Parameters.AddWithValue(user.CreatedAt);
-        if (await ExecuteAsync(command, user.Email, cancellationToken) == 1) return true;
-        await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
-        return false;
+        try
+        {
+            return await ConfirmedCommit.InsertOnceAsync(command, dataSource, cancellationToken);
+        }
+        catch (PostgresException e) when (e.IsUniqueViolation(EmailIndex))
+        {
+            throw EmailTaken(user.Email);
+        }
     }
 
     /// <summary>The stored user (deleted or not), or null when there is no row.</summary>
@@ -75,7 +80,9 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
         }
         catch (PostgresException e) when (e.IsUniqueViolation(EmailIndex))
         {
-            throw new ConflictException("email", $"{email} is already used by another user");
+            throw EmailTaken(email);
         }
     }
+
+    private static ConflictException EmailTaken(string email) => new("email", $"{email} is already used by another user");
 }
