@@ -22,12 +22,28 @@ public sealed class LatticeLockClient(IGrainFactory grains)
     public TracesClient Traces { get; } = new(grains);
 }
 
-/// <summary>Traces stored from OTLP exports (<c>/otlp/v1/traces</c>), read as trees with costs per subtree.</summary>
+/// <summary>Traces stored from OTLP exports (<c>/otlp/v1/traces</c>), read in pages of spans in tree order with costs per subtree.</summary>
 public sealed class TracesClient(IGrainFactory grains)
 {
-    /// <summary>The trace's span tree, or null when none of its spans is stored.</summary>
-    public Task<TraceTree?> Get(string traceId, CancellationToken cancellationToken = default) =>
-        grains.GetGrain<ITraceReaderGrain>(0).GetTrace(traceId, cancellationToken);
+    /// <summary>
+    /// One page of the owner's trace (a trace id is scoped to the user whose key exported it), or null when none of its
+    /// spans is stored for that owner. Pass the previous page's <see cref="TracePage.NextCursor"/> for the next one.
+    /// </summary>
+    public Task<TracePage?> GetPage(Guid ownerId, string traceId, string? cursor = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<ITraceReaderGrain>(0).GetTracePage(ownerId, traceId, cursor, limit, cancellationToken);
+
+    /// <summary>Every span of the owner's trace in tree order, page by page (each page a separate read).</summary>
+    public async IAsyncEnumerable<TraceSpan> ReadAll(Guid ownerId, string traceId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await GetPage(ownerId, traceId, cursor, null, cancellationToken);
+            if (page is null) yield break;
+            foreach (var span in page.Spans) yield return span;
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+    }
 
     /// <summary>The session's traces, newest first.</summary>
     public Task<IReadOnlyList<TraceSummary>> ListForSession(Guid sessionId, int limit = 100, CancellationToken cancellationToken = default) =>

@@ -113,13 +113,16 @@ public static class SpanIngestBenchmark
         await connection.OpenAsync();
         var watch = Stopwatch.StartNew();
         await using (var copy = await connection.BeginBinaryImportAsync("""
-            COPY spans (trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at, status_code,
-                        status_message, scope_name, attributes, resource_attributes, events, model_request_id) FROM STDIN (FORMAT BINARY)
+            COPY spans (user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at, status_code,
+                        status_message, scope_name, attributes, resource_id, events, model_request_id) FROM STDIN (FORMAT BINARY)
             """))
         {
+            var owner = Guid.NewGuid();
+            var resource = System.Security.Cryptography.SHA256.HashData("""{"service.name":"bench-agent"}"""u8);
             foreach (var s in spans)
             {
                 await copy.StartRowAsync();
+                await copy.WriteAsync(owner, NpgsqlDbType.Uuid);
                 await copy.WriteAsync(Convert.ToHexStringLower(s.TraceId.Span), NpgsqlDbType.Text);
                 await copy.WriteAsync(Convert.ToHexStringLower(s.SpanId.Span), NpgsqlDbType.Text);
                 if (s.ParentSpanId.IsEmpty) await copy.WriteNullAsync(); else await copy.WriteAsync(Convert.ToHexStringLower(s.ParentSpanId.Span), NpgsqlDbType.Text);
@@ -132,7 +135,7 @@ public static class SpanIngestBenchmark
                 await copy.WriteNullAsync();
                 await copy.WriteAsync("bench", NpgsqlDbType.Text);
                 await copy.WriteAsync("""{"agent.step":1,"http.url":"https://api.example.com/v1/search?q=benchmark"}""", NpgsqlDbType.Jsonb);
-                await copy.WriteAsync("""{"service.name":"bench-agent"}""", NpgsqlDbType.Jsonb);
+                await copy.WriteAsync(resource, NpgsqlDbType.Bytea);
                 await copy.WriteAsync("[]", NpgsqlDbType.Jsonb);
                 await copy.WriteNullAsync();
             }

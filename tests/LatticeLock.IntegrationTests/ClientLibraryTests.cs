@@ -75,19 +75,26 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         var start = (DateTimeOffset.UtcNow.AddMinutes(-1) - DateTimeOffset.UnixEpoch).Ticks * 100;
         await using var spanSource = Npgsql.NpgsqlDataSource.Create(database);
         var spanLog = new SpanLog(spanSource);
+        var resource = SpanResource.Of("""{"service.name":"client-test"}""");
         var stored = await spanLog.AppendAsync(new SpanBatch(user.Id,
         [
-            new SpanRow(traceId, "00000000000000a1", null, "agent", 1, start, start + 2_000_000_000, 0, null, "test", "{}", "{}", "[]", null),
-            new SpanRow(traceId, "00000000000000b2", "00000000000000a1", "chat", 3, start + 500_000_000, start + 1_500_000_000, 1, null, "test", "{}", "{}", "[]", call.Id),
-        ], new Dictionary<string, Guid> { [traceId] = session.Id }), CancellationToken.None);
+            new SpanRow(traceId, "00000000000000a1", null, "agent", 1, start, start + 2_000_000_000, 0, null, "test", "{}", resource.Id, "[]", null),
+            new SpanRow(traceId, "00000000000000b2", "00000000000000a1", "chat", 3, start + 500_000_000, start + 1_500_000_000, 1, null, "test", "{}", resource.Id, "[]", call.Id),
+        ], new Dictionary<string, Guid> { [traceId] = session.Id }, [resource]), CancellationToken.None);
         Assert.Equal(2, stored.Stored);
-        var tree = await lattice.Traces.Get(traceId);
-        Assert.NotNull(tree);
-        var root = Assert.Single(tree.Roots);
-        Assert.Equal(("agent", 2000.0, 1000.0), (root.Name, root.DurationMs, root.SelfTimeMs));
+        var page = await lattice.Traces.GetPage(user.Id, traceId);
+        Assert.NotNull(page);
+        Assert.Equal((2, 0.007m, (string?)null), (page.SpanCount, page.CostUsd, page.NextCursor));
+        var root = page.Spans[0];
+        Assert.Equal(("agent", 0, 2000.0, 1000.0), (root.Name, root.Depth, root.DurationMs, root.SelfTimeMs));
         Assert.Equal(0.007m, root.SubtreeCostUsd);
-        Assert.Equal("chat", Assert.Single(root.Children).Name);
-        Assert.Null(await lattice.Traces.Get(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())));
+        Assert.Equal(("chat", 1, "00000000000000a1"), (page.Spans[1].Name, page.Spans[1].Depth, page.Spans[1].ParentSpanId));
+        var all = new List<LatticeLock.Grains.Abstractions.Traces.TraceSpan>();
+        await foreach (var span in lattice.Traces.ReadAll(user.Id, traceId)) all.Add(span);
+        Assert.Equal(["agent", "chat"], all.Select(s => s.Name));
+        // A trace id is scoped to its owner: another user has no such trace.
+        Assert.Null(await lattice.Traces.GetPage(Guid.NewGuid(), traceId));
+        Assert.Null(await lattice.Traces.GetPage(user.Id, Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())));
         var listed = Assert.Single(await lattice.Traces.ListForSession(session.Id));
         Assert.Equal((traceId, 2, 1, 0.007m), (listed.TraceId, listed.Spans, listed.ModelRequests, listed.CostUsd));
         await host.StopAsync();

@@ -46,12 +46,16 @@ public sealed class OtlpNodeExporterTests(ServersFixture servers)
         var traceId = result["trace_id"]!.GetValue<string>();
 
         var tree = await env.Client(key).SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}", null, HttpStatusCode.OK);
-        Assert.Equal(5, tree["spans"]!.GetValue<int>()); // …and stores nothing twice
-        var root = Assert.Single(tree["roots"]!.AsArray())!;
+        Assert.Equal(5, tree["span_count"]!.GetValue<int>()); // …and stores nothing twice
+        var spans = tree["spans"]!.AsArray();
+        Assert.Equal([0, 1, 1, 1, 1], spans.Select(s => s!["depth"]!.GetValue<int>()));
+        var root = spans[0]!;
         Assert.Equal("invoke_agent researcher", root["name"]!.GetValue<string>());
         Assert.Equal(2600, root["duration_ms"]!.GetValue<double>());
         Assert.Equal(300, root["self_time_ms"]!.GetValue<double>()); // 2600 − (200 + 1000 + 800 + 300)
-        var steps = root["children"]!.AsArray();
+        Assert.Equal(4, root["child_count"]!.GetValue<int>());
+        var steps = spans.Skip(1).ToList();
+        Assert.All(steps, s => Assert.Equal(root["span_id"]!.GetValue<string>(), s!["parent_span_id"]!.GetValue<string>()));
         Assert.Equal(["plan", "chat gpt-4o", "ChatCompletion", "execute_tool web_search"], steps.Select(s => s!["name"]!.GetValue<string>()));
         Assert.Equal([200.0, 1000.0, 800.0, 300.0], steps.Select(s => s!["duration_ms"]!.GetValue<double>()));
 

@@ -5,17 +5,15 @@ using Orleans.Concurrency;
 
 namespace LatticeLock.Grains.Traces;
 
-/// <summary>Reads traces from PostgreSQL (the one store of spans) on whichever silo the call lands.</summary>
+/// <summary>Reads traces from PostgreSQL (the one store of spans) on whichever silo the call lands, one owner's at a time.</summary>
 [StatelessWorker]
-public sealed class TraceReaderGrain(TraceQueries traces) : Grain, ITraceReaderGrain
+public sealed class TraceReaderGrain(TraceQueries traces, TracePageReader pages) : Grain, ITraceReaderGrain
 {
-    public async Task<TraceTree?> GetTrace(string traceId, CancellationToken cancellationToken)
-    {
-        var id = TraceIds.Normalize(traceId, "trace_id");
-        if (await traces.FindAsync(id, cancellationToken) is not { } owner) return null;
-        var spans = await traces.SpansAsync(id, cancellationToken);
-        return TraceTreeBuilder.Build(id, owner.UserId, owner.SessionId, spans);
-    }
+    public Task<TracePage?> GetTracePage(Guid ownerId, string traceId, string? cursor, int? limit, CancellationToken cancellationToken) =>
+        pages.ReadAsync(ownerId, TraceIds.Normalize(traceId, "trace_id"), cursor, limit, cancellationToken);
+
+    public async Task<IReadOnlyList<Guid>> OwnersOf(string traceId, CancellationToken cancellationToken) =>
+        await traces.OwnersAsync(TraceIds.Normalize(traceId, "trace_id"), cancellationToken);
 
     public async Task<IReadOnlyList<TraceSummary>> ListForSession(Guid sessionId, int limit, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LatticeLock.Grains.Abstractions.Traces;
 using LatticeLock.Storage.Traces;
+using Microsoft.Extensions.Options;
 using Spectre.Console;
 
 namespace LatticeLock.Cli.Commands;
@@ -41,7 +42,8 @@ public static class TracesCommand
         traces.Subcommands.Add(list);
 
         var traceId = new Argument<string>("trace-id") { Description = "The W3C trace id (32 hex digits)" };
-        var show = new Command("show", "The span tree of a trace with durations, tokens and cost per node") { traceId };
+        var user = new Option<Guid?>("--user") { Description = "The trace's owner (needed when several users have a trace with this id)" };
+        var show = new Command("show", "The span tree of a trace with durations, tokens and cost per node, read page by page") { traceId, user };
         show.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             var id = parse.GetValue(traceId)!;
@@ -49,31 +51,51 @@ public static class TracesCommand
             id = id.ToLowerInvariant();
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var queries = new TraceQueries(dataSource);
-            var owner = await queries.FindAsync(id, ct) ?? throw new CliException($"no span of trace {id} is stored");
-            var trace = TraceTreeBuilder.Build(id, owner.UserId, owner.SessionId, await queries.SpansAsync(id, ct));
-            var tree = new Tree($"trace {id}  [grey]{trace.Spans} spans · {trace.DurationMs.ToString("0.###", C)} ms · {trace.ModelRequests} model requests · " +
-                $"{trace.InputTokens.ToString(C)}/{trace.OutputTokens.ToString(C)} tokens · ${trace.CostUsd.ToString(C)}[/]");
-            foreach (var root in trace.Roots) Add(tree.AddNode(Label(root)), root);
-            AnsiConsole.Write(tree);
-            if (trace.SessionId is { } sessionId) AnsiConsole.MarkupLine($"[grey]session {sessionId}[/]");
+            var owner = parse.GetValue(user) ?? await OnlyOwnerAsync(queries, id, ct);
+            var pages = new TracePageReader(queries, Options.Create(new TraceReadOptions()));
+            string? cursor = null;
+            var first = true;
+            do
+            {
+                var page = await pages.ReadAsync(owner, id, cursor, null, ct) ?? throw new CliException($"user {owner} has no span of trace {id} stored");
+                if (first)
+                {
+                    AnsiConsole.MarkupLine($"trace {id}  [grey]user {page.UserId} · {page.SpanCount} spans · {page.DurationMs.ToString("0.###", C)} ms · " +
+                        $"{page.ModelRequests} model requests · {page.InputTokens.ToString(C)}/{page.OutputTokens.ToString(C)} tokens · ${page.CostUsd.ToString(C)}[/]");
+                    if (page.SessionId is { } sessionId) AnsiConsole.MarkupLine($"[grey]session {sessionId}[/]");
+                    first = false;
+                }
+                foreach (var span in page.Spans) AnsiConsole.MarkupLine(Indent(span.Depth) + Label(span));
+                cursor = page.NextCursor;
+            } while (cursor is not null);
         }));
         traces.Subcommands.Add(show);
         return traces;
     }
 
-    private static void Add(TreeNode node, TraceSpanNode span)
+    private static async Task<Guid> OnlyOwnerAsync(TraceQueries queries, string traceId, CancellationToken cancellationToken)
     {
-        foreach (var child in span.Children) Add(node.AddNode(Label(child)), child);
+        var owners = await queries.OwnersAsync(traceId, cancellationToken);
+        return owners.Count switch
+        {
+            0 => throw new CliException($"no span of trace {traceId} is stored"),
+            1 => owners[0],
+            _ => throw new CliException($"{owners.Count} users have a trace {traceId}: name one with --user ({string.Join(", ", owners)})"),
+        };
     }
 
-    private static string Label(TraceSpanNode s)
+    /// <summary>Two spaces a level up to 32 levels; deeper spans show their depth instead of a line wider than the terminal.</summary>
+    private static string Indent(int depth) =>
+        depth <= 32 ? new string(' ', depth * 2) + (depth == 0 ? "" : "└ ") : new string(' ', 64) + $"[grey]({depth.ToString(C)})[/] └ ";
+
+    private static string Label(TraceSpan s)
     {
         var label = $"[bold]{Markup.Escape(s.Name)}[/] [grey]{s.Kind}[/] {s.DurationMs.ToString("0.###", C)} ms (self {s.SelfTimeMs.ToString("0.###", C)} ms)";
         if (s.Status == "error") label += $" [red]error{(s.StatusMessage is null ? "" : ": " + Markup.Escape(s.StatusMessage))}[/]";
         if (s.ModelRequest is { } m)
             label += $"  [blue]{Markup.Escape(m.Provider)}/{Markup.Escape(m.ModelId)}[/] {m.InputTokens.ToString(C)}/{m.OutputTokens.ToString(C)} tokens " +
                      (m.CostUsd is { } cost ? $"${cost.ToString(C)}" : "[yellow]unpriced[/]");
-        if (s.Children.Count > 0 && s.SubtreeModelRequests > 0) label += $"  [grey][[subtree ${s.SubtreeCostUsd.ToString(C)}]][/]";
+        if (s.ChildCount > 0 && s.SubtreeModelRequests > 0) label += $"  [grey][[subtree ${s.SubtreeCostUsd.ToString(C)}]][/]";
         return label;
     }
 }

@@ -15,9 +15,8 @@ public static class GatewayEndpoints
         services.AddOpenApi();
         services.AddSingleton<AuthenticatedKeyCache>();
         services.AddSingleton<SessionOwners>();
-        services.AddOptions<Otlp.OtlpOptions>().BindConfiguration(Otlp.OtlpOptions.Section).Validate(
-            o => o.MaxBodyBytes is >= 1024 and <= 256 * 1024 * 1024 && o.MaxConcurrentExports is >= 1 and <= 10000,
-            $"{Otlp.OtlpOptions.Section}: MaxBodyBytes must be 1024..268435456 and MaxConcurrentExports 1..10000").ValidateOnStart();
+        services.AddOptions<Otlp.OtlpOptions>().BindConfiguration(Otlp.OtlpOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Otlp.OtlpOptions>, Otlp.OtlpOptionsValidator>();
         services.AddSingleton<Otlp.OtlpExportGate>();
         services.AddSingleton<Otlp.OtlpTraceIngest>();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();

@@ -2,6 +2,7 @@ using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Silo.Otlp;
 using Microsoft.AspNetCore.Http.Features;
+using LatticeLock.Silo.Otlp.Proto;
 using Microsoft.Extensions.Options;
 
 namespace LatticeLock.Silo.Http;
@@ -25,13 +26,31 @@ public static class OtlpTracesApi
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var encoding = OtlpPayload.EncodingOf(http.Request);
-        var limit = options.Value.MaxBodyBytes;
+        var o = options.Value;
+        var limit = o.MaxBodyBytes;
         if (http.Request.ContentLength > limit)
             throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, $"body: the export request is larger than {limit} bytes (LatticeLock__Otlp__MaxBodyBytes); send smaller batches", "body");
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
+
+        // The body is received (under a deadline) and decoded before an export slot is taken; its bytes count against
+        // the silo's budget meanwhile: the declared length, or the whole limit when it is unknown or compressed.
+        var reserve = http.Request.ContentLength is { } declared && http.Request.Headers.ContentEncoding.Count == 0 ? Math.Max(declared, 1) : limit;
+        using var bytes = gate.TryReserve(reserve) ?? throw new ApiProblem(StatusCodes.Status429TooManyRequests,
+            $"export bodies of {o.MaxBytesInFlight} bytes are being received on this silo, its limit (LatticeLock__Otlp__MaxBytesInFlight); retry after the delay in Retry-After");
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        deadline.CancelAfter(o.BodyReadTimeout);
+        ExportTraceServiceRequest request;
+        try
+        {
+            request = await OtlpPayload.ReadAsync(http.Request, encoding, limit, deadline.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        {
+            throw new ApiProblem(StatusCodes.Status408RequestTimeout,
+                $"body: not received within {o.BodyReadTimeout.TotalSeconds:0.###} s (LatticeLock__Otlp__BodyReadTimeout)", "body");
+        }
         using var slot = gate.TryEnter() ?? throw new ApiProblem(StatusCodes.Status429TooManyRequests,
-            $"{options.Value.MaxConcurrentExports} exports are in progress on this silo, its limit (LatticeLock__Otlp__MaxConcurrentExports); retry after the delay in Retry-After");
-        var request = await OtlpPayload.ReadAsync(http.Request, encoding, limit, http.RequestAborted);
+            $"{o.MaxConcurrentExports} exports are in progress on this silo, its limit (LatticeLock__Otlp__MaxConcurrentExports); retry after the delay in Retry-After");
         var response = await ingest.IngestAsync(caller, request, http.RequestAborted);
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = encoding;

@@ -109,7 +109,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
 
     private static string Title(int status) => status switch
     {
-        400 => "Bad Request", 401 => "Unauthorized", 402 => "Payment Required", 403 => "Forbidden", 404 => "Not Found", 409 => "Conflict",
+        400 => "Bad Request", 401 => "Unauthorized", 408 => "Request Timeout", 402 => "Payment Required", 403 => "Forbidden", 404 => "Not Found", 409 => "Conflict",
         413 => "Payload Too Large", 415 => "Unsupported Media Type", 428 => "Precondition Required", 429 => "Too Many Requests",
         503 => "Service Unavailable", _ => "Error",
     };

@@ -5,25 +5,26 @@ using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Silo.Otlp.Proto;
 using LatticeLock.Storage.Traces;
+using Microsoft.Extensions.Options;
 
 namespace LatticeLock.Silo.Otlp;
 
 /// <summary>
-/// One OTLP export, end to end: spans read and checked; each trace tied to a LatticeLock session of the key's user
-/// when a span names a conversation (or has an LLM call); every LLM span recorded as a model request through its
-/// session grain (id derived from trace and span ids, so a re-export records nothing twice); then every span committed
-/// through the span log. Returns only once all of that is committed; the answer counts the spans refused.
+/// One OTLP export, end to end: spans read and checked against the limits; each trace tied to a LatticeLock session
+/// of the key's user when a span names a conversation (or has an LLM call); every LLM span recorded as a model request
+/// through its session grain (id derived from the owner, trace and span ids, so a re-export records nothing twice and
+/// nobody else can take the id); then every span committed through the span log. A trace id is scoped to the key's
+/// user. Returns only once all of that is committed; the answer counts the spans refused and says why.
 /// </summary>
-public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQueries traces, ExternalSessions externalSessions)
+public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQueries traces, ExternalSessions externalSessions, IOptions<OtlpOptions> options)
 {
     public async Task<ExportTraceServiceResponse> IngestAsync(ApiKeyPrincipal caller, ExportTraceServiceRequest request, CancellationToken cancellationToken)
     {
-        var (spans, rejections) = OtlpSpanReader.Read(request);
+        var read = OtlpSpanReader.Read(request, options.Value);
+        var spans = read.Spans;
         var warnings = new List<string>();
-        var rejectedSpans = rejections.Count; // one per span the reader refused
 
-        // Only traces that need a session (an LLM call, or a conversation id) are looked up before storing: another
-        // user's trace takes none of this key's spans (the span log refuses the rest the same way, in its commit).
+        // Only traces that need a session (an LLM call, or a conversation id) are looked up before storing.
         // Keyed by reference: the spans are records, and value equality would hash every attribute string per lookup.
         var calls = spans.ToDictionary(s => s, s => LlmSpanConventions.Read(s.Attributes), (IEqualityComparer<OtlpSpanReader.ReadSpan>)ReferenceEqualityComparer.Instance);
         var resourceConversations = new Dictionary<OtlpAttributes, string?>(ReferenceEqualityComparer.Instance);
@@ -34,31 +35,35 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
             : resourceConversations[resource] = LlmSpanConventions.ConversationOf(resource);
         var linked = spans.Where(s => calls[s] is not null).Select(s => s.Row.TraceId)
             .Concat(conversations.Where(c => c.Value is not null).Select(c => c.Key)).Distinct().ToArray();
-        var known = await traces.FindManyAsync(linked, cancellationToken);
-        foreach (var foreign in known.Where(k => k.Value.UserId != caller.UserId).Select(k => k.Key))
-        {
-            var refused = spans.RemoveAll(s => s.Row.TraceId == foreign);
-            rejectedSpans += refused;
-            rejections.Add($"trace {foreign}: belongs to another user ({refused} spans refused)");
-        }
+        var known = await traces.FindManyAsync(caller.UserId, linked, cancellationToken);
 
         // The session of each such trace: one it already has, the conversation a span names, or (for LLM calls without
-        // one) a session of its own.
+        // one) a session of its own. At most MaxNewSessionsPerExport sessions are made; spans of further traces are refused.
         var sessions = new Dictionary<string, Guid>();
-        foreach (var traceId in linked.Where(t => known.GetValueOrDefault(t).UserId == caller.UserId || !known.ContainsKey(t)))
+        var newSessions = 0;
+        foreach (var traceId in linked)
         {
-            if (known.TryGetValue(traceId, out var stored) && stored.SessionId is { } existing)
+            if (known.TryGetValue(traceId, out var stored) && stored is { } existing)
             {
                 sessions[traceId] = existing;
                 continue;
             }
-            sessions[traceId] = await SessionForAsync(caller.UserId, conversations[traceId] ?? $"trace:{traceId}", cancellationToken);
+            var conversation = conversations[traceId] ?? $"trace:{traceId}";
+            var (session, created) = await SessionForAsync(caller.UserId, conversation, newSessions < options.Value.MaxNewSessionsPerExport, cancellationToken);
+            if (session is { } found)
+            {
+                sessions[traceId] = found;
+                if (created) newSessions++;
+                continue;
+            }
+            var refused = spans.RemoveAll(s => s.Row.TraceId == traceId);
+            read.Reject(refused, $"trace {traceId}: {refused} spans refused: the export would create more than {options.Value.MaxNewSessionsPerExport} sessions (LatticeLock__Otlp__MaxNewSessionsPerExport)");
         }
 
         // LLM spans become model requests, all at once (the session grain interleaves them into one group commit).
         var recorded = await Task.WhenAll(spans.Where(s => calls[s] is not null).Select(async s =>
         {
-            var record = ModelRequestOf(s.Row, calls[s]!);
+            var record = ModelRequestOf(caller.UserId, s.Row, calls[s]!);
             try
             {
                 await grains.GetGrain<ISessionGrain>(sessions[s.Row.TraceId]).RecordModelRequest(record, cancellationToken);
@@ -75,23 +80,23 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
         var rows = spans.Select(s => requestIds.TryGetValue(s, out var id) ? s.Row with { ModelRequestId = id } : s.Row).ToList();
         if (rows.Count > 0)
         {
-            var result = await log.AppendAsync(new SpanBatch(caller.UserId, rows, sessions), cancellationToken);
-            foreach (var foreign in result.ForeignTraces)
-            {
-                var refused = rows.Count(r => r.TraceId == foreign);
-                rejectedSpans += refused;
-                rejections.Add($"trace {foreign}: belongs to another user ({refused} spans refused)");
-            }
-            OtlpMeter.Spans(result.Stored, result.AlreadyStored, rejectedSpans);
+            var used = new HashSet<object>(rows.Select(row => (object)row.ResourceId), ReferenceEqualityComparer.Instance);
+            var resources = read.Resources.Where(r => used.Contains(r.Id)).ToList();
+            var result = await log.AppendAsync(new SpanBatch(caller.UserId, rows, sessions, resources), cancellationToken);
+            OtlpMeter.Spans(result.Stored, result.AlreadyStored, read.Rejected);
+        }
+        else
+        {
+            OtlpMeter.Spans(0, 0, read.Rejected);
         }
 
         var response = new ExportTraceServiceResponse();
-        if (rejections.Count > 0 || warnings.Count > 0)
+        if (read.Rejected > 0 || warnings.Count > 0)
         {
-            var messages = rejections.Concat(warnings).ToList();
+            var messages = read.Rejections.Concat(warnings).ToList();
             response.PartialSuccess = new ExportTracePartialSuccess
             {
-                RejectedSpans = rejectedSpans,
+                RejectedSpans = read.Rejected,
                 ErrorMessage = string.Join("; ", messages.Take(10)) + (messages.Count > 10 ? $"; and {messages.Count - 10} more" : ""),
             };
         }
@@ -102,33 +107,35 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
     /// The session a conversation id names: one of the user's own session ids as is; anything else maps to a session
     /// created for it on first sight (one per user and external id).
     /// </summary>
-    private async Task<Guid> SessionForAsync(Guid userId, string conversation, CancellationToken cancellationToken)
+    private async Task<(Guid? Session, bool Created)> SessionForAsync(Guid userId, string conversation, bool mayCreate, CancellationToken cancellationToken)
     {
         if (Guid.TryParse(conversation, out var id))
         {
             try
             {
                 var summary = await grains.GetGrain<ISessionGrain>(id).GetSummary();
-                if (summary.UserId == userId) return id;
+                if (summary.UserId == userId) return (id, false);
             }
             catch (NotFoundException)
             {
                 // not one of ours: an external id like any other
             }
         }
+        if (await externalSessions.FindAsync(userId, conversation, cancellationToken) is { } mapped) return (mapped, false);
+        if (!mayCreate) return (null, false);
         var session = await externalSessions.ClaimAsync(userId, conversation, Guid.NewGuid(), cancellationToken);
         var metadata = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["source"] = "otlp", ["external_id"] = conversation });
         await grains.GetGrain<ISessionGrain>(session).Start(new StartSession(userId, null, metadata), cancellationToken);
-        return session;
+        return (session, true);
     }
 
-    private static ModelRequestRecord ModelRequestOf(SpanRow span, LlmCall call)
+    private static ModelRequestRecord ModelRequestOf(Guid ownerId, SpanRow span, LlmCall call)
     {
         var failed = span.StatusCode == 2 || call.ErrorType is not null;
         var latency = (span.EndUnixNano - span.StartUnixNano) / 1_000_000;
         return new ModelRequestRecord
         {
-            Id = ModelRequestIdOf(span.TraceId, span.SpanId),
+            Id = ModelRequestIdOf(ownerId, span.TraceId, span.SpanId),
             TraceId = span.TraceId,
             SpanId = span.SpanId,
             ParentSpanId = span.ParentSpanId,
@@ -148,10 +155,13 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
         };
     }
 
-    /// <summary>The model request id of an LLM span: a name-based UUID (version 8) of its trace and span ids, the same on every re-export.</summary>
-    public static Guid ModelRequestIdOf(string traceId, string spanId)
+    /// <summary>
+    /// The model request id of an LLM span: a name-based UUID (version 8) of its owner, trace and span ids, the same on
+    /// every re-export by that owner. Version-8 ids are reserved for ids LatticeLock derives, so no client can send one first.
+    /// </summary>
+    public static Guid ModelRequestIdOf(Guid ownerId, string traceId, string spanId)
     {
-        var hash = SHA256.HashData(Encoding.ASCII.GetBytes($"latticelock/otlp-span/{traceId}/{spanId}"));
+        var hash = SHA256.HashData(Encoding.ASCII.GetBytes($"latticelock/otlp-span/{ownerId:N}/{traceId}/{spanId}"));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);

@@ -8,6 +8,15 @@ namespace LatticeLock.Storage.Traces;
 /// </summary>
 public sealed class ExternalSessions(NpgsqlDataSource dataSource)
 {
+    /// <summary>The session mapped to the external id, or null when it has none yet.</summary>
+    public async Task<Guid?> FindAsync(Guid userId, string externalId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT session_id FROM external_sessions WHERE user_id = $1 AND external_id = $2");
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(externalId);
+        return await command.ExecuteScalarAsync(cancellationToken) is Guid session ? session : null;
+    }
+
     /// <summary>The session mapped to the external id, claiming <paramref name="candidate"/> for it when it has none yet.</summary>
     public async Task<Guid> ClaimAsync(Guid userId, string externalId, Guid candidate, CancellationToken cancellationToken)
     {

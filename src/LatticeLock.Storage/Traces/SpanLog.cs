@@ -8,8 +8,8 @@ namespace LatticeLock.Storage.Traces;
 /// that arrive while a commit runs share the next one (leader/follower: the caller that finds no commit in flight
 /// commits everything pending, then whatever queued meanwhile). Idempotent by (trace_id, span_id): an exporter's
 /// retry conflicts on the primary key and stores nothing (binary COPY first; a group holding a retried span falls back
-/// to INSERT … ON CONFLICT DO NOTHING). A trace belongs to the user whose key sent its first span;
-/// spans of it sent with another user's key are not stored. At most <see cref="ConcurrentCommits"/> commits run at
+/// to INSERT … ON CONFLICT DO NOTHING). A trace id is scoped to the user whose key sent it: the same id sent by
+/// another user is another trace. Each resource is stored once per user and referenced by its spans. At most <see cref="ConcurrentCommits"/> commits run at
 /// once, each on its own connection.
 /// </summary>
 public sealed class SpanLog(NpgsqlDataSource dataSource)
@@ -61,31 +61,20 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// One transaction for the whole group. First, in one round trip, each new trace is claimed for the user who sent
-    /// it and every trace's owner is read; spans of traces their sender does not own are dropped. Then the rest go in
-    /// with one binary COPY, the fastest way in. A retried span makes the COPY fail on the primary key: the transaction
-    /// goes back to before the COPY (a savepoint) and inserts the same rows with ON CONFLICT DO NOTHING instead, so
-    /// retries cost the slow path and fresh spans never do.
+    /// One transaction for the whole group. First, in one round trip, each trace is registered for its owner (a session
+    /// named later fills an empty one) and each resource stored once. Then the spans go in with one binary COPY, the
+    /// fastest way in. A retried span makes the COPY fail on the primary key: the transaction goes back to before the
+    /// COPY (a savepoint) and inserts the same rows with ON CONFLICT DO NOTHING instead, so retries cost the slow path
+    /// and fresh spans never do.
     /// </summary>
     private async Task<List<SpanBatchResult>> CommitAsync(List<SpanBatch> batches)
     {
-        var traceIds = new List<string>();
-        var owners = new List<Guid>();
-        var sessions = new List<Guid?>();
-        foreach (var batch in batches)
-            foreach (var traceId in batch.Spans.Select(s => s.TraceId).Distinct())
-            {
-                traceIds.Add(traceId);
-                owners.Add(batch.UserId);
-                sessions.Add(batch.TraceSessions.TryGetValue(traceId, out var session) ? session : null);
-            }
-
         await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
         await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-        var owner = await ClaimAsync(connection, transaction, traceIds, owners, sessions);
+        await RegisterAsync(connection, transaction, batches);
 
-        var own = batches.SelectMany(b => b.Spans.Where(s => owner[s.TraceId] == b.UserId)).ToList();
-        HashSet<(string, string)>? inserted = null; // null: every row of `own` was inserted
+        var own = batches.SelectMany(b => b.Spans.Select(s => (b.UserId, Span: s))).ToList();
+        HashSet<(Guid, string, string)>? inserted = null; // null: every row of `own` was inserted
         if (own.Count > 0)
         {
             await transaction.SaveAsync("spans_copy", CancellationToken.None);
@@ -106,49 +95,76 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
         var results = new List<SpanBatchResult>(batches.Count);
         foreach (var batch in batches)
         {
-            var foreign = batch.Spans.Select(s => s.TraceId).Distinct().Where(t => owner[t] != batch.UserId).ToList();
-            var mine = batch.Spans.Where(s => owner[s.TraceId] == batch.UserId).ToList();
-            var stored = inserted is null ? mine.Count : mine.Count(s => inserted.Contains((s.TraceId, s.SpanId)));
-            results.Add(new SpanBatchResult(stored, mine.Count - stored, foreign));
+            var stored = inserted is null ? batch.Spans.Count : batch.Spans.Count(s => inserted.Contains((batch.UserId, s.TraceId, s.SpanId)));
+            results.Add(new SpanBatchResult(stored, batch.Spans.Count - stored));
         }
         return results;
     }
 
-    /// <summary>Claims new traces (first sender owns; a session named later fills an empty one) and returns every trace's owner.</summary>
-    private static async Task<Dictionary<string, Guid>> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        List<string> traceIds, List<Guid> owners, List<Guid?> sessions)
+    /// <summary>Registers each trace for its owner (a session named later fills an empty one) and stores each new resource.</summary>
+    private static async Task RegisterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<SpanBatch> batches)
     {
+        var traceIds = new List<string>();
+        var traceOwners = new List<Guid>();
+        var sessions = new List<Guid?>();
+        var resourceIds = new List<byte[]>();
+        var resourceOwners = new List<Guid>();
+        var resourceJson = new List<string>();
+        foreach (var batch in batches)
+        {
+            foreach (var traceId in batch.Spans.Select(s => s.TraceId).Distinct())
+            {
+                traceIds.Add(traceId);
+                traceOwners.Add(batch.UserId);
+                sessions.Add(batch.TraceSessions.TryGetValue(traceId, out var session) ? session : null);
+            }
+            foreach (var resource in batch.Resources)
+            {
+                resourceIds.Add(resource.Id);
+                resourceOwners.Add(batch.UserId);
+                resourceJson.Add(resource.AttributesJson);
+            }
+        }
         await using var commands = new NpgsqlBatch(connection, transaction);
         var claim = new NpgsqlBatchCommand("""
-            INSERT INTO traces (trace_id, user_id, session_id)
-            SELECT DISTINCT ON (t.trace_id) t.trace_id, t.user_id, t.session_id
-            FROM unnest($1::text[], $2::uuid[], $3::uuid[]) AS t(trace_id, user_id, session_id)
-            ORDER BY t.trace_id, t.session_id NULLS LAST
-            ON CONFLICT (trace_id) DO UPDATE SET session_id = EXCLUDED.session_id
-                WHERE traces.session_id IS NULL AND EXCLUDED.session_id IS NOT NULL AND traces.user_id = EXCLUDED.user_id
+            INSERT INTO traces (user_id, trace_id, session_id)
+            SELECT DISTINCT ON (t.user_id, t.trace_id) t.user_id, t.trace_id, t.session_id
+            FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS t(user_id, trace_id, session_id)
+            ORDER BY t.user_id, t.trace_id, t.session_id NULLS LAST
+            ON CONFLICT (user_id, trace_id) DO UPDATE SET session_id = EXCLUDED.session_id
+                WHERE traces.session_id IS NULL AND EXCLUDED.session_id IS NOT NULL
             """);
+        claim.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = traceOwners.ToArray() });
         claim.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = traceIds.ToArray() });
-        claim.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = owners.ToArray() });
         claim.Parameters.Add(Nullable(NpgsqlDbType.Uuid, sessions.Select(s => (object?)s)));
         commands.BatchCommands.Add(claim);
-        var read = new NpgsqlBatchCommand("SELECT trace_id, user_id FROM traces WHERE trace_id = ANY($1)");
-        read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = traceIds.Distinct().ToArray() });
-        commands.BatchCommands.Add(read);
-        var owner = new Dictionary<string, Guid>();
-        await using var reader = await commands.ExecuteReaderAsync(CancellationToken.None);
-        while (await reader.ReadAsync(CancellationToken.None)) owner[reader.GetString(0)] = reader.GetGuid(1);
-        return owner;
+        if (resourceIds.Count > 0)
+        {
+            var resources = new NpgsqlBatchCommand("""
+                INSERT INTO span_resources (user_id, resource_id, attributes)
+                SELECT DISTINCT ON (r.user_id, r.resource_id) r.user_id, r.resource_id, r.attributes::jsonb
+                FROM unnest($1::uuid[], $2::bytea[], $3::text[]) AS r(user_id, resource_id, attributes)
+                ORDER BY r.user_id, r.resource_id
+                ON CONFLICT DO NOTHING
+                """);
+            resources.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = resourceOwners.ToArray() });
+            resources.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = resourceIds.ToArray() });
+            resources.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = resourceJson.ToArray() });
+            commands.BatchCommands.Add(resources);
+        }
+        await commands.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    private static async Task CopyAsync(NpgsqlConnection connection, List<SpanRow> rows)
+    private static async Task CopyAsync(NpgsqlConnection connection, List<(Guid UserId, SpanRow Span)> rows)
     {
         await using var copy = await connection.BeginBinaryImportAsync("""
-            COPY spans (trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at, status_code,
-                        status_message, scope_name, attributes, resource_attributes, events, model_request_id) FROM STDIN (FORMAT BINARY)
+            COPY spans (user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at, status_code,
+                        status_message, scope_name, attributes, resource_id, events, model_request_id) FROM STDIN (FORMAT BINARY)
             """, CancellationToken.None);
-        foreach (var r in rows)
+        foreach (var (userId, r) in rows)
         {
             await copy.StartRowAsync(CancellationToken.None);
+            await copy.WriteAsync(userId, NpgsqlDbType.Uuid, CancellationToken.None);
             await copy.WriteAsync(r.TraceId, NpgsqlDbType.Text, CancellationToken.None);
             await copy.WriteAsync(r.SpanId, NpgsqlDbType.Text, CancellationToken.None);
             if (r.ParentSpanId is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.ParentSpanId, NpgsqlDbType.Text, CancellationToken.None);
@@ -161,7 +177,7 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
             if (r.StatusMessage is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.StatusMessage, NpgsqlDbType.Text, CancellationToken.None);
             if (r.ScopeName is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.ScopeName, NpgsqlDbType.Text, CancellationToken.None);
             await copy.WriteAsync(r.AttributesJson, NpgsqlDbType.Jsonb, CancellationToken.None);
-            await copy.WriteAsync(r.ResourceAttributesJson, NpgsqlDbType.Jsonb, CancellationToken.None);
+            await copy.WriteAsync(r.ResourceId, NpgsqlDbType.Bytea, CancellationToken.None);
             await copy.WriteAsync(r.EventsJson, NpgsqlDbType.Jsonb, CancellationToken.None);
             if (r.ModelRequestId is { } id) await copy.WriteAsync(id, NpgsqlDbType.Uuid, CancellationToken.None); else await copy.WriteNullAsync(CancellationToken.None);
         }
@@ -169,20 +185,23 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The slow path for a group holding retried spans: insert what is new, report which rows that was.</summary>
-    private static async Task<HashSet<(string, string)>> InsertNewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<SpanRow> rows)
+    private static async Task<HashSet<(Guid, string, string)>> InsertNewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        List<(Guid UserId, SpanRow Span)> own)
     {
+        var rows = own.Select(o => o.Span).ToList();
         await using var insert = new NpgsqlCommand("""
-            INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
-                               status_code, status_message, scope_name, attributes, resource_attributes, events, model_request_id)
-            SELECT s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_unix_nano, s.end_unix_nano, s.started_at,
-                   s.status_code, s.status_message, s.scope_name, s.attributes::jsonb, s.resource_attributes::jsonb, s.events::jsonb, s.model_request_id
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::bigint[], $7::bigint[], $8::timestamptz[],
-                        $9::smallint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::uuid[])
-                 AS s(trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
-                      status_code, status_message, scope_name, attributes, resource_attributes, events, model_request_id)
+            INSERT INTO spans (user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
+                               status_code, status_message, scope_name, attributes, resource_id, events, model_request_id)
+            SELECT s.user_id, s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_unix_nano, s.end_unix_nano, s.started_at,
+                   s.status_code, s.status_message, s.scope_name, s.attributes::jsonb, s.resource_id, s.events::jsonb, s.model_request_id
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::bigint[], $8::bigint[], $9::timestamptz[],
+                        $10::smallint[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::text[], $16::uuid[])
+                 AS s(user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
+                      status_code, status_message, scope_name, attributes, resource_id, events, model_request_id)
             ON CONFLICT DO NOTHING
-            RETURNING trace_id, span_id
+            RETURNING user_id, trace_id, span_id
             """, connection, transaction);
+        insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = own.Select(o => o.UserId).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.TraceId).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.SpanId).ToArray() });
         insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.ParentSpanId)));
@@ -195,12 +214,12 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
         insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.StatusMessage)));
         insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.ScopeName)));
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.AttributesJson).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.ResourceAttributesJson).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = rows.Select(r => r.ResourceId).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.EventsJson).ToArray() });
         insert.Parameters.Add(Nullable(NpgsqlDbType.Uuid, rows.Select(r => (object?)r.ModelRequestId)));
-        var inserted = new HashSet<(string, string)>();
+        var inserted = new HashSet<(Guid, string, string)>();
         await using var reader = await insert.ExecuteReaderAsync(CancellationToken.None);
-        while (await reader.ReadAsync(CancellationToken.None)) inserted.Add((reader.GetString(0), reader.GetString(1)));
+        while (await reader.ReadAsync(CancellationToken.None)) inserted.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
         return inserted;
     }
 

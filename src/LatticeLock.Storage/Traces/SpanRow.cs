@@ -2,7 +2,7 @@ namespace LatticeLock.Storage.Traces;
 
 /// <summary>
 /// One span as stored in <c>spans</c>: W3C ids as lowercase hex, times in Unix nanoseconds as the exporter sent them,
-/// attributes, resource attributes and events as JSON object/array text.
+/// attributes and events as JSON object/array text, and the resource it came from by its id (see <see cref="SpanResource"/>).
 /// </summary>
 public sealed record SpanRow(
     string TraceId,
@@ -16,7 +16,7 @@ public sealed record SpanRow(
     string? StatusMessage,
     string? ScopeName,
     string AttributesJson,
-    string ResourceAttributesJson,
+    byte[] ResourceId,
     string EventsJson,
     Guid? ModelRequestId)
 {

@@ -2,56 +2,114 @@ using Npgsql;
 
 namespace LatticeLock.Storage.Traces;
 
-/// <summary>Reads of stored traces: a trace's owner and spans (with the model request each LLM span became), a session's traces.</summary>
+/// <summary>
+/// Reads of stored traces, always within one owner (a trace id is scoped to the user whose key sent it): the trace's
+/// session, the skeleton of its spans, the details of one page of spans, a session's traces.
+/// </summary>
 public sealed class TraceQueries(NpgsqlDataSource dataSource)
 {
-    /// <summary>The user who owns the trace and its session, or null when no span of it is stored.</summary>
-    public async Task<(Guid UserId, Guid? SessionId)?> FindAsync(string traceId, CancellationToken cancellationToken)
+    /// <summary>The trace's session (null inside when it has none), or null when the owner has no span of it stored.</summary>
+    public async Task<(Guid? SessionId, bool Found)> FindAsync(Guid userId, string traceId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT user_id, session_id FROM traces WHERE trace_id = $1");
+        await using var command = dataSource.CreateCommand("SELECT session_id FROM traces WHERE user_id = $1 AND trace_id = $2");
+        command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue(traceId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
-        return (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1));
+        if (!await reader.ReadAsync(cancellationToken)) return (null, false);
+        return (reader.IsDBNull(0) ? null : reader.GetGuid(0), true);
     }
 
-    /// <summary>Owner and session of each of the traces that are stored.</summary>
-    public async Task<Dictionary<string, (Guid UserId, Guid? SessionId)>> FindManyAsync(string[] traceIds, CancellationToken cancellationToken)
+    /// <summary>The users that have a trace with this id, at most 100.</summary>
+    public async Task<List<Guid>> OwnersAsync(string traceId, CancellationToken cancellationToken)
     {
-        var found = new Dictionary<string, (Guid, Guid?)>();
+        await using var command = dataSource.CreateCommand("SELECT user_id FROM traces WHERE trace_id = $1 ORDER BY user_id LIMIT 100");
+        command.Parameters.AddWithValue(traceId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var owners = new List<Guid>();
+        while (await reader.ReadAsync(cancellationToken)) owners.Add(reader.GetGuid(0));
+        return owners;
+    }
+
+    /// <summary>Owner and session of each of the user's traces that are stored.</summary>
+    public async Task<Dictionary<string, Guid?>> FindManyAsync(Guid userId, string[] traceIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, Guid?>();
         if (traceIds.Length == 0) return found;
-        await using var command = dataSource.CreateCommand("SELECT trace_id, user_id, session_id FROM traces WHERE trace_id = ANY($1)");
+        await using var command = dataSource.CreateCommand("SELECT trace_id, session_id FROM traces WHERE user_id = $1 AND trace_id = ANY($2)");
+        command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue(traceIds);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            found[reader.GetString(0)] = (reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetGuid(2));
+            found[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetGuid(1);
         return found;
     }
 
-    /// <summary>Every span of the trace, in start order, with its model request's model, tokens and cost when it has one.</summary>
-    public async Task<List<StoredSpan>> SpansAsync(string traceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ids, parents, times and model requests (tokens and cost) of every span of the trace: what its layout needs,
+    /// streamed into arrays (no row objects, no attributes).
+    /// </summary>
+    public async Task<TraceSkeleton> SkeletonAsync(Guid userId, string traceId, CancellationToken cancellationToken)
+    {
+        var skeleton = new TraceSkeleton(64);
+        await using (var command = dataSource.CreateCommand("""
+            SELECT span_id, parent_span_id, start_unix_nano, end_unix_nano, model_request_id
+            FROM spans WHERE user_id = $1 AND trace_id = $2
+            """))
+        {
+            command.Parameters.AddWithValue(userId);
+            command.Parameters.AddWithValue(traceId);
+            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                skeleton.Add(TraceLayout.Parse(reader.GetString(0)), reader.IsDBNull(1) ? 0 : TraceLayout.Parse(reader.GetString(1)),
+                    reader.GetInt64(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetGuid(4));
+        }
+        skeleton.Trim();
+
+        var requests = new Dictionary<Guid, List<int>>();
+        for (var i = 0; i < skeleton.Count; i++)
+            if (skeleton.ModelRequestIds[i] is { } id)
+                (requests.TryGetValue(id, out var spans) ? spans : requests[id] = []).Add(i);
+        foreach (var chunk in requests.Keys.Chunk(10_000))
+        {
+            await using var command = dataSource.CreateCommand("""
+                SELECT m.id, m.input_tokens, m.output_tokens, coalesce(m.input_cost_usd, 0) + coalesce(m.output_cost_usd, 0)
+                FROM model_request_ids i JOIN model_requests m ON m.requested_at = i.requested_at AND m.id = i.id
+                WHERE i.id = ANY($1)
+                """);
+            command.Parameters.AddWithValue(chunk);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                foreach (var span in requests[reader.GetGuid(0)])
+                    skeleton.SetModelRequest(span, reader.GetInt32(1), reader.GetInt32(2), reader.GetDecimal(3));
+        }
+        return skeleton;
+    }
+
+    /// <summary>Name, kind, status and model request of the given spans (span id and start, as the skeleton has them).</summary>
+    public async Task<Dictionary<(string SpanId, long Start), StoredSpan>> SpansAsync(Guid userId, string traceId, string[] spanIds, long[] starts,
+        CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT s.span_id, s.parent_span_id, s.name, s.kind, s.start_unix_nano, s.end_unix_nano, s.status_code,
-                   s.status_message, s.scope_name, s.attributes::text, s.model_request_id,
+            SELECT s.span_id, s.start_unix_nano, s.end_unix_nano, s.name, s.kind, s.status_code, s.status_message, s.model_request_id,
                    m.model_id, m.provider, m.input_tokens, m.output_tokens, m.input_cost_usd, m.output_cost_usd, m.session_id
-            FROM spans s
+            FROM unnest($3::text[], $4::bigint[]) AS k(span_id, start_unix_nano)
+            JOIN spans s ON s.user_id = $1 AND s.trace_id = $2 AND s.span_id = k.span_id AND s.start_unix_nano = k.start_unix_nano
             LEFT JOIN model_request_ids i ON i.id = s.model_request_id
             LEFT JOIN model_requests m ON m.requested_at = i.requested_at AND m.id = i.id
-            WHERE s.trace_id = $1
-            ORDER BY s.start_unix_nano, s.span_id
             """);
+        command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue(traceId);
+        command.Parameters.AddWithValue(spanIds);
+        command.Parameters.AddWithValue(starts);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var spans = new List<StoredSpan>();
+        var spans = new Dictionary<(string, long), StoredSpan>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            StoredModelRequest? request = reader.IsDBNull(11) ? null : new StoredModelRequest(
-                reader.GetGuid(10), reader.GetString(11), reader.GetString(12), reader.GetInt32(13), reader.GetInt32(14),
-                reader.IsDBNull(15) ? null : reader.GetDecimal(15), reader.IsDBNull(16) ? null : reader.GetDecimal(16), reader.GetGuid(17));
-            spans.Add(new StoredSpan(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2),
-                reader.GetInt16(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt16(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetString(9), request));
+            StoredModelRequest? request = reader.IsDBNull(8) ? null : new StoredModelRequest(
+                reader.GetGuid(7), reader.GetString(8), reader.GetString(9), reader.GetInt32(10), reader.GetInt32(11),
+                reader.IsDBNull(12) ? null : reader.GetDecimal(12), reader.IsDBNull(13) ? null : reader.GetDecimal(13), reader.GetGuid(14));
+            spans[(reader.GetString(0), reader.GetInt64(1))] = new StoredSpan(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
+                reader.GetString(3), reader.GetInt16(4), reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6), request);
         }
         return spans;
     }
@@ -61,16 +119,17 @@ public sealed class TraceQueries(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT t.trace_id,
-                   (SELECT s.name FROM spans s WHERE s.trace_id = t.trace_id ORDER BY (s.parent_span_id IS NULL) DESC, s.start_unix_nano LIMIT 1),
+                   (SELECT s.name FROM spans s WHERE s.user_id = t.user_id AND s.trace_id = t.trace_id
+                    ORDER BY (s.parent_span_id IS NULL) DESC, s.start_unix_nano LIMIT 1),
                    min(s.start_unix_nano), max(s.end_unix_nano), count(s.span_id), count(m.id),
                    coalesce(sum(m.input_tokens), 0), coalesce(sum(m.output_tokens), 0),
                    coalesce(sum(coalesce(m.input_cost_usd, 0) + coalesce(m.output_cost_usd, 0)), 0)
             FROM traces t
-            JOIN spans s ON s.trace_id = t.trace_id
+            JOIN spans s ON s.user_id = t.user_id AND s.trace_id = t.trace_id
             LEFT JOIN model_request_ids i ON i.id = s.model_request_id
             LEFT JOIN model_requests m ON m.requested_at = i.requested_at AND m.id = i.id
             WHERE t.session_id = $1
-            GROUP BY t.trace_id
+            GROUP BY t.user_id, t.trace_id
             ORDER BY min(s.start_unix_nano) DESC
             LIMIT $2
             """);
@@ -87,8 +146,8 @@ public sealed class TraceQueries(NpgsqlDataSource dataSource)
 
 public sealed record StoredModelRequest(Guid Id, string ModelId, string Provider, int InputTokens, int OutputTokens, decimal? InputCostUsd, decimal? OutputCostUsd, Guid SessionId);
 
-public sealed record StoredSpan(string SpanId, string? ParentSpanId, string Name, short Kind, long StartUnixNano, long EndUnixNano,
-    short StatusCode, string? StatusMessage, string? ScopeName, string AttributesJson, StoredModelRequest? ModelRequest);
+public sealed record StoredSpan(string SpanId, long StartUnixNano, long EndUnixNano, string Name, short Kind, short StatusCode, string? StatusMessage,
+    StoredModelRequest? ModelRequest);
 
 public sealed record TraceSummaryRow(string TraceId, string RootName, long StartUnixNano, long EndUnixNano, int Spans,
     int ModelRequests, long InputTokens, long OutputTokens, decimal CostUsd);

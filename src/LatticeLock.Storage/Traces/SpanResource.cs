@@ -1,0 +1,14 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace LatticeLock.Storage.Traces;
+
+/// <summary>
+/// A resource (the attributes every span of one OTLP <c>ResourceSpans</c> shares: service, host, SDK, ...) as stored
+/// once per owner in <c>span_resources</c>: its id is the SHA-256 of its attributes' JSON text, so the same resource
+/// sent again, by any export, is the same row.
+/// </summary>
+public sealed record SpanResource(byte[] Id, string AttributesJson)
+{
+    public static SpanResource Of(string attributesJson) => new(SHA256.HashData(Encoding.UTF8.GetBytes(attributesJson)), attributesJson);
+}
