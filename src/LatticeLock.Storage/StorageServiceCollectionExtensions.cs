@@ -36,6 +36,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<PostgresDataSources>().Primary);
         services.AddSingleton(sp => new ReadOnlyDataSource(sp.GetRequiredService<PostgresDataSources>().ReadOnly));
         services.AddSingleton<MigrationRunner>();
+        services.AddSingleton<DeploymentKeys>();
         services.AddSingleton<Replication.ReplicationStatus>();
         services.AddSingleton<UserRepository>();
         services.AddSingleton<ProjectRepository>();

@@ -275,6 +275,8 @@ internal sealed class GatewayEnvironment : IAsyncDisposable
         return env;
     }
 
+    public SiloProcess Silo => _silo;
+
     public SiloProcess StartSecondSilo() => SiloProcess.Start(new() { ["ConnectionStrings__postgres"] = Database }, _clusterId);
 
     public ApiClient Client(string? key) => new(Http, key);

@@ -23,6 +23,11 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
     public int ExitCode => _process.ExitCode;
+
+    /// <summary>The silo process's peak resident memory so far (VmHWM from /proc), in bytes.</summary>
+    public long PeakResidentBytes =>
+        File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024).Single();
     public string Output { get { lock (_output) return _output.ToString(); } }
 
     public static SiloProcess Start(Dictionary<string, string?> environment, string? clusterId = null)

@@ -93,7 +93,7 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
         // A retry of a recent turn is answered from memory; an older one is found by the insert's conflict below.
         if (turn.TurnId is { } id && _recent.Select(r => r.Turn).FirstOrDefault(t => t.TurnId == id) is { } recent)
         {
-            var same = SameTurn(recent, turn.Role, content);
+            var same = SameTurn(recent, turn.Role, content, model, provider, turn.InputTokens, turn.OutputTokens);
             if (!_storedTurnsConfirmed)
             {
                 await chats.ConfirmStoredAsync(cancellationToken);
@@ -119,7 +119,7 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
         {
             var stored = await chats.FindTurnAsync(Id, turn.TurnId!.Value, cancellationToken)
                 ?? throw new ConflictException("turn_id", $"turn {turn.TurnId} could not be appended; retry");
-            return SameTurn(stored, turn.Role, content);
+            return SameTurn(stored, turn.Role, content, model, provider, turn.InputTokens, turn.OutputTokens);
         }
         _lastSeq = appended.Seq;
         Remember(appended);
@@ -139,11 +139,15 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
         }
     }
 
-    /// <summary>The stored turn for a repeated turn id, unless the id was used for a different turn (409 naming turn_id).</summary>
-    private static AppendedTurn SameTurn(ChatTurn stored, TurnRole role, string content) =>
-        stored.Role == role && stored.Content == content
+    /// <summary>
+    /// The stored turn for a repeated turn id, unless the id was used for a turn with other content (role, text, model,
+    /// provider or tokens): 409 naming turn_id.
+    /// </summary>
+    private static AppendedTurn SameTurn(ChatTurn stored, TurnRole role, string content, string? model, string? provider, int? inputTokens, int? outputTokens) =>
+        stored.Role == role && stored.Content == content && stored.Model == model && stored.Provider == provider
+            && stored.InputTokens == inputTokens && stored.OutputTokens == outputTokens
             ? new AppendedTurn(stored, WasDuplicate: true)
-            : throw new ConflictException("turn_id", $"turn_id {stored.TurnId} was already used for another turn (seq {stored.Seq}); choose a new id");
+            : throw new ConflictException("turn_id", $"turn_id {stored.TurnId} was already used for a turn with other content (seq {stored.Seq}); a retry must repeat the same turn, a new turn needs a new id");
 
     async Task<IReadOnlyList<ChatTurn>> IChatGrain.GetLastTurns(int last, CancellationToken cancellationToken) =>
         (await ((IChatGrain)this).GetTurnsBefore(null, last, cancellationToken)).Turns;

@@ -136,8 +136,11 @@ public sealed class SessionGrain(
         {
             // A retry of a request stored before the end is still answered as the duplicate it is (idempotency
             // outlives the session); only new requests are refused.
-            if (await storedRequests.FindForRepeatAsync(request.Id, cancellationToken) is { } stored && stored.SessionId == Id)
+            if (await storedRequests.FindForRepeatAsync(request.Id, cancellationToken) is { } stored)
+            {
+                RequireSameRequest(stored, ModelRequestPayload.Hash(Id, request));
                 return new ModelRequestAck(request.Id, WasDuplicate: true, stored.Request.InputCostUsd, stored.Request.OutputCostUsd, stored.Request.CostSource);
+            }
             throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
         }
         if (!_ready) throw new ConflictException("session_id", $"session {Id} is still starting; retry once Start has returned");
@@ -151,11 +154,12 @@ public sealed class SessionGrain(
         try
         {
             if (request.ChatId is { } chatId && !_chats.Contains(chatId)) await RequireChatOfThisSessionAsync(chatId);
+            var payloadHash = ModelRequestPayload.Hash(Id, request); // as the client sent it, before pricing
             request = await priceBook.PriceAsync(request, cancellationToken);
             bool inserted;
             try
             {
-                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, session.UserId, request, session.ProjectId), cancellationToken);
+                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, session.UserId, request, session.ProjectId, payloadHash), cancellationToken);
             }
             catch (OverloadedException)
             {
@@ -185,6 +189,8 @@ public sealed class SessionGrain(
                 return new ModelRequestAck(request.Id, WasDuplicate: false, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
                     request.ReservationId is null ? null : settled);
             }
+            // The id is stored: a retry only if it is this session's request with the same payload, else a reused id (409).
+            RequireSameRequest(await storedRequests.FindAsync(request.Id, cancellationToken), payloadHash);
             // A retry of a stored request: its reservation is settled (idempotently) and its cost not counted again.
             // Its first attempt may have committed after this activation summed the table (a commit that became
             // visible late: a synchronous standby's wait, a batch that failed its caller yet committed), so the
@@ -198,6 +204,19 @@ public sealed class SessionGrain(
         {
             if (--_recordsInFlight == 0) _drained?.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// 409 naming <c>id</c> unless the stored request with this id is this session's and has the same payload (rows
+    /// stored before payload hashes existed have none and count as the same).
+    /// </summary>
+    private void RequireSameRequest(ModelRequestRow? stored, byte[] payloadHash)
+    {
+        if (stored is null) return; // not visible yet (its commit is confirmed by the barrier the log already passed)
+        if (stored.SessionId != Id)
+            throw new ConflictException("id", $"id {stored.Request.Id} is already used by another model request (of another session); choose a new id");
+        if (stored.PayloadHash is { } hash && !hash.AsSpan().SequenceEqual(payloadHash))
+            throw new ConflictException("id", $"a model request with id {stored.Request.Id} is stored with other content; a retry must repeat the same body, a new request needs a new id");
     }
 
     /// <summary>

@@ -38,7 +38,18 @@ public static class ModelRequestsApi
             ?? (idempotencyKey is null ? Guid.NewGuid() : IdempotencyKey.ModelRequestId(caller.UserId, idempotencyKey, null));
         http.Items[ProblemMapping.ModelRequestIdItem] = id;
         var body = ModelRequestJson.FromBody(element, json.Value.SerializerOptions, id);
-        var (row, duplicate, settled) = await SiloLossRetry.RunAsync(() => RecordOneAsync(grains, owners, queries, caller, body, http.RequestAborted), http.RequestAborted);
+        var fromHeader = idempotencyKey is not null && ModelRequestJson.IdOf(element) is null;
+        ModelRequestRow row;
+        bool duplicate;
+        bool? settled;
+        try
+        {
+            (row, duplicate, settled) = await SiloLossRetry.RunAsync(() => RecordOneAsync(grains, owners, queries, caller, body, http.RequestAborted), http.RequestAborted);
+        }
+        catch (ConflictException c) when (fromHeader && c.Field == "id")
+        {
+            throw new ApiProblem(StatusCodes.Status409Conflict, HeaderConflict(c), IdempotencyKey.Header);
+        }
         if (!duplicate) return Results.Created($"/v1/model-requests/{row.Request.Id}", new ModelRequestResponse(row, settled));
         return Results.Ok(new ModelRequestResponse(row));
     }
@@ -63,6 +74,10 @@ public static class ModelRequestsApi
                 var request = ModelRequestJson.FromBody(item, json.Value.SerializerOptions, id);
                 var (row, duplicate, _) = await SiloLossRetry.RunAsync(() => RecordOneAsync(grains, owners, queries, caller, request, http.RequestAborted), http.RequestAborted);
                 return new BatchItemResult(index, row.Request.Id, duplicate ? "duplicate" : "created", duplicate ? 200 : 201, null, null);
+            }
+            catch (ConflictException c) when (c.Field == "id" && idempotencyKey is not null && ModelRequestJson.IdOf(item) is null)
+            {
+                return new BatchItemResult(index, id, "rejected", StatusCodes.Status409Conflict, IdempotencyKey.Header, HeaderConflict(c));
             }
             catch (Exception e) when (Rejection(e) is { } r)
             {
@@ -92,6 +107,10 @@ public static class ModelRequestsApi
             throw new ConflictException("id", $"id {record.Id} is already used by another model request; choose a new id");
         return (existing, true, null);
     }
+
+    /// <summary>A reused id that was derived from the Idempotency-Key header: the header is what the client must change.</summary>
+    private static string HeaderConflict(ConflictException c) =>
+        $"{IdempotencyKey.Header}: this key was already used for another request ({c.Message}); a new request needs a new key";
 
     /// <summary>One batch item's failure, mapped like a single request's; anything unexplained fails only that item (503).</summary>
     private static (int Status, string Detail, string? Field)? Rejection(Exception e) => e switch

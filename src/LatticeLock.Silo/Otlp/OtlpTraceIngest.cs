@@ -4,6 +4,7 @@ using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Silo.Otlp.Proto;
+using LatticeLock.Storage;
 using LatticeLock.Storage.Traces;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,8 @@ namespace LatticeLock.Silo.Otlp;
 /// nobody else can take the id); then every span committed through the span log. A trace id is scoped to the key's
 /// user. Returns only once all of that is committed; the answer counts the spans refused and says why.
 /// </summary>
-public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQueries traces, ExternalSessions externalSessions, IOptions<OtlpOptions> options)
+public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQueries traces, ExternalSessions externalSessions, DeploymentKeys keys,
+    IOptions<OtlpOptions> options)
 {
     public async Task<ExportTraceServiceResponse> IngestAsync(ApiKeyPrincipal caller, ExportTraceServiceRequest request, CancellationToken cancellationToken)
     {
@@ -61,9 +63,10 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
         }
 
         // LLM spans become model requests, all at once (the session grain interleaves them into one group commit).
+        var idKey = await keys.GetAsync(DeploymentKeys.SpanRequestIds, cancellationToken);
         var recorded = await Task.WhenAll(spans.Where(s => calls[s] is not null).Select(async s =>
         {
-            var record = ModelRequestOf(caller.UserId, s.Row, calls[s]!);
+            var record = ModelRequestOf(ModelRequestIdOf(idKey, caller.UserId, s.Row.TraceId, s.Row.SpanId), s.Row, calls[s]!);
             try
             {
                 await grains.GetGrain<ISessionGrain>(sessions[s.Row.TraceId]).RecordModelRequest(record, cancellationToken);
@@ -129,13 +132,13 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
         return (session, true);
     }
 
-    private static ModelRequestRecord ModelRequestOf(Guid ownerId, SpanRow span, LlmCall call)
+    private static ModelRequestRecord ModelRequestOf(Guid id, SpanRow span, LlmCall call)
     {
         var failed = span.StatusCode == 2 || call.ErrorType is not null;
         var latency = (span.EndUnixNano - span.StartUnixNano) / 1_000_000;
         return new ModelRequestRecord
         {
-            Id = ModelRequestIdOf(ownerId, span.TraceId, span.SpanId),
+            Id = id,
             TraceId = span.TraceId,
             SpanId = span.SpanId,
             ParentSpanId = span.ParentSpanId,
@@ -156,12 +159,13 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
     }
 
     /// <summary>
-    /// The model request id of an LLM span: a name-based UUID (version 8) of its owner, trace and span ids, the same on
-    /// every re-export by that owner. Version-8 ids are reserved for ids LatticeLock derives, so no client can send one first.
+    /// The model request id of an LLM span: a version-8 UUID of the HMAC-SHA256, under this deployment's
+    /// <c>span_request_ids</c> key, of its owner, trace and span ids; the same on every re-export by that owner, and
+    /// unpredictable to anyone without the key, so nobody can store a request under it first.
     /// </summary>
-    public static Guid ModelRequestIdOf(Guid ownerId, string traceId, string spanId)
+    public static Guid ModelRequestIdOf(byte[] key, Guid ownerId, string traceId, string spanId)
     {
-        var hash = SHA256.HashData(Encoding.ASCII.GetBytes($"latticelock/otlp-span/{ownerId:N}/{traceId}/{spanId}"));
+        var hash = HMACSHA256.HashData(key, Encoding.ASCII.GetBytes($"latticelock/otlp-span/{ownerId:N}/{traceId}/{spanId}"));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);

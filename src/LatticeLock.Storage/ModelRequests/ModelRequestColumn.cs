@@ -26,4 +26,7 @@ public abstract class ModelRequestColumn(string name, NpgsqlDbType dbType)
     /// <summary>Takes the value from a request body's property; throws <see cref="JsonException"/> when it has the wrong type.</summary>
     public abstract ModelRequestRow ReadJson(JsonElement value, ModelRequestRow row, JsonSerializerOptions options);
     public abstract void WriteJson(Utf8JsonWriter writer, ModelRequestRow row, JsonSerializerOptions options);
+
+    /// <summary>The value as <see cref="ModelRequestPayload"/> hashes it: its JSON, in one fixed form.</summary>
+    public virtual void WriteCanonical(Utf8JsonWriter writer, ModelRequestRow row) => WriteJson(writer, row, JsonSerializerOptions.Default);
 }

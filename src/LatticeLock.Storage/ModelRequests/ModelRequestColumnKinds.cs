@@ -97,4 +97,43 @@ public sealed class JsonTextColumn(string name, Func<ModelRequestRow, string?> g
         if (get(row) is { } text) writer.WriteRawValue(text);
         else writer.WriteNullValue();
     }
+
+    /// <summary>The value without insignificant whitespace (what a retry from another serializer may change).</summary>
+    public override void WriteCanonical(Utf8JsonWriter writer, ModelRequestRow row)
+    {
+        if (get(row) is not { } text)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+        using var document = JsonDocument.Parse(text);
+        document.RootElement.WriteTo(writer);
+    }
+}
+
+/// <summary>A bytea column (hex in JSON).</summary>
+public sealed class BytesColumn(string name, Func<ModelRequestRow, byte[]?> get, Func<ModelRequestRow, byte[]?, ModelRequestRow> set)
+    : ModelRequestColumn(name, NpgsqlDbType.Bytea)
+{
+    public override void Write(NpgsqlBinaryImporter importer, ModelRequestRow row)
+    {
+        if (get(row) is { } value) importer.Write(value, NpgsqlDbType.Bytea);
+        else importer.WriteNull();
+    }
+
+    public override ModelRequestRow Read(NpgsqlDataReader reader, int ordinal, ModelRequestRow row) =>
+        set(row, reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<byte[]>(ordinal));
+
+    public override ModelRequestRow ReadJson(JsonElement value, ModelRequestRow row, JsonSerializerOptions options) => set(row, value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.String => Convert.FromHexString(value.GetString()!),
+        _ => throw new JsonException("must be a hexadecimal string"),
+    });
+
+    public override void WriteJson(Utf8JsonWriter writer, ModelRequestRow row, JsonSerializerOptions options)
+    {
+        if (get(row) is { } value) writer.WriteStringValue(Convert.ToHexStringLower(value));
+        else writer.WriteNullValue();
+    }
 }

@@ -51,6 +51,7 @@ public static class ModelRequestColumns
         new EnumColumn<CostSource>("cost_source", r => r.Request.CostSource, (r, v) => With(r, q => q with { CostSource = v })) { ServerSet = true },
         new NullableColumn<Guid>("project_id", NpgsqlDbType.Uuid, r => r.ProjectId, (r, v) => r with { ProjectId = v }) { ServerSet = true },
         new NullableColumn<Guid>("reservation_id", NpgsqlDbType.Uuid, r => r.Request.ReservationId, (r, v) => With(r, q => q with { ReservationId = v })),
+        new BytesColumn("payload_hash", r => r.PayloadHash, (r, v) => r with { PayloadHash = v }) { ServerSet = true, WriteOnly = true },
     ];
 
     /// <summary>The columns read back, in declared order: what <see cref="SelectList"/> selects and <see cref="Read"/> reads.</summary>

@@ -12,12 +12,14 @@ public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
     {
         // model_request_ids gives the request's time, so only its month's partition is searched (by its BRIN index).
         await using var command = dataSource.CreateCommand($"""
-            SELECT {Columns} FROM model_requests
+            SELECT {Columns}, payload_hash FROM model_requests
             WHERE id = $1 AND requested_at = (SELECT requested_at FROM model_request_ids WHERE id = $1)
             """);
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        var hash = ModelRequestColumns.Readable.Count;
+        return Read(reader) with { PayloadHash = reader.IsDBNull(hash) ? null : reader.GetFieldValue<byte[]>(hash) };
     }
 
     /// <summary>

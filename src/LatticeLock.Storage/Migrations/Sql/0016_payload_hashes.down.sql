@@ -1,0 +1,2 @@
+DROP TABLE deployment_keys;
+ALTER TABLE model_requests DROP COLUMN payload_hash;
