@@ -15,8 +15,10 @@ public static class StorageFailures
     {
         // Orleans wraps grain-storage failures (OrleansException from the state bridge) around Npgsql's.
         if ((e as NpgsqlException ?? e.InnerException as NpgsqlException) is not { } npgsql) return null;
-        return new StorageFailureException(
-            $"database operation failed: {(npgsql is PostgresException pg ? pg.MessageText : npgsql.Message)}", (npgsql as PostgresException)?.SqlState);
+        // The message names no host, address or driver text: it reaches clients in 503 bodies (the silo's log has the rest).
+        return new StorageFailureException(npgsql is PostgresException pg
+            ? $"database operation failed (SQLSTATE {pg.SqlState})"
+            : "database operation failed: the database is unavailable", (npgsql as PostgresException)?.SqlState);
     }
 
     /// <summary>

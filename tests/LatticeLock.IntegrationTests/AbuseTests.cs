@@ -205,6 +205,123 @@ public sealed class AbuseTests(ServersFixture servers)
         Assert.Equal((2L, 20L), (summary["request_count"]!.GetValue<long>(), summary["input_tokens"]!.GetValue<long>()));
     }
 
+    [Fact]
+    public async Task Keys_need_keys_write_form_a_tree_that_revokes_together_and_are_capped_per_user()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers, new Dictionary<string, string?> { ["LatticeLock__Auth__MaxActiveKeysPerUser"] = "4" });
+        var (userId, readOnly) = await env.NewUserWithKeyAsync("sessions:read");
+        string KeyBody(params string[] scopes) => System.Text.Json.JsonSerializer.Serialize(new { name = "k", scopes });
+
+        // A read-only key mints nothing.
+        var refused = await env.Client(readOnly).SendAsync(HttpMethod.Post, $"/v1/users/{userId}/api-keys", KeyBody("sessions:read"), HttpStatusCode.Forbidden);
+        Assert.Contains("keys:write", refused["detail"]!.GetValue<string>());
+
+        // admin → root (keys:write) → child (keys:write) → grandchild; each records its creator.
+        var root = await env.Client(env.AdminKey).SendAsync(HttpMethod.Post, $"/v1/users/{userId}/api-keys", KeyBody("sessions:read", "keys:write"), HttpStatusCode.Created);
+        var child = await env.Client(root["key"]!.GetValue<string>()).SendAsync(HttpMethod.Post, $"/v1/users/{userId}/api-keys", KeyBody("sessions:read", "keys:write"), HttpStatusCode.Created);
+        var grandchild = await env.Client(child["key"]!.GetValue<string>()).SendAsync(HttpMethod.Post, $"/v1/users/{userId}/api-keys", KeyBody("sessions:read"), HttpStatusCode.Created);
+        // A child cannot get more than its creator holds.
+        await env.Client(child["key"]!.GetValue<string>()).SendAsync(HttpMethod.Post, $"/v1/users/{userId}/api-keys", KeyBody("sessions:write"), HttpStatusCode.Forbidden);
+        var listed = (await env.Client(env.AdminKey).SendAsync(HttpMethod.Get, $"/v1/users/{userId}/api-keys", null, HttpStatusCode.OK)).AsArray();
+        Assert.Equal(root["id"]!.GetValue<Guid>(), listed.Single(k => k!["id"]!.GetValue<Guid>() == child["id"]!.GetValue<Guid>())!["created_by"]!.GetValue<Guid>());
+        Assert.Equal(child["id"]!.GetValue<Guid>(), listed.Single(k => k!["id"]!.GetValue<Guid>() == grandchild["id"]!.GetValue<Guid>())!["created_by"]!.GetValue<Guid>());
+
+        // The quota: four active keys (the read-only one, root, child, grandchild); a fifth is 409 naming the setting.
+        var quota = await env.Client(root["key"]!.GetValue<string>()).SendAsync(HttpMethod.Post, $"/v1/users/{userId}/api-keys", KeyBody("sessions:read"), HttpStatusCode.Conflict);
+        Assert.Contains("LatticeLock__Auth__MaxActiveKeysPerUser", quota["detail"]!.GetValue<string>());
+
+        // Revoking the child (with the root key) revokes the grandchild too; the root still works.
+        await env.Client(root["key"]!.GetValue<string>()).SendAsync(HttpMethod.Delete, $"/v1/api-keys/{child["id"]}", null, HttpStatusCode.NoContent);
+        foreach (var revoked in new[] { child, grandchild })
+        {
+            var status = await Eventually.Until(async () => (await env.Client(revoked["key"]!.GetValue<string>()).RawAsync(HttpMethod.Get, $"/v1/users/{userId}")).StatusCode,
+                s => s == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(10), what: "a revoked key refused");
+            Assert.Equal(HttpStatusCode.Unauthorized, status);
+        }
+        await env.Client(root["key"]!.GetValue<string>()).SendAsync(HttpMethod.Get, $"/v1/users/{userId}", null, HttpStatusCode.OK);
+        await using var db = new Db(env.Database);
+        var events = await db.RowsAsync("SELECT outcome, reason FROM auth_events WHERE user_id = $1 ORDER BY id", userId);
+        Assert.Equal(4, events.Count(e => (string)e[0]! == "created" && ((string)e[1]!).StartsWith("created by ll_", StringComparison.Ordinal)));
+        Assert.Equal(2, events.Count(e => (string)e[0]! == "revoked"));
+        Assert.Contains(events, e => (string)e[0]! == "revoked" && ((string)e[1]!).Contains("the key it was made from", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_key_past_its_rate_gets_429_with_retry_after_and_other_keys_are_served()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers, new Dictionary<string, string?>
+        {
+            ["LatticeLock__Auth__KeyRequestsPerSecond"] = "5",
+            ["LatticeLock__Auth__KeyBurstSeconds"] = "1",
+        });
+        var (userId, greedy) = await env.NewUserWithKeyAsync("sessions:read");
+        var (otherId, other) = await env.NewUserWithKeyAsync("sessions:read");
+        var statuses = new List<HttpStatusCode>();
+        string? refusal = null;
+        string? retryAfter = null;
+        for (var i = 0; i < 30; i++)
+        {
+            using var response = await env.Client(greedy).RawAsync(HttpMethod.Get, $"/v1/users/{userId}");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refusal ??= await response.Content.ReadAsStringAsync();
+                retryAfter ??= response.Headers.RetryAfter?.ToString();
+            }
+        }
+        // The bucket holds one second of requests (5); 30 requests sent back to back cannot all fit.
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+        Assert.All(statuses, s => Assert.True(s is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"answered {(int)s}"));
+        Assert.Contains("LatticeLock__Auth__KeyRequestsPerSecond", refusal);
+        Assert.False(string.IsNullOrEmpty(retryAfter));
+        // Another key is not charged for the first one's requests.
+        await env.Client(other).SendAsync(HttpMethod.Get, $"/v1/users/{otherId}", null, HttpStatusCode.OK);
+        // An admin may give a key its own, higher limit.
+        var fast = await env.Client(env.AdminKey).SendAsync(HttpMethod.Post, $"/v1/users/{userId}/api-keys",
+            """{"name":"fast","scopes":["sessions:read"],"rate_limit_per_second":100000}""", HttpStatusCode.Created);
+        for (var i = 0; i < 30; i++) await env.Client(fast["key"]!.GetValue<string>()).SendAsync(HttpMethod.Get, $"/v1/users/{userId}", null, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_health_probe_flood_costs_one_round_of_queries_a_second_and_details_are_for_admins_and_loopback()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers, new Dictionary<string, string?> { ["LatticeLock__Auth__KnownProxies"] = "127.0.0.1" });
+        await using var db = new Db(env.Database);
+        const string Reads = "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = 'schema_migrations'";
+        await Task.Delay(1500);
+        var before = await db.ScalarAsync<long>(Reads);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 400).Select(async _ => (await env.Http.GetAsync("/health/ready")).StatusCode));
+        var seconds = watch.Elapsed.TotalSeconds;
+        Assert.All(answers, s => Assert.Equal(HttpStatusCode.OK, s));
+        await Task.Delay(2500); // table statistics reach pg_stat_user_tables once the backends are idle
+        var rounds = await db.ScalarAsync<long>(Reads) - before;
+        Console.WriteLine($"health flood: 400 probes in {seconds:0.00} s, {rounds} readiness rounds");
+        Assert.True(rounds <= Math.Ceiling(seconds) + 2, $"{rounds} readiness rounds for 400 probes in {seconds:0.00} s");
+
+        // From loopback: details. Through the trusted proxy for an outside client: statuses only, unless with an admin key.
+        var local = System.Text.Json.Nodes.JsonNode.Parse(await env.Http.GetStringAsync("/health/ready"))!;
+        Assert.NotNull(local["checks"]!["ready"]!["data"]!["postgres_primary"]);
+        var outside = await ForwardedAsync(env, null);
+        Assert.Equal("healthy", outside["status"]!.GetValue<string>());
+        Assert.Null(outside["checks"]!["ready"]!["data"]);
+        Assert.Null(outside["checks"]!["ready"]!["description"]);
+        Assert.DoesNotContain("127.0.0.1", outside.ToJsonString());
+        var (_, plain) = await env.NewUserWithKeyAsync("sessions:read");
+        Assert.Null((await ForwardedAsync(env, plain))["checks"]!["ready"]!["data"]);
+        Assert.NotNull((await ForwardedAsync(env, env.AdminKey))["checks"]!["ready"]!["data"]);
+    }
+
+    private static async Task<JsonNode> ForwardedAsync(GatewayEnvironment env, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/ready");
+        request.Headers.Add("X-Forwarded-For", "203.0.113.9");
+        if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await env.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+    }
+
     private static async Task<JsonNode> SendWithKeyAsync(GatewayEnvironment env, string key, string idempotencyKey, string body, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/model-requests") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };

@@ -1,6 +1,10 @@
 namespace LatticeLock.Grains.Abstractions.Auth;
 
-/// <summary>A stored API key as lists show it: never the secret, never the hash.</summary>
+/// <summary>
+/// A stored API key as lists show it: never the secret, never the hash. <see cref="CreatedBy"/> is the key that made
+/// it (null for keys made with <c>lattice keys create</c>); revoking a key revokes every key made from it.
+/// <see cref="RateLimitPerSecond"/> and <see cref="MaxConcurrentRequests"/> override the silo's per-key limits (null: the defaults).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ll.ApiKeyInfo")]
 public sealed record ApiKeyInfo(
     Guid Id,
@@ -11,4 +15,7 @@ public sealed record ApiKeyInfo(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? RevokedAt,
-    DateTimeOffset? LastUsedAt);
+    DateTimeOffset? LastUsedAt,
+    Guid? CreatedBy = null,
+    int? RateLimitPerSecond = null,
+    int? MaxConcurrentRequests = null);

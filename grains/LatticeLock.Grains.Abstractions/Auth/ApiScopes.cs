@@ -8,9 +8,11 @@ public static class ApiScopes
     public const string ProjectsRead = "projects:read";
     public const string ProjectsWrite = "projects:write";
     public const string AnalyticsRead = "analytics:read";
+    /// <summary>Create and revoke API keys of the key's own user (only with scopes the key itself holds).</summary>
+    public const string KeysWrite = "keys:write";
     public const string Admin = "admin";
 
-    public static readonly IReadOnlyList<string> All = [SessionsRead, SessionsWrite, ProjectsRead, ProjectsWrite, AnalyticsRead, Admin];
+    public static readonly IReadOnlyList<string> All = [SessionsRead, SessionsWrite, ProjectsRead, ProjectsWrite, AnalyticsRead, KeysWrite, Admin];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

@@ -9,7 +9,7 @@ public interface IApiKeyGrain : IGrainWithStringKey
 {
     /// <summary>Checks the SHA-256 of a presented key; the secret itself never leaves the gateway.</summary>
     [Alias("Authenticate")] Task<AuthenticationResult> Authenticate(byte[] keyHash);
-    [Alias("Revoke")] Task<bool> Revoke(CancellationToken cancellationToken = default);
+    [Alias("Revoke")] Task<IReadOnlyList<string>> Revoke(CancellationToken cancellationToken = default);
     /// <summary>Reloads the key from PostgreSQL (after a change made outside the grain, e.g. by the CLI).</summary>
     [Alias("Reload")] Task Reload(CancellationToken cancellationToken = default);
 }

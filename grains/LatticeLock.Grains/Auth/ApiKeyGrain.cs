@@ -49,15 +49,18 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
         if (_key.RevokedAt is not null) return Task.FromResult(AuthenticationResult.Fail("API key revoked"));
         if (_key.ExpiresAt is { } expires && expires <= now) return Task.FromResult(AuthenticationResult.Fail("API key expired"));
         _unflushedLastUse = now;
-        return Task.FromResult(new AuthenticationResult(new ApiKeyPrincipal(_key.Id, _key.UserId, _key.Prefix, _key.Scopes, _key.ExpiresAt), null));
+        return Task.FromResult(new AuthenticationResult(new ApiKeyPrincipal(_key.Id, _key.UserId, _key.Prefix, _key.Scopes, _key.ExpiresAt,
+            _key.RateLimitPerSecond, _key.MaxConcurrentRequests), null));
     }
 
-    async Task<bool> IApiKeyGrain.Revoke(CancellationToken cancellationToken)
+    async Task<IReadOnlyList<string>> IApiKeyGrain.Revoke(CancellationToken cancellationToken)
     {
-        if (_key is null) return false;
-        await keys.RevokeAsync(_key.Id, clock.GetUtcNow(), cancellationToken);
+        if (_key is null) return [];
+        var revoked = await keys.RevokeAsync(_key.Id, clock.GetUtcNow(), cancellationToken);
         await LoadAsync(cancellationToken);
-        return true;
+        // The keys made from this one are revoked with it: their activations stop accepting them now, not at their next refresh.
+        await Task.WhenAll(revoked.Where(p => p != Prefix).Select(p => GrainFactory.GetGrain<IApiKeyGrain>(p).Reload(cancellationToken)));
+        return revoked;
     }
 
     Task IApiKeyGrain.Reload(CancellationToken cancellationToken) => LoadAsync(cancellationToken);

@@ -48,7 +48,14 @@ public static class KeysCommand
             var (key, prefix) = ApiKeyFormat.Generate();
             var info = new ApiKeyInfo(Guid.NewGuid(), owner, parse.GetValue(name) ?? (parse.GetValue(admin) ? "bootstrap admin" : "cli"), prefix,
                 granted, DateTimeOffset.UtcNow, expiresAt?.ToUniversalTime(), null, null);
-            await new ApiKeyRepository(dataSource).InsertAsync(info, ApiKeyFormat.Hash(key), ct);
+            try
+            {
+                await new ApiKeyRepository(dataSource).InsertAsync(info, ApiKeyFormat.Hash(key), ApiKeyRepository.DefaultMaxActiveKeysPerUser, ct);
+            }
+            catch (KeyQuotaExceededException quota)
+            {
+                throw new CliException(quota.Message);
+            }
             await new AuthEventLog(dataSource).RecordAsync(new AuthEvent("created", ApiKeyFormat.Display(prefix), owner, "created with lattice keys create"), ct);
             Console.Error.WriteLine($"Created key {info.Id} ({ApiKeyFormat.Display(prefix)}, scopes {string.Join(",", granted)}) for user {owner}. It is shown once:");
             Console.Out.WriteLine(key);
@@ -69,14 +76,19 @@ public static class KeysCommand
         }));
 
         var keyId = new Argument<Guid>("id") { Description = "The key's id" };
-        var revoke = new Command("revoke", "Revoke a key; every silo refuses it at once") { keyId };
+        var revoke = new Command("revoke", "Revoke a key and every key made from it; every silo refuses them at once") { keyId };
         revoke.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var id = parse.GetValue(keyId);
-            var prefix = await new ApiKeyRepository(dataSource).RevokeAsync(id, DateTimeOffset.UtcNow, ct) ?? throw new CliException($"API key {id} does not exist");
-            await new AuthEventLog(dataSource).RecordAsync(new AuthEvent("revoked", ApiKeyFormat.Display(prefix), null, "revoked with lattice keys revoke"), ct);
-            AnsiConsole.MarkupLine($"[yellow]Revoked[/] {id} ({ApiKeyFormat.Display(prefix)})");
+            var revoked = await new ApiKeyRepository(dataSource).RevokeAsync(id, DateTimeOffset.UtcNow, ct);
+            if (revoked.Count == 0) throw new CliException($"API key {id} does not exist");
+            var log = new AuthEventLog(dataSource);
+            foreach (var prefix in revoked)
+                await log.RecordAsync(new AuthEvent("revoked", ApiKeyFormat.Display(prefix), null, prefix == revoked[0]
+                    ? "revoked with lattice keys revoke" : $"revoked with {ApiKeyFormat.Display(revoked[0])}, the key it was made from (lattice keys revoke)"), ct);
+            AnsiConsole.MarkupLine($"[yellow]Revoked[/] {id} ({ApiKeyFormat.Display(revoked[0])})" +
+                (revoked.Count > 1 ? $" and the {revoked.Count - 1} keys made from it" : ""));
         }));
 
         keys.Subcommands.Add(create);

@@ -11,7 +11,8 @@ namespace LatticeLock.Silo.Auth;
 /// any lookup; a key prefix past its budget is still checked, so its owner gets in, but a wrong secret gets 429.
 /// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
-public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyCache cache, AuthFailureLimiter limiter, AuthFailureCounts failures) : IMiddleware
+public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyCache cache, AuthFailureLimiter limiter, AuthFailureCounts failures,
+    KeyRequestLimiter keyLimits) : IMiddleware
 {
     public const string PrincipalItem = "lattice.principal";
 
@@ -34,8 +35,7 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
 
         if (prefix is not null && cache.Find(prefix, hash!) is { } known)
         {
-            http.Items[PrincipalItem] = known;
-            await next(http);
+            await ServeAsync(http, next, known);
             return;
         }
         // An address past its failure budget is refused before any lookup.
@@ -50,8 +50,7 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
             if (result.Principal is { } principal)
             {
                 cache.Remember(prefix, hash!, principal);
-                http.Items[PrincipalItem] = principal;
-                await next(http);
+                await ServeAsync(http, next, principal);
                 return;
             }
             // A prefix past its budget was still checked (its owner gets in above); a wrong secret for it gets 429.
@@ -71,6 +70,23 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
         await ProblemMapping.WriteAsync(http, StatusCodes.Status401Unauthorized, failure);
     }
 
+    /// <summary>The request of an authenticated key, within the key's rate and concurrency limits (429 past them).</summary>
+    private async Task ServeAsync(HttpContext http, RequestDelegate next, ApiKeyPrincipal principal)
+    {
+        var (lease, refusal, retryAfter) = keyLimits.TryAcquire(principal);
+        if (lease is null)
+        {
+            GatewayMeter.KeyLimited();
+            await ProblemMapping.Result(StatusCodes.Status429TooManyRequests, refusal!, retryAfterSeconds: (int)Math.Ceiling(retryAfter.TotalSeconds)).ExecuteAsync(http);
+            return;
+        }
+        using (lease)
+        {
+            http.Items[PrincipalItem] = principal;
+            await next(http);
+        }
+    }
+
     /// <summary>429: too many refused authentications from this address or for this key; counted, not looked up.</summary>
     private async Task RefuseAsync(HttpContext http, string? prefix, string address, TimeSpan wait)
     {
@@ -80,12 +96,24 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
         await ProblemMapping.Result(StatusCodes.Status429TooManyRequests, reason, retryAfterSeconds: (int)Math.Ceiling(Math.Max(1, wait.TotalSeconds))).ExecuteAsync(http);
     }
 
-    private static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress switch
+    /// <summary>
+    /// The client as the failure budget counts it: an IPv4 address, or an IPv6 client's /64 (one host usually holds a
+    /// whole /64, so counting single IPv6 addresses would give it 2^64 budgets).
+    /// </summary>
+    public static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress switch
     {
         null => "unknown",
         { IsIPv4MappedToIPv6: true } mapped => mapped.MapToIPv4().ToString(),
+        { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } v6 => Slash64(v6),
         var ip => ip.ToString(),
     };
+
+    private static string Slash64(System.Net.IPAddress address)
+    {
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new System.Net.IPAddress(bytes) + "/64";
+    }
 }
 
 public static class CallerExtensions

@@ -1,9 +1,17 @@
+using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Silo.Auth;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace LatticeLock.Silo.Health;
 
+/// <summary>
+/// <c>/health/live</c>: the process runs (no query). <c>/health/ready</c>: it can serve (see <see cref="ReadinessHealthCheck"/>),
+/// answered from a report at most <see cref="HealthReports.MaxAge"/> old, so however often probes come, each silo
+/// runs one round of checks a second. No key is needed; the details (database hosts, standbys, lag, error text, silo
+/// address) are shown only to a loopback caller or with an admin key, everyone else sees the statuses.
+/// </summary>
 public static class HealthEndpoints
 {
     /// <summary>Checks with this tag make up <c>/health/ready</c>.</summary>
@@ -13,30 +21,51 @@ public static class HealthEndpoints
     {
         // The metric sinks' check is added with the rest of metric delivery (AddLatticeLockMetrics).
         services.AddHealthChecks().AddCheck<ReadinessHealthCheck>("ready", tags: [ReadyTag]);
+        services.AddSingleton<HealthReports>();
         return services;
     }
 
-    /// <summary><c>/health/live</c>: the process runs. <c>/health/ready</c>: it can serve (see <see cref="ReadinessHealthCheck"/>).</summary>
     public static IEndpointRouteBuilder MapLatticeLockHealth(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync });
+        endpoints.MapGet("/health/live", (HttpContext http) => WriteAsync(http, HealthReports.Live, detailed: false)).ExcludeFromDescription();
+        endpoints.MapGet("/health/ready", async (HttpContext http, HealthReports reports) =>
+            await WriteAsync(http, await reports.ReadyAsync(), await DetailedAsync(http))).ExcludeFromDescription();
         return endpoints;
     }
 
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    /// <summary>Details for a caller on this machine, or one presenting an admin key (checked like any /v1 call, from the cache first).</summary>
+    private static async Task<bool> DetailedAsync(HttpContext http)
     {
+        if (http.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address)) return true;
+        var header = http.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return false;
+        var secret = header["Bearer ".Length..].Trim();
+        if (ApiKeyFormat.PrefixOf(secret) is not { } prefix) return false;
+        var hash = ApiKeyFormat.Hash(secret);
+        var cache = http.RequestServices.GetRequiredService<AuthenticatedKeyCache>();
+        var principal = cache.Find(prefix, hash)
+            ?? (await http.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IApiKeyGrain>(prefix).Authenticate(hash)).Principal;
+        return principal?.IsAdmin == true;
+    }
+
+    private static Task WriteAsync(HttpContext context, HealthReport report, bool detailed)
+    {
+        context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status.ToString().ToLowerInvariant(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new
+        context.Response.Headers.CacheControl = "no-store";
+        object body = detailed
+            ? new
             {
-                status = e.Value.Status.ToString().ToLowerInvariant(),
-                description = e.Value.Description,
-                data = e.Value.Data,
-            }),
-        };
+                status = Name(report.Status),
+                checks = report.Entries.ToDictionary(e => e.Key, e => (object)new { status = Name(e.Value.Status), description = e.Value.Description, data = e.Value.Data }),
+            }
+            : new
+            {
+                status = Name(report.Status),
+                checks = report.Entries.ToDictionary(e => e.Key, e => (object)new { status = Name(e.Value.Status) }),
+            };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body));
     }
+
+    private static string Name(HealthStatus status) => status.ToString().ToLowerInvariant();
 }

@@ -22,6 +22,7 @@ public static class GatewayEndpoints
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<AuthFailureLimiter>();
+        services.AddSingleton<KeyRequestLimiter>();
         services.AddSingleton<AuthFailureCounts>();
         services.AddHostedService<AuthFailureWriter>();
         services.AddHostedService<AuthRecordRetention>();
@@ -32,6 +33,19 @@ public static class GatewayEndpoints
 
     public static WebApplication MapLatticeLockGateway(this WebApplication app)
     {
+        // Behind a trusted load balancer (LatticeLock:Auth:KnownProxies) the client's address comes from X-Forwarded-For;
+        // from anyone else the header is ignored (ASP.NET's default trust of loopback proxies is cleared).
+        var forwarding = new Microsoft.AspNetCore.Builder.ForwardedHeadersOptions
+        {
+            ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor,
+            ForwardLimit = null,
+        };
+        forwarding.KnownProxies.Clear();
+        forwarding.KnownIPNetworks.Clear();
+        var (proxies, networks) = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.ParsedKnownProxies();
+        foreach (var proxy in proxies) forwarding.KnownProxies.Add(proxy);
+        foreach (var network in networks) forwarding.KnownIPNetworks.Add(network);
+        if (proxies.Count + networks.Count > 0) app.UseForwardedHeaders(forwarding);
         app.UseMiddleware<ProblemMapping>();
         // Statuses the framework sets without a body (415 from content-type matching, 404 for unknown routes) get problem+json too.
         app.UseStatusCodePages(context => ProblemMapping.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,

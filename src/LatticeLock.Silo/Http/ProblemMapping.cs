@@ -79,11 +79,12 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
             "body: holds a string that is not valid Unicode (a lone surrogate escape such as \\ud800, or invalid UTF-8)", "body"),
         // A value PostgreSQL cannot take (SQLSTATE class 22, e.g. a NUL character in text) is the caller's input.
         PostgresException { SqlState: ['2', '2', ..] } pg => (StatusCodes.Status400BadRequest, $"a value could not be stored: {pg.MessageText}", null),
-        // The database is unreachable, overloaded or failed mid-call: nothing was acknowledged, try again.
-        NpgsqlException n => (StatusCodes.Status503ServiceUnavailable, $"the database is unavailable ({n.Message}); retry", null),
-        TimeoutException t => (StatusCodes.Status503ServiceUnavailable, $"no answer in time ({t.Message}); retry", null),
+        // The database is unreachable, overloaded or failed mid-call: nothing was acknowledged, try again. The answer
+        // names no host, address or driver text (the silo's log has them).
+        NpgsqlException => (StatusCodes.Status503ServiceUnavailable, "the database is unavailable; retry", null),
+        TimeoutException => (StatusCodes.Status503ServiceUnavailable, "no answer in time; retry", null),
         OrleansException { InnerException: { } inner } when Map(inner) is { } mapped => mapped,
-        OrleansException o => (StatusCodes.Status503ServiceUnavailable, $"the cluster could not complete the call ({o.Message}); retry", null),
+        OrleansException => (StatusCodes.Status503ServiceUnavailable, "the cluster could not complete the call; retry", null),
         _ => null,
     };
 

@@ -10,14 +10,38 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
     /// <summary>PostgreSQL channel carrying the prefix of every key that was revoked or changed.</summary>
     public const string ChangeChannel = "lattice_api_keys";
 
-    private const string Columns = "id, user_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at";
+    /// <summary>Active keys (not revoked, not expired) a user may hold unless configured otherwise.</summary>
+    public const int DefaultMaxActiveKeysPerUser = 100;
 
-    public async Task InsertAsync(ApiKeyInfo key, byte[] keyHash, CancellationToken cancellationToken)
+    private const string Columns = "id, user_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at, created_by, rate_limit_per_second, max_concurrent_requests";
+
+    /// <summary>
+    /// Stores the key unless its user already holds <paramref name="maxActive"/> active keys (then nothing is stored
+    /// and <see cref="KeyQuotaExceededException"/> is thrown). Keys of one user are counted and inserted one at a time.
+    /// </summary>
+    public async Task InsertAsync(ApiKeyInfo key, byte[] keyHash, int maxActive, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
-            INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var count = new NpgsqlCommand("""
+            SELECT pg_advisory_xact_lock(hashtextextended('api_keys:' || $1::text, 0));
+            """, connection, transaction))
+        {
+            count.Parameters.AddWithValue(key.UserId);
+            await count.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var active = new NpgsqlCommand(
+            "SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())", connection, transaction))
+        {
+            active.Parameters.AddWithValue(key.UserId);
+            var held = (long)(await active.ExecuteScalarAsync(cancellationToken))!;
+            if (held >= maxActive) throw new KeyQuotaExceededException(held, maxActive);
+        }
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at, expires_at, created_by,
+                                  rate_limit_per_second, max_concurrent_requests)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            """, connection, transaction);
         command.Parameters.AddWithValue(key.Id);
         command.Parameters.AddWithValue(key.UserId);
         command.Parameters.AddWithValue(key.Name);
@@ -26,7 +50,11 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(key.Scopes.ToArray());
         command.Parameters.AddWithValue(key.CreatedAt);
         command.Parameters.AddWithValue((object?)key.ExpiresAt ?? DBNull.Value);
-        await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken);
+        command.Parameters.AddNullable(key.CreatedBy, NpgsqlDbType.Uuid);
+        command.Parameters.AddNullable(key.RateLimitPerSecond, NpgsqlDbType.Integer);
+        command.Parameters.AddNullable(key.MaxConcurrentRequests, NpgsqlDbType.Integer);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
     }
 
     /// <summary>The key, its hash, and whether its owner has been deleted (which disables the key).</summary>
@@ -37,7 +65,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(prefix);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return (Read(reader), reader.GetFieldValue<byte[]>(9), reader.GetBoolean(10));
+        return (Read(reader), reader.GetFieldValue<byte[]>(12), reader.GetBoolean(13));
     }
 
     public async Task<ApiKeyInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
@@ -59,22 +87,37 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         return keys;
     }
 
-    /// <summary>Revokes the key (no-op when already revoked) and notifies every silo. Returns its prefix, or null when unknown.</summary>
-    public async Task<string?> RevokeAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes the key and every key made from it, at any depth (keys already revoked stay as they were), and notifies
+    /// every silo of each. Returns the prefixes revoked now or before, the key's own first; empty when the key is unknown.
+    /// </summary>
+    public async Task<List<string>> RevokeAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var revoke = new NpgsqlCommand(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING prefix", connection, transaction);
+        await using var revoke = new NpgsqlCommand("""
+            WITH RECURSIVE tree (id, depth) AS (
+                SELECT id, 0 FROM api_keys WHERE id = $1
+                UNION
+                SELECT k.id, t.depth + 1 FROM api_keys k JOIN tree t ON k.created_by = t.id
+            )
+            UPDATE api_keys k SET revoked_at = coalesce(k.revoked_at, $2)
+            FROM (SELECT id, min(depth) AS depth FROM tree GROUP BY id) t
+            WHERE k.id = t.id
+            RETURNING k.prefix, t.depth
+            """, connection, transaction);
         revoke.Parameters.AddWithValue(id);
         revoke.Parameters.AddWithValue(at);
-        if (await revoke.ExecuteScalarAsync(cancellationToken) is not string prefix) return null;
-        await using var notify = new NpgsqlCommand("SELECT pg_notify($1, $2)", connection, transaction);
+        var revoked = new List<(string Prefix, int Depth)>();
+        await using (var reader = await revoke.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken)) revoked.Add((reader.GetString(0), reader.GetInt32(1)));
+        if (revoked.Count == 0) return [];
+        await using var notify = new NpgsqlCommand("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", connection, transaction);
         notify.Parameters.AddWithValue(ChangeChannel);
-        notify.Parameters.AddWithValue(prefix);
+        notify.Parameters.AddWithValue(revoked.Select(r => r.Prefix).ToArray());
         await notify.ExecuteNonQueryAsync(cancellationToken);
         await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
-        return prefix;
+        return revoked.OrderBy(r => r.Depth).Select(r => r.Prefix).ToList();
     }
 
     /// <summary>One write for many keys' last-use times; never moves a time backwards.</summary>
@@ -92,5 +135,8 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         r.GetFieldValue<DateTimeOffset>(5),
         r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6),
         r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7),
-        r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8));
+        r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8),
+        r.IsDBNull(9) ? null : r.GetGuid(9),
+        r.IsDBNull(10) ? null : r.GetInt32(10),
+        r.IsDBNull(11) ? null : r.GetInt32(11));
 }

@@ -109,7 +109,7 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
             // Never leave callers waiting on a dead batcher: refuse new rows and fail the queued ones.
             _logger.LogCritical(e, "The model-request batcher stopped unexpectedly; queued requests are failed, new ones refused");
             _queue.Writer.TryComplete(e);
-            var failure = new ModelRequestLogException($"the model-request log stopped ({e.Message}); the request was not recorded");
+            var failure = new ModelRequestLogException($"the model-request log stopped ({e.GetType().Name}); the request was not recorded");
             while (_queue.Reader.TryRead(out var pending)) pending.Committed.TrySetException(failure);
         }
     }
@@ -261,9 +261,11 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
 
     private string Describe(Exception e) => e switch
     {
-        PostgresException pg => $"{pg.MessageText}, SQLSTATE {pg.SqlState}",
+        // Callers see the SQLSTATE or the kind of failure, never driver text or host names (the log has them).
+        PostgresException pg => $"SQLSTATE {pg.SqlState}",
         OperationCanceledException => $"no commit within {_options.CommitTimeout.TotalSeconds:0.#} s",
-        _ => e.Message,
+        NpgsqlException => "the database is unavailable",
+        _ => e.GetType().Name,
     };
 
     /// <summary>
