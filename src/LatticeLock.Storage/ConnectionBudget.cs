@@ -4,10 +4,12 @@ using Npgsql;
 namespace LatticeLock.Storage;
 
 /// <summary>
-/// The PostgreSQL connections one silo may hold (section <c>LatticeLock:Database</c>), split between its two pools:
+/// The PostgreSQL connections one silo may hold (section <c>LatticeLock:Database</c>), split between its three pools:
 /// Orleans' ADO.NET providers (clustering, grain storage, reminders share one pool, keyed by their connection string)
-/// get <see cref="OrleansConnections"/>; LatticeLock's data source (the request and span logs, repositories, analytics,
-/// listeners) gets the rest. Pool sizes are set from here, never from the connection string, so the budget is the one
+/// get <see cref="OrleansConnections"/>; analytics and reports get <see cref="AnalyticsConnections"/> (their own small
+/// pool, each statement cut at <see cref="AnalyticsStatementTimeout"/>, so no number of analytics calls can take the
+/// log's connections or hold a server process for long); LatticeLock's data source (the request and span logs,
+/// repositories, trace reads, listeners) gets the rest. Pool sizes are set from here, never from the connection string, so the budget is the one
 /// number to fit into PostgreSQL's <c>max_connections</c> (times the number of silos, plus the CLI and any other client).
 /// </summary>
 public sealed class ConnectionBudget
@@ -21,8 +23,14 @@ public sealed class ConnectionBudget
     /// <summary>The part of <see cref="MaxConnections"/> for Orleans' ADO.NET providers.</summary>
     public int OrleansConnections { get; set; } = 10;
 
-    /// <summary>The data source's pool: what the Orleans pool leaves.</summary>
-    public int DataSourceConnections => MaxConnections - OrleansConnections;
+    /// <summary>The part of <see cref="MaxConnections"/> for analytics and reports; a caller past it waits up to 5 s, then gets 503.</summary>
+    public int AnalyticsConnections { get; set; } = 4;
+
+    /// <summary>The longest an analytics statement may run; past it PostgreSQL cancels it and the caller gets 503.</summary>
+    public TimeSpan AnalyticsStatementTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The data source's pool: what the Orleans and analytics pools leave.</summary>
+    public int DataSourceConnections => MaxConnections - OrleansConnections - AnalyticsConnections;
 
     /// <summary>What is wrong with the numbers; empty when they can work.</summary>
     public List<string> Problems(int concurrentLogBatches)
@@ -31,9 +39,13 @@ public sealed class ConnectionBudget
         if (OrleansConnections < 2)
             errors.Add($"{Section}:OrleansConnections must be at least 2 (is {OrleansConnections}): membership, grain storage and reminders share that pool");
         // Both logs' committing batches, the NOTIFY listener, and room for a query and a pump.
+        if (AnalyticsConnections < 1)
+            errors.Add($"{Section}:AnalyticsConnections must be at least 1 (is {AnalyticsConnections})");
+        if (AnalyticsStatementTimeout < TimeSpan.FromSeconds(1) || AnalyticsStatementTimeout > TimeSpan.FromHours(1))
+            errors.Add($"{Section}:AnalyticsStatementTimeout must be between 1 second and 1 hour (is {AnalyticsStatementTimeout})");
         var needed = concurrentLogBatches + Traces.SpanLog.ConcurrentCommits + 3;
         if (DataSourceConnections < needed)
-            errors.Add($"{Section}:MaxConnections ({MaxConnections}) leaves {DataSourceConnections} connections after {Section}:OrleansConnections ({OrleansConnections}); "
+            errors.Add($"{Section}:MaxConnections ({MaxConnections}) leaves {DataSourceConnections} connections after {Section}:OrleansConnections ({OrleansConnections}) and {Section}:AnalyticsConnections ({AnalyticsConnections}); "
                 + $"the data source needs at least {needed} ({ModelRequests.ModelRequestLogOptions.Section}:ConcurrentBatches = {concurrentLogBatches}, the span log's {Traces.SpanLog.ConcurrentCommits}, plus 3)");
         if (MaxConnections > 10_000) errors.Add($"{Section}:MaxConnections must be at most 10000 (is {MaxConnections})");
         return errors;
@@ -41,6 +53,21 @@ public sealed class ConnectionBudget
 
     /// <summary>The data source's connection string: <paramref name="connectionString"/> with its pool size from the budget.</summary>
     public string ForDataSource(string connectionString) => WithPoolSize(connectionString, DataSourceConnections);
+
+    /// <summary>
+    /// The analytics pool's connection string: its size from the budget, a 5 s wait for a free connection, and every
+    /// statement cut at <see cref="AnalyticsStatementTimeout"/> by the server.
+    /// </summary>
+    public string ForAnalytics(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(WithPoolSize(connectionString, AnalyticsConnections))
+        {
+            Timeout = 5,
+            ApplicationName = "latticelock-analytics",
+        };
+        builder.Options = $"{builder.Options} -c statement_timeout={(int)AnalyticsStatementTimeout.TotalMilliseconds}".Trim();
+        return builder.ConnectionString;
+    }
 
     /// <summary>The connection string for Orleans' ADO.NET providers, with their pool size from the budget.</summary>
     public string ForOrleans(string connectionString) => WithPoolSize(connectionString, OrleansConnections);

@@ -34,7 +34,10 @@ public static class StorageServiceCollectionExtensions
             PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!))));
         // Every repository writes (or reads its own writes) through the primary; analytics may read a standby.
         services.AddSingleton(sp => sp.GetRequiredService<PostgresDataSources>().Primary);
-        services.AddSingleton(sp => new ReadOnlyDataSource(sp.GetRequiredService<PostgresDataSources>().ReadOnly));
+        // Analytics and reports: their own small pool with a statement timeout, on a standby when there is one.
+        services.AddSingleton(sp => new AnalyticsDataSources(new PostgresDataSources(sp.GetRequiredService<IOptions<ConnectionBudget>>().Value.ForAnalytics(
+            PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!)))));
+        services.AddSingleton(sp => new ReadOnlyDataSource(sp.GetRequiredService<AnalyticsDataSources>().Sources.ReadOnly));
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton<DeploymentKeys>();
         services.AddSingleton<Replication.ReplicationStatus>();

@@ -72,7 +72,9 @@ public sealed class DevelopmentCertificateAuthority : IDisposable
     /// </summary>
     public void WriteTo(string folder, IEnumerable<string> names, IEnumerable<string>? hostNames = null)
     {
-        Directory.CreateDirectory(folder);
+        // The folder is the owner's alone (0700) from its creation.
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
+        else Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         WritePem(Path.Combine(folder, "ca.pem"), Certificate.ExportCertificatePem(), secret: false);
         WritePem(Path.Combine(folder, "ca.key"), _key.ExportPkcs8PrivateKeyPem(), secret: true);
         var hosts = hostNames?.ToList() ?? [];
@@ -85,10 +87,14 @@ public sealed class DevelopmentCertificateAuthority : IDisposable
         }
     }
 
+    /// <summary>Private keys are created owner-only (0600): the mode is set when the file is made, not after its bytes are in.</summary>
     private static void WritePem(string path, string pem, bool secret)
     {
-        File.WriteAllText(path, pem + "\n");
-        if (secret && !OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (secret && !OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (File.Exists(path)) File.Delete(path); // UnixCreateMode applies only to a file this call creates
+        using var file = new StreamWriter(path, System.Text.Encoding.ASCII, options);
+        file.Write(pem + "\n");
     }
 
     public void Dispose()

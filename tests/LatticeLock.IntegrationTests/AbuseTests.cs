@@ -312,6 +312,74 @@ public sealed class AbuseTests(ServersFixture servers)
         Assert.NotNull((await ForwardedAsync(env, env.AdminKey))["checks"]!["ready"]!["data"]);
     }
 
+    [Fact]
+    public async Task Sixty_four_analytics_calls_stay_in_their_own_pool_while_every_write_is_acknowledged()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers);
+        var (_, key) = await env.NewUserWithKeyAsync("sessions:read", "sessions:write", "analytics:read");
+        var api = env.Client(key);
+        var sessions = new List<string>();
+        for (var i = 0; i < 8; i++) sessions.Add((await api.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created))["id"]!.ToString());
+        string Request(int i) => $$"""{"session_id":"{{sessions[i % sessions.Count]}}","model_id":"m{{i % 5}}","provider":"p","task_type":"code","requested_at":"{{DateTimeOffset.UtcNow.AddSeconds(-1):O}}","latency_ms":{{100 + i % 900}},"input_tokens":10,"status":"success"}""";
+
+        async Task<List<double>> WritesAsync(int writers, int each)
+        {
+            var latencies = new List<double>();
+            await Task.WhenAll(Enumerable.Range(0, writers).Select(async w =>
+            {
+                for (var i = 0; i < each; i++)
+                {
+                    var watch = System.Diagnostics.Stopwatch.StartNew();
+                    using var response = await api.RawAsync(HttpMethod.Post, "/v1/model-requests", Request(w * each + i));
+                    Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+                    lock (latencies) latencies.Add(watch.Elapsed.TotalMilliseconds);
+                }
+            }));
+            return latencies;
+        }
+
+        await WritesAsync(16, 20); // warm-up, and rows for the leaderboard to read
+        var quiet = await WritesAsync(16, 40);
+
+        await using var db = new Db(env.Database);
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(env.Database).Database!;
+        using var stop = new CancellationTokenSource();
+        var analyticsAnswers = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var flood = Enumerable.Range(0, 64).Select(async _ =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await api.RawAsync(HttpMethod.Get, "/v1/analytics/models?sort=requests");
+                analyticsAnswers.Add(response.StatusCode);
+            }
+        }).ToList();
+        var peakAnalyticsConnections = 0L;
+        var sampling = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                peakAnalyticsConnections = Math.Max(peakAnalyticsConnections, await db.ScalarAsync<long>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'latticelock-analytics'", database));
+                await Task.Delay(20);
+            }
+        });
+        await Eventually.Until(() => Task.FromResult(analyticsAnswers.Count), n => n >= 64, TimeSpan.FromSeconds(60), what: "the analytics flood under way");
+        var flooded = await WritesAsync(16, 40);
+        await stop.CancelAsync();
+        await Task.WhenAll(flood);
+        await sampling;
+
+        static double P99(List<double> values) => values.Order().ElementAt((int)Math.Ceiling(values.Count * 0.99) - 1);
+        Console.WriteLine($"analytics flood: write P99 {P99(quiet):0.0} ms without, {P99(flooded):0.0} ms with 64 analytics callers " +
+            $"({analyticsAnswers.Count} analytics answers: {string.Join(", ", analyticsAnswers.GroupBy(a => (int)a).OrderBy(g => g.Key).Select(g => $"{g.Count()}×{g.Key}"))}); " +
+            $"at most {peakAnalyticsConnections} analytics connections");
+        // Every write was acknowledged (asserted in WritesAsync); analytics never held more than their pool; they were
+        // answered 200 or told to retry (503), never 500.
+        Assert.InRange(peakAnalyticsConnections, 1, 4);
+        Assert.All(analyticsAnswers, a => Assert.True(a is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests, $"analytics answered {(int)a}"));
+        Assert.Contains(HttpStatusCode.OK, analyticsAnswers);
+    }
+
     private static async Task<JsonNode> ForwardedAsync(GatewayEnvironment env, string? key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/health/ready");

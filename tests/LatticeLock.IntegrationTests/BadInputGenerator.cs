@@ -4,8 +4,12 @@ using System.Text.Json.Nodes;
 
 namespace LatticeLock.IntegrationTests;
 
-/// <summary>One generated call: where it goes, its body bytes (null: none) and what was done to the valid call.</summary>
-internal sealed record GeneratedCall(string Path, byte[]? Body, string ContentType, string Mutation);
+/// <summary>
+/// One generated call: where it goes, its body bytes (null: none) and what was done to the valid call.
+/// <see cref="CertainlyInvalid"/>: no server may accept it (a malformed route id, a body that is not a JSON object);
+/// a 2xx for it is a failure. Field mutations may or may not leave a valid call, so they only must not be a 5xx.
+/// </summary>
+internal sealed record GeneratedCall(string Path, byte[]? Body, string ContentType, string Mutation, bool CertainlyInvalid = false);
 
 /// <summary>
 /// Derives broken calls from a valid one, deterministically from the <see cref="Random"/> it is given: one to three
@@ -39,12 +43,14 @@ internal static class BadInputGenerator
         var path = route.Path;
         var mutation = "body fields";
         var choice = random.Next(10);
+        var invalidId = false;
         if (choice == 0)
         {
             // A route id out of range: not a UUID, the nil UUID, very long, escaped bytes.
             var placeholder = ids.Keys.FirstOrDefault(path.Contains);
             var bad = Pick(random, ["not-a-guid", "00000000-0000-0000-0000-000000000000", new string('f', 5000), "%00", "%FF", "..%2F..", Guid.NewGuid().ToString()]);
             if (placeholder is not null) path = path.Replace(placeholder, bad, StringComparison.Ordinal);
+            invalidId = placeholder is not null && (!Guid.TryParse(bad, out _) || bad == Guid.Empty.ToString());
             mutation = $"route id = {Short(bad)}";
         }
         foreach (var (placeholder, id) in ids) path = path.Replace(placeholder, id, StringComparison.Ordinal);
@@ -67,14 +73,18 @@ internal static class BadInputGenerator
             path = basePath + "?" + string.Join('&', pairs.Select(p => string.Join('=', p)));
             mutation = "query " + string.Join(", ", done);
         }
-        if (route.Body is null) return new GeneratedCall(path, random.Next(4) == 0 ? WholeBody(random, out var m) : null, "application/json", choice is 0 or 1 or 2 ? mutation : "no body expected; sent garbage");
+        if (route.Body is null) return new GeneratedCall(path, random.Next(4) == 0 ? WholeBody(random, out var m) : null, "application/json", choice is 0 or 1 or 2 ? mutation : "no body expected; sent garbage", invalidId);
 
         if (choice is 3 or 4)
         {
             var body = WholeBody(random, out var what);
-            return new GeneratedCall(path, body, random.Next(5) == 0 ? "application/x-protobuf" : "application/json", what);
+            var contentType = random.Next(5) == 0 ? "application/x-protobuf" : "application/json";
+            // Not a JSON object is invalid everywhere, except an empty body (optional on some routes) and random bytes
+            // sent to the OTLP receiver as protobuf (which can decode as an empty export).
+            var invalid = what != "empty body" && !(contentType == "application/x-protobuf" && route.Path.StartsWith("/otlp", StringComparison.Ordinal));
+            return new GeneratedCall(path, body, contentType, what, invalid || invalidId);
         }
-        if (choice is 0 or 1 or 2 && mutation != "body fields") return new GeneratedCall(path, Encoding.UTF8.GetBytes(route.Body), "application/json", mutation);
+        if (choice is 0 or 1 or 2 && mutation != "body fields") return new GeneratedCall(path, Encoding.UTF8.GetBytes(route.Body), "application/json", mutation, invalidId);
 
         // One to three field mutations of the valid body.
         var node = JsonNode.Parse(route.Body)!;

@@ -17,6 +17,7 @@ public sealed class ConnectionBudgetTests(ServersFixture servers)
         {
             ["LatticeLock__Database__MaxConnections"] = "12",
             ["LatticeLock__Database__OrleansConnections"] = "3",
+            ["LatticeLock__Database__AnalyticsConnections"] = "2",
         });
         var (_, key) = await env.NewUserWithKeyAsync("sessions:read", "sessions:write");
         var client = env.Client(key);
@@ -75,7 +76,7 @@ public sealed class ConnectionBudgetTests(ServersFixture servers)
         await using (var silo = SiloProcess.Start(new() { ["ConnectionStrings__postgres"] = database, ["LatticeLock__Database__MaxConnections"] = "8" }))
         {
             Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(90)));
-            Assert.Contains("LatticeLock:Database:MaxConnections (8) leaves -2 connections", silo.Output);
+            Assert.Contains("LatticeLock:Database:MaxConnections (8) leaves -6 connections", silo.Output);
         }
     }
 }

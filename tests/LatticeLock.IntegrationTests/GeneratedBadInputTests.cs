@@ -28,6 +28,8 @@ public sealed class GeneratedBadInputTests(ServersFixture servers, ITestOutputHe
         var project = (await admin.SendAsync(HttpMethod.Post, "/v1/projects", """{"name":"gen","path":"/gen"}""", HttpStatusCode.Created))["id"]!.ToString();
         var session = (await admin.SendAsync(HttpMethod.Post, "/v1/sessions", $$"""{"project_id":"{{project}}"}""", HttpStatusCode.Created))["id"]!.ToString();
         var chat = (await admin.SendAsync(HttpMethod.Post, $"/v1/sessions/{session}/chats", """{"title":"gen"}""", HttpStatusCode.Created))["id"]!.ToString();
+        await admin.SendAsync(HttpMethod.Put, $"/v1/projects/{project}/budget", """{"monthly_usd":100}""", HttpStatusCode.OK);
+        var key = (await admin.SendAsync(HttpMethod.Post, $"/v1/users/{user}/api-keys", """{"name":"gen","scopes":["sessions:read"]}""", HttpStatusCode.Created))["id"]!.ToString();
         var request = $$$"""{"id":"{{{Guid.NewGuid()}}}","session_id":"{{{session}}}","chat_id":"{{{chat}}}","model_id":"gpt-4o","provider":"openai","task_type":"code","requested_at":"2026-11-01T10:00:00Z","responded_at":"2026-11-01T10:00:01Z","latency_ms":900,"input_tokens":10,"output_tokens":5,"input_cost_usd":0.001,"output_cost_usd":0.002,"status":"success","metadata":{"step":1}}""";
 
         var routes = new List<RouteCase>
@@ -57,10 +59,13 @@ public sealed class GeneratedBadInputTests(ServersFixture servers, ITestOutputHe
             new("GET", "/v1/model-prices?provider=openai&model=gpt-4o", null),
             new("GET", "/v1/users/{user}/api-keys", null),
             new("GET", "/v1/projects/{project}", null),
+            new("GET", "/v1/projects/{project}/budget", null),
+            new("GET", "/v1/users/{user}", null),
+            new("DELETE", "/v1/api-keys/{key}", null),
             new("DELETE", "/v1/projects/{project}/budget/reservations/{session}", null),
             new("POST", "/v1/sessions/{session}/end", null), // last: it ends the session the routes above write to
         };
-        var ids = new Dictionary<string, string> { ["{user}"] = user, ["{project}"] = project, ["{session}"] = session, ["{chat}"] = chat };
+        var ids = new Dictionary<string, string> { ["{user}"] = user, ["{project}"] = project, ["{session}"] = session, ["{chat}"] = chat, ["{key}"] = key };
 
         var failures = new List<string>();
         var statuses = new SortedDictionary<int, int>();
@@ -84,6 +89,8 @@ public sealed class GeneratedBadInputTests(ServersFixture servers, ITestOutputHe
                 var text = await response.Content.ReadAsStringAsync();
                 if (status >= 500)
                     failures.Add($"seed {seed}: {route.Method} {Shorten(generated.Path)} [{generated.Mutation}] -> {status}: {Shorten(text)}");
+                else if (status < 400 && generated.CertainlyInvalid)
+                    failures.Add($"seed {seed}: {route.Method} {Shorten(generated.Path)} [{generated.Mutation}] -> {status}: invalid input accepted: {Shorten(text)}");
                 // Kestrel refuses a NUL in the request target itself, before any middleware, with an empty 400.
                 else if (status == 400 && response.Content.Headers.ContentType?.MediaType != "application/problem+json" && !generated.Path.Contains("%00", StringComparison.Ordinal))
                     failures.Add($"seed {seed}: {route.Method} {Shorten(generated.Path)} [{generated.Mutation}] -> 400 without problem+json: {Shorten(text)}");

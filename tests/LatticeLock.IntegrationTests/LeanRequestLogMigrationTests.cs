@@ -70,10 +70,10 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
         // One partition per month that has rows (January, April, July 2025), none left in the default partition.
         Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname IN ('model_requests_2025_01', 'model_requests_2025_04', 'model_requests_2025_07')"));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_default"));
-        // No foreign keys and only the documented indexes on the hot log.
+        // No foreign keys and only the documented indexes on the hot log (owner: migration 18).
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_constraint WHERE conrelid = 'model_requests'::regclass AND contype = 'f'"));
         Assert.Equal(
-            new[] { "idx_model_requests_project", "idx_model_requests_requested_brin", "idx_model_requests_session_xact", "idx_model_requests_xact" },
+            new[] { "idx_model_requests_owner", "idx_model_requests_project", "idx_model_requests_requested_brin", "idx_model_requests_session_xact", "idx_model_requests_xact" },
             (await db.RowsAsync("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'model_requests'::regclass ORDER BY 1")).Select(r => (string)r[0]!));
         // The migration checkpointed the session's totals: they equal the table's sums.
         Assert.Equal(sums, await db.RowsAsync("SELECT totals_request_count, totals_input_tokens, totals_output_tokens, totals_cost_usd FROM sessions WHERE id = $1", sessionId));
@@ -88,13 +88,21 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
             var retry = await session.RecordModelRequest(Scenario.Request() with { Id = stored });
             Assert.True(retry.WasDuplicate);
             // A new request (a late backfill) for a month with no partition waits in the default partition, and moves when its month is created.
-            var future = Scenario.Request() with { RequestedAt = new DateTimeOffset(2019, 5, 2, 0, 0, 0, TimeSpan.Zero), RespondedAt = null };
+            // (a month 12 to 23 months back, within LatticeLock:ModelRequests:MaxPastAge, whose partition does not exist)
+            var thisMonth = new DateTimeOffset(DateTimeOffset.UtcNow.Year, DateTimeOffset.UtcNow.Month, 2, 0, 0, 0, TimeSpan.Zero);
+            var backfill = thisMonth;
+            for (var back = 12; back < 24; back++)
+            {
+                backfill = thisMonth.AddMonths(-back);
+                if (!await db.ScalarAsync<bool>("SELECT to_regclass($1) IS NOT NULL", $"model_requests_{backfill:yyyy_MM}")) break;
+            }
+            var future = Scenario.Request() with { RequestedAt = backfill, RespondedAt = null };
             Assert.False((await session.RecordModelRequest(future)).WasDuplicate);
             Assert.True((await session.RecordModelRequest(future)).WasDuplicate);
             Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_default"));
-            Assert.True(await db.ScalarAsync<bool>("SELECT ensure_model_requests_partition('2019-05-01')"));
+            Assert.True(await db.ScalarAsync<bool>("SELECT ensure_model_requests_partition($1)", DateOnly.FromDateTime(backfill.UtcDateTime)));
             Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_default"));
-            Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_2019_05 WHERE id = $1", future.Id));
+            Assert.Equal(1L, await db.ScalarAsync<long>($"SELECT count(*) FROM model_requests_{backfill:yyyy_MM} WHERE id = $1", future.Id));
             Assert.Equal(301L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
             Assert.Equal(301L, await db.ScalarAsync<long>("SELECT count(*) FROM model_request_ids"));
             Assert.Equal(301L, (await session.GetSummary()).RequestCount);

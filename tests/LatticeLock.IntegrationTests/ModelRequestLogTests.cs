@@ -26,9 +26,10 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
         var poisonedCall = log.AppendAsync(poisoned);
 
         Assert.All(await Task.WhenAll(goodCalls), Assert.True);
-        var error = await Assert.ThrowsAsync<ModelRequestLogException>(() => poisonedCall);
-        Assert.Contains("check constraint", error.Message);
-        Assert.Contains("retry with the same id", error.Message);
+        // Permanent: a 400 naming the field the constraint guards, not a 503 that clients would retry forever.
+        var error = await Assert.ThrowsAsync<InvalidFieldException>(() => poisonedCall);
+        Assert.Equal("input_tokens", error.Field);
+        Assert.Contains("SQLSTATE 23514", error.Message);
         Assert.Equal(10L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests WHERE id = $1", poisoned.Request.Id));
     }

@@ -25,18 +25,23 @@ public sealed class SiloHostTests(ServersFixture servers)
 
     [Theory]
     [InlineData(null, "0100007F")]     // the default: loopback only
-    [InlineData("0.0.0.0", "00000000")] // a multi-host cluster opts in
+    [InlineData("0.0.0.0", "00000000")] // a multi-host cluster opts in, with mutual TLS
     public async Task Orleans_ports_listen_on_loopback_unless_configured_otherwise(string? listenAddress, string expectedHexAddress)
     {
         var database = await servers.CreateDatabaseAsync();
         var ports = LoopbackPorts.Distinct(2);
         var (siloPort, gatewayPort) = (ports[0], ports[1]);
+        var certificates = Directory.CreateTempSubdirectory("ll-host-tls-").FullName;
+        using (var ca = LatticeLock.Tls.DevelopmentCertificateAuthority.Create("silo host test")) ca.WriteTo(certificates, ["silo"]);
         await using var silo = SiloProcess.Start(new()
         {
             ["ConnectionStrings__postgres"] = database,
             ["LatticeLock__Silo__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["LatticeLock__Silo__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["LatticeLock__Silo__ListenAddress"] = listenAddress,
+            ["LatticeLock__Tls__Certificate"] = listenAddress is null ? null : Path.Combine(certificates, "silo.pem"),
+            ["LatticeLock__Tls__Key"] = listenAddress is null ? null : Path.Combine(certificates, "silo.key"),
+            ["LatticeLock__Tls__CertificateAuthority"] = listenAddress is null ? null : Path.Combine(certificates, "ca.pem"),
         });
         using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         await silo.WaitForAsync(http, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
@@ -45,6 +50,18 @@ public sealed class SiloHostTests(ServersFixture servers)
         Assert.Equal(expectedHexAddress, Assert.Single(LoopbackPorts.ListeningAddresses(gatewayPort)));
     }
 
+
+    [Fact]
+    public async Task Orleans_ports_on_a_network_interface_without_mutual_tls_stop_start_up_naming_the_settings()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        await using var silo = SiloProcess.Start(new() { ["ConnectionStrings__postgres"] = database, ["LatticeLock__Silo__ListenAddress"] = "0.0.0.0" });
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(90)), "a silo listening on 0.0.0.0 without TLS kept running");
+        Assert.Equal(2, silo.ExitCode);
+        Assert.Contains("would listen on 0.0.0.0 without mutual TLS", silo.Output);
+        Assert.Contains("LatticeLock:Tls:Certificate", silo.Output);
+        Assert.Contains("LatticeLock:Silo:ListenAddress", silo.Output);
+    }
 
     [Fact]
     public async Task A_silo_on_an_unmigrated_database_is_live_but_not_ready()

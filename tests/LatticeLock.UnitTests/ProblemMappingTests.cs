@@ -47,5 +47,15 @@ public sealed class ProblemMappingTests
         Assert.Equal(400, mapped.Status);
         Assert.Contains("0x00", mapped.Detail);
         Assert.Equal(503, ProblemMapping.Map(new PostgresException("too many connections", "FATAL", "FATAL", "53300"))!.Value.Status);
+        // Permanent refusals are the input's: a constraint is 409, a program limit 400; retrying would fail the same way.
+        Assert.Equal(409, ProblemMapping.Map(new PostgresException("violates check constraint", "ERROR", "ERROR", "23514"))!.Value.Status);
+        Assert.Equal(400, ProblemMapping.Map(new PostgresException("index row size exceeds maximum", "ERROR", "ERROR", "54000"))!.Value.Status);
+        Assert.Equal(400, ProblemMapping.Map(new StorageFailureException("database operation failed (SQLSTATE 22P02)", "22P02"))!.Value.Status);
+        Assert.Equal(503, ProblemMapping.Map(new StorageFailureException("database operation failed (SQLSTATE 08006)", "08006"))!.Value.Status);
+        // A 503 names no host, address or driver text.
+        var down = ProblemMapping.Map(new NpgsqlException("Failed to connect to 10.1.2.3:5432", new System.Net.Sockets.SocketException(111)))!.Value;
+        Assert.Equal(503, down.Status);
+        Assert.DoesNotContain("10.1.2.3", down.Detail);
+        Assert.DoesNotContain("10.1.2.3", ProblemMapping.Map(new OrleansException("silo S10.1.2.3:11111:1 is unavailable"))!.Value.Detail);
     }
 }

@@ -1,10 +1,13 @@
 namespace LatticeLock.Grains.Abstractions.Auth;
 
-/// <summary>Either <see cref="Principal"/> (authenticated) or <see cref="FailureReason"/> (unknown, expired, revoked…).</summary>
+/// <summary>
+/// Either <see cref="Principal"/> (authenticated) or <see cref="FailureReason"/> (unknown, expired, revoked…);
+/// <see cref="UnknownKey"/> when no key has that prefix at all (a gateway may remember that briefly).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ll.AuthenticationResult")]
-public sealed record AuthenticationResult(ApiKeyPrincipal? Principal, string? FailureReason)
+public sealed record AuthenticationResult(ApiKeyPrincipal? Principal, string? FailureReason, bool UnknownKey = false)
 {
-    public static AuthenticationResult Fail(string reason) => new(null, reason);
+    public static AuthenticationResult Fail(string reason, bool unknownKey = false) => new(null, reason, unknownKey);
 }
 
 [GenerateSerializer, Immutable, Alias("ll.ApiKeyPrincipal")]

@@ -17,6 +17,12 @@ public static class Limits
     public const int CostScale = 8;
     public const int MaxTurnsPerRead = 1000;
 
+    /// <summary>
+    /// Models a session lists in its summary: the alphabetically first 64 of those it used. Requests of any further
+    /// model are recorded and counted in the totals as usual; only the list is bounded.
+    /// </summary>
+    public const int MaxSessionModels = 64;
+
     /// <summary>Content bytes (UTF-8) one read of turns returns at most (at least one turn, whatever its size); the rest by cursor.</summary>
     public const int MaxTurnPageBytes = 4 * 1024 * 1024;
 }

@@ -41,7 +41,7 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
         if (_key is null || _hash is null)
         {
             DeactivateOnIdle(); // guessed prefixes must not pile up activations
-            return Task.FromResult(AuthenticationResult.Fail("unknown API key"));
+            return Task.FromResult(AuthenticationResult.Fail("unknown API key", unknownKey: true));
         }
         if (!CryptographicOperations.FixedTimeEquals(keyHash, _hash)) return Task.FromResult(AuthenticationResult.Fail("unknown API key"));
         var now = clock.GetUtcNow();

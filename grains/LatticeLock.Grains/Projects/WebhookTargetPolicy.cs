@@ -21,6 +21,9 @@ public sealed class WebhookTargetPolicy(IReadOnlyList<IPNetwork> allowedPrivateN
         // documentation ranges (RFC 5737, RFC 3849): never public, sometimes used inside sandboxes and labs
         IPNetwork.Parse("192.0.2.0/24"), IPNetwork.Parse("198.51.100.0/24"), IPNetwork.Parse("203.0.113.0/24"), IPNetwork.Parse("2001:db8::/32"),
         IPNetwork.Parse("::/128"), IPNetwork.Parse("::1/128"), IPNetwork.Parse("fc00::/7"), IPNetwork.Parse("fe80::/10"), IPNetwork.Parse("ff00::/8"),
+        // NAT64 (RFC 6052 well-known prefix and RFC 8215 local-use): a gateway would translate these to any IPv4
+        // address, internal ones included; 6to4 (2002::/16) embeds an IPv4 address the same way.
+        IPNetwork.Parse("64:ff9b::/96"), IPNetwork.Parse("64:ff9b:1::/48"), IPNetwork.Parse("2002::/16"),
     ];
 
     /// <summary>Public targets only.</summary>

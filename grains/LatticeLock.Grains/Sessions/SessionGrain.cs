@@ -155,6 +155,10 @@ public sealed class SessionGrain(
         {
             if (request.ChatId is { } chatId && !_chats.Contains(chatId)) await RequireChatOfThisSessionAsync(chatId);
             var payloadHash = ModelRequestPayload.Hash(Id, request); // as the client sent it, before pricing
+            if (request.RequestedAt < clock.GetUtcNow() - rules.Value.MaxPastAge
+                && await storedRequests.FindAsync(request.Id, cancellationToken) is null)
+                throw new InvalidFieldException("requested_at",
+                    $"must not lie more than {rules.Value.MaxPastAge.TotalDays:0.##} days in the past ({ModelRequestRules.Section}:MaxPastAge)");
             request = await priceBook.PriceAsync(request, cancellationToken);
             bool inserted;
             try
@@ -181,7 +185,8 @@ public sealed class SessionGrain(
                     TotalCostUsd = _totals.TotalCostUsd + request.TotalCostUsd,
                     LastRequestAt = clock.GetUtcNow(),
                 };
-                _models.Add(request.ModelId);
+                // The list keeps the alphabetically first MaxSessionModels models (as the stored checkpoint does); all count in the totals.
+                if (_models.Add(request.ModelId) && _models.Count > Limits.MaxSessionModels) _models.Remove(_models.Max!);
                 if (++_sinceCheckpoint >= CheckpointEvery && _checkpointing.IsCompleted) _checkpointing = CheckpointAsync();
                 LiveModelRequestMeter.Record(request.Provider, request.ModelId, request.TaskType, WireNames.Of(request.Status),
                     request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd);
@@ -247,7 +252,7 @@ public sealed class SessionGrain(
     {
         _totals = await sessions.LoadTotalsAsync(Id, cancellationToken);
         _models.Clear();
-        _models.UnionWith(_totals.Models);
+        _models.UnionWith(_totals.Models.Take(Limits.MaxSessionModels));
         _sinceCheckpoint = _totals.RowsSinceCheckpoint;
         if (_sinceCheckpoint >= CheckpointEvery) _checkpointing = CheckpointAsync();
     }

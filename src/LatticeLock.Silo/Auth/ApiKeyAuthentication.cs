@@ -12,7 +12,7 @@ namespace LatticeLock.Silo.Auth;
 /// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
 public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyCache cache, AuthFailureLimiter limiter, AuthFailureCounts failures,
-    KeyRequestLimiter keyLimits) : IMiddleware
+    KeyRequestLimiter keyLimits, UnknownKeyPrefixes unknownPrefixes) : IMiddleware
 {
     public const string PrincipalItem = "lattice.principal";
 
@@ -44,9 +44,14 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
             await RefuseAsync(http, prefix, address, wait);
             return;
         }
-        if (prefix is not null)
+        if (prefix is not null && unknownPrefixes.IsKnownUnknown(prefix))
+        {
+            failure = "unknown API key"; // told so in the last seconds: no grain call, no query
+        }
+        else if (prefix is not null)
         {
             var result = await grains.GetGrain<IApiKeyGrain>(prefix).Authenticate(hash!);
+            if (result.UnknownKey) unknownPrefixes.Remember(prefix);
             if (result.Principal is { } principal)
             {
                 cache.Remember(prefix, hash!, principal);

@@ -19,7 +19,7 @@ public static class BudgetAlertsSiloBuilderExtensions
     }
 
     /// <summary>
-    /// The webhook HTTP client. No redirects: a webhook answers itself, it does not send the silo on to another
+    /// The webhook HTTP client. No proxy, no redirects: a webhook answers itself, it does not send the silo on to another
     /// address. Connections go only to addresses the <see cref="WebhookTargetPolicy"/> allows. No resilience handler from the service defaults: the dispatcher retries each alert itself on a durable
     /// schedule, with its own timeout, and records every attempt's status; a second retry layer would multiply deliveries.
     /// </summary>
@@ -31,6 +31,8 @@ public static class BudgetAlertsSiloBuilderExtensions
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
+                // Never through a proxy (HTTP_PROXY and the like): the proxy would make the connection, past the address check below.
+                UseProxy = false,
                 ConnectCallback = WebhookConnections.Guarded(sp.GetService<WebhookTargetPolicy>() ?? WebhookTargetPolicy.PublicOnly),
             });
 #pragma warning disable EXTEXP0001 // the documented way to opt one client out of ConfigureHttpClientDefaults' handler

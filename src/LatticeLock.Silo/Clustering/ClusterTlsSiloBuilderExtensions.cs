@@ -1,4 +1,5 @@
 using LatticeLock.Tls;
+using Orleans.Configuration;
 using Orleans.Connections.Security;
 
 namespace LatticeLock.Silo.Clustering;
@@ -8,12 +9,18 @@ public static class ClusterTlsSiloBuilderExtensions
     /// <summary>
     /// Mutual TLS on the silo-to-silo and gateway connections when <c>LatticeLock:Tls</c> is set: this silo presents
     /// its certificate and refuses any silo or client whose certificate does not chain to the cluster's CA, so a
-    /// process without one cannot call a grain. Bad or missing files stop start-up naming the setting.
+    /// process without one cannot call a grain. Bad or missing files stop start-up naming the setting. Without it, the
+    /// ports must stay on loopback (<see cref="OpenEndpointsRequireTls"/>).
     /// </summary>
     public static ISiloBuilder UseLatticeLockTls(this ISiloBuilder silo, IConfiguration configuration)
     {
         var settings = ClusterTlsSettings.Read(configuration);
-        if (settings is null) return silo;
+        if (settings is null)
+        {
+            silo.Services.AddOptions<EndpointOptions>().ValidateOnStart();
+            silo.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<EndpointOptions>, OpenEndpointsRequireTls>();
+            return silo;
+        }
         var credentials = ClusterCredentials.Load(settings);
         return silo.UseTls(credentials.Certificate, tls =>
         {

@@ -43,8 +43,12 @@ public static class HealthEndpoints
         if (ApiKeyFormat.PrefixOf(secret) is not { } prefix) return false;
         var hash = ApiKeyFormat.Hash(secret);
         var cache = http.RequestServices.GetRequiredService<AuthenticatedKeyCache>();
-        var principal = cache.Find(prefix, hash)
-            ?? (await http.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IApiKeyGrain>(prefix).Authenticate(hash)).Principal;
+        if (cache.Find(prefix, hash) is { } known) return known.IsAdmin;
+        var unknown = http.RequestServices.GetRequiredService<UnknownKeyPrefixes>();
+        if (unknown.IsKnownUnknown(prefix)) return false;
+        var result = await http.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IApiKeyGrain>(prefix).Authenticate(hash);
+        if (result.UnknownKey) unknown.Remember(prefix);
+        var principal = result.Principal;
         return principal?.IsAdmin == true;
     }
 

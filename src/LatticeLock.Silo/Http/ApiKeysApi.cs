@@ -29,7 +29,7 @@ public static class ApiKeysApi
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, AuthEventLog events, TimeProvider clock,
-        Microsoft.Extensions.Options.IOptions<AuthOptions> options, string id)
+        Microsoft.Extensions.Options.IOptions<AuthOptions> options, UnknownKeyPrefixes unknownPrefixes, string id)
     {
         var userId = RouteValues.Id(id);
         var caller = http.RequireScope(ApiScopes.KeysWrite);
@@ -64,6 +64,7 @@ public static class ApiKeysApi
         {
             throw new ApiProblem(StatusCodes.Status409Conflict, e.Message);
         }
+        unknownPrefixes.Forget(prefix);
         await events.RecordAsync(new AuthEvent("created", ApiKeyFormat.Display(prefix), userId, $"created by {ApiKeyFormat.Display(caller.Prefix)} (key {caller.KeyId})",
             http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString()), http.RequestAborted);
         return Results.Created($"/v1/api-keys/{info.Id}", new CreatedKeyResponse(info.Id, key, ApiKeyFormat.Display(prefix), info.Scopes, info.ExpiresAt));

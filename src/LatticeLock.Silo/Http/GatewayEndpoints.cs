@@ -23,6 +23,7 @@ public static class GatewayEndpoints
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<KeyRequestLimiter>();
+        services.AddSingleton<UnknownKeyPrefixes>();
         services.AddSingleton<AuthFailureCounts>();
         services.AddHostedService<AuthFailureWriter>();
         services.AddHostedService<AuthRecordRetention>();

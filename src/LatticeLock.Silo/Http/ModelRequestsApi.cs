@@ -13,6 +13,9 @@ public static class ModelRequestsApi
 {
     public const int MaxBatch = 1000;
 
+    /// <summary>Distinct sessions one batch call may name (each is a grain to activate); items of further sessions are rejected (400 <c>session_id</c>).</summary>
+    public const int MaxBatchSessions = 100;
+
     public sealed record BatchBody(JsonElement Requests);
 
     public sealed record BatchItemResult(int Index, Guid? Id, string Status, int HttpStatus, string? Field, string? Error);
@@ -63,6 +66,15 @@ public static class ModelRequestsApi
         var count = body.Requests.GetArrayLength();
         if (count is 0 or > MaxBatch) throw ApiProblem.BadRequest("requests", $"requests: must hold 1 to {MaxBatch} items (got {count})");
 
+        // The first MaxBatchSessions distinct sessions named, in item order; items of any other session are rejected.
+        var sessions = new HashSet<Guid>();
+        foreach (var item in body.Requests.EnumerateArray())
+        {
+            if (sessions.Count == MaxBatchSessions) break;
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("session_id", out var named)
+                && named.ValueKind == JsonValueKind.String && Guid.TryParse(named.GetString(), out var sessionId)) sessions.Add(sessionId);
+        }
+
         // Each item stands on its own: parsed, validated and recorded independently; all are recorded concurrently.
         var results = await Task.WhenAll(body.Requests.EnumerateArray().Select(async (item, index) =>
         {
@@ -72,6 +84,9 @@ public static class ModelRequestsApi
             try
             {
                 var request = ModelRequestJson.FromBody(item, json.Value.SerializerOptions, id);
+                if (!sessions.Contains(request.SessionId))
+                    return new BatchItemResult(index, id, "rejected", StatusCodes.Status400BadRequest, "session_id",
+                        $"session_id: a batch may name at most {MaxBatchSessions} distinct sessions; send this one in another batch");
                 var (row, duplicate, _) = await SiloLossRetry.RunAsync(() => RecordOneAsync(grains, owners, queries, caller, request, http.RequestAborted), http.RequestAborted);
                 return new BatchItemResult(index, row.Request.Id, duplicate ? "duplicate" : "created", duplicate ? 200 : 201, null, null);
             }

@@ -73,12 +73,22 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         BadHttpRequestException b => (b.StatusCode, b.Message, null),
         ModelRequestLogException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
         OverloadedException o => (StatusCodes.Status503ServiceUnavailable, o.Message, null),
+        // A permanent database refusal is the input's fault, and a retry would fail the same way: 4xx, never 503.
+        StorageFailureException { SqlState: ['2', '2', ..] or ['5', '4', ..] } s => (StatusCodes.Status400BadRequest, $"a value could not be stored (SQLSTATE {s.SqlState})", "body"),
+        StorageFailureException { SqlState: ['2', '3', ..] } s => (StatusCodes.Status409Conflict, $"the change conflicts with what is stored (SQLSTATE {s.SqlState})", null),
         StorageFailureException s => (StatusCodes.Status503ServiceUnavailable, s.Message, null),
         // System.Text.Json reads a string escape that is no Unicode text (a lone surrogate, \ud800) only when asked for it.
         InvalidOperationException { Source: "System.Text.Json" } => (StatusCodes.Status400BadRequest,
             "body: holds a string that is not valid Unicode (a lone surrogate escape such as \\ud800, or invalid UTF-8)", "body"),
-        // A value PostgreSQL cannot take (SQLSTATE class 22, e.g. a NUL character in text) is the caller's input.
-        PostgresException { SqlState: ['2', '2', ..] } pg => (StatusCodes.Status400BadRequest, $"a value could not be stored: {pg.MessageText}", null),
+        // A value PostgreSQL cannot take (SQLSTATE class 22, e.g. a NUL character in text; 54, a value past a program
+        // limit) is the caller's input: 400 naming the column when PostgreSQL names one. Class 23 (a constraint) is 409.
+        PostgresException { SqlState: ['2', '2', ..] or ['5', '4', ..] } pg => (StatusCodes.Status400BadRequest,
+            $"a value could not be stored: {pg.MessageText} (SQLSTATE {pg.SqlState}{(pg.ColumnName is { } column ? $", column {column}" : "")})", pg.ColumnName ?? "body"),
+        PostgresException { SqlState: ['2', '3', ..] } pg => (StatusCodes.Status409Conflict,
+            $"the change conflicts with what is stored (SQLSTATE {pg.SqlState}{(pg.ColumnName is { } conflicting ? $", column {conflicting}" : "")})", pg.ColumnName),
+        // An analytics statement cut by LatticeLock:Database:AnalyticsStatementTimeout (no other statement has one).
+        PostgresException { SqlState: "57014" } => (StatusCodes.Status503ServiceUnavailable,
+            "the query ran past LatticeLock__Database__AnalyticsStatementTimeout and was cancelled; narrow the window or retry", null),
         // The database is unreachable, overloaded or failed mid-call: nothing was acknowledged, try again. The answer
         // names no host, address or driver text (the silo's log has them).
         NpgsqlException => (StatusCodes.Status503ServiceUnavailable, "the database is unavailable; retry", null),

@@ -42,8 +42,8 @@ public sealed class ConnectionBudgetCheck(NpgsqlDataSource dataSource, IOptions<
             logger.LogWarning("PostgreSQL has {Free} connection slots free ({Open} of {Admitted} in use) and this silo may open {Budget} ({Section}:MaxConnections): under load it can run out of connections",
                 free, server.Value.Open, server.Value.Admitted, b.MaxConnections, ConnectionBudget.Section);
         else
-            logger.LogInformation("Connection budget: {Budget} per silo ({DataSource} data source, {Orleans} Orleans); PostgreSQL admits {Admitted}, {Open} in use",
-                b.MaxConnections, b.DataSourceConnections, b.OrleansConnections, server.Value.Admitted, server.Value.Open);
+            logger.LogInformation("Connection budget: {Budget} per silo ({DataSource} data source, {Orleans} Orleans, {Analytics} analytics); PostgreSQL admits {Admitted}, {Open} in use",
+                b.MaxConnections, b.DataSourceConnections, b.OrleansConnections, b.AnalyticsConnections, server.Value.Admitted, server.Value.Open);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

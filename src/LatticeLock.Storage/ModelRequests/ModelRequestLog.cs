@@ -224,6 +224,15 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
             await WriteOrSplitAsync(writer, items[..half]);
             await WriteOrSplitAsync(writer, items[half..]);
         }
+        catch (PostgresException e) when (IsRowDataError(e))
+        {
+            // One row alone that PostgreSQL refuses for its data: permanent (a retry would fail the same way), so a
+            // 400 naming the column or constraint's field, not a 503 that clients retry forever.
+            _logger.LogWarning(e, "A model request was refused by the database for its data");
+            var field = e.ColumnName ?? FieldOfConstraint(e.ConstraintName) ?? "body";
+            var failure = new InvalidFieldException(field, $"the database refused the value (SQLSTATE {e.SqlState}{(e.ConstraintName is { } c ? $", constraint {c}" : "")}); nothing was stored");
+            foreach (var p in items) p.Committed.TrySetException(failure);
+        }
         catch (Exception e)
         {
             _logger.LogError(e, "A batch of {Rows} model requests could not be committed; every caller in it is failed", items.Count);
@@ -257,7 +266,12 @@ public sealed class ModelRequestLog : IHostedService, IAsyncDisposable
 
     /// <summary>Errors caused by a row's values (SQLSTATE classes 22 and 23, or a value Npgsql cannot encode), not by the database.</summary>
     private static bool IsRowDataError(Exception e) =>
-        e is PostgresException { SqlState: [ '2', '2' or '3', ..] } || e is ArgumentException or InvalidCastException;
+        e is PostgresException { SqlState: ['2', '2' or '3', ..] or ['5', '4', ..] } || e is ArgumentException or InvalidCastException;
+
+    /// <summary>The column a CHECK constraint guards (<c>model_requests_input_tokens_check</c> → <c>input_tokens</c>), when it names one.</summary>
+    private static string? FieldOfConstraint(string? constraint) =>
+        constraint is null ? null : ModelRequestColumns.All.Select(c => c.Name).Where(c => constraint.Contains($"_{c}_", StringComparison.Ordinal))
+            .OrderByDescending(c => c.Length).FirstOrDefault();
 
     private string Describe(Exception e) => e switch
     {

@@ -72,7 +72,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT s.totals_request_count + d.n, s.totals_input_tokens + d.i, s.totals_output_tokens + d.o, s.totals_cost_usd + d.c,
-                   ARRAY(SELECT DISTINCT x FROM unnest(s.totals_models || d.models) x ORDER BY x),
+                   ARRAY(SELECT DISTINCT x FROM unnest(s.totals_models || d.models) x ORDER BY x LIMIT 64), -- Limits.MaxSessionModels
                    greatest(s.totals_last_request_at, d.last), d.n
             FROM sessions s CROSS JOIN LATERAL (
                 SELECT count(*) AS n, coalesce(sum(m.input_tokens), 0)::bigint AS i, coalesce(sum(m.output_tokens), 0)::bigint AS o,
@@ -109,7 +109,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
             UPDATE sessions t
             SET totals_request_count = t.totals_request_count + d.n, totals_input_tokens = t.totals_input_tokens + d.i,
                 totals_output_tokens = t.totals_output_tokens + d.o, totals_cost_usd = t.totals_cost_usd + d.c,
-                totals_models = ARRAY(SELECT DISTINCT x FROM unnest(t.totals_models || d.models) x ORDER BY x),
+                totals_models = ARRAY(SELECT DISTINCT x FROM unnest(t.totals_models || d.models) x ORDER BY x LIMIT 64), -- Limits.MaxSessionModels
                 totals_last_request_at = greatest(t.totals_last_request_at, d.last), totals_xmin = h.x
             FROM s, h, d
             WHERE t.id = s.id AND h.x > s.totals_xmin

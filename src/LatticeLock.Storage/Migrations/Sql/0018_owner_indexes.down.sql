@@ -1,0 +1,1 @@
+DROP INDEX idx_model_requests_owner;
