@@ -33,6 +33,7 @@ public sealed class BenchmarkReport
     public int HttpBatchSize { get; set; }
     public int HttpConnections { get; set; }
     public int HttpBatchConnections { get; set; }
+    public string HttpLoadGenerator { get; set; } = "";
     public List<(int Rows, double FirstMs, double CheckpointedMs)> Activations { get; } = [];
     public int ActivatedSessions { get; set; }
     public double BytesPerSessionGrain { get; set; }
@@ -64,7 +65,7 @@ public sealed class BenchmarkReport
         Console.WriteLine(string.Format(c, "grain path ack latency P50: {0:F2} ms, P99: {1:F2} ms", P50Ms, P99Ms));
         if (HttpSingleRowsPerSecond > 0)
         {
-            Console.WriteLine(string.Format(c, "HTTP single latency P50: {0:F2} ms, P99: {1:F2} ms", HttpSingleP50Ms, HttpSingleP99Ms));
+            Console.WriteLine(string.Format(c, "HTTP single latency P50: {0:F2} ms, P99: {1:F2} ms; load generator: {2}", HttpSingleP50Ms, HttpSingleP99Ms, HttpLoadGenerator));
             Console.WriteLine(string.Format(c, "HTTP batch latency per call P50: {0:F2} ms, P99: {1:F2} ms", HttpBatchP50Ms, HttpBatchP99Ms));
         }
         Console.WriteLine(string.Format(c, "grain path / naive INSERT: {0:F1}x", GrainRowsPerSecond / NaiveRowsPerSecond));

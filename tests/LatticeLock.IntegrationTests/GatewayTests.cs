@@ -51,9 +51,11 @@ public sealed class GatewayTests(ServersFixture servers)
               {"session_id":"{{sessionId}}","model_id":"x","provider":"y","requested_at":"2026-11-23T10:01:00Z","input_tokens":-5,"status":"success"}
             ]}
             """, HttpStatusCode.OK);
-        Assert.Equal((1, 1, 2), (batch["accepted"]!.GetValue<int>(), batch["duplicates"]!.GetValue<int>(), batch["rejected"]!.GetValue<int>()));
-        Assert.Equal(["created", "rejected", "duplicate", "rejected"], batch["results"]!.AsArray().Select(r => r!["status"]!.GetValue<string>()));
+        // The third item repeats a stored id with other content (another time, no chat, no tokens): a reused id, 409, not a "duplicate".
+        Assert.Equal((1, 0, 3), (batch["accepted"]!.GetValue<int>(), batch["duplicates"]!.GetValue<int>(), batch["rejected"]!.GetValue<int>()));
+        Assert.Equal(["created", "rejected", "rejected", "rejected"], batch["results"]!.AsArray().Select(r => r!["status"]!.GetValue<string>()));
         Assert.Equal("model_id", batch["results"]![1]!["field"]!.GetValue<string>());
+        Assert.Equal((409, "id"), (batch["results"]![2]!["http_status"]!.GetValue<int>(), batch["results"]![2]!["field"]!.GetValue<string>()));
         Assert.Equal("input_tokens", batch["results"]![3]!["field"]!.GetValue<string>());
 
         var summary = await api.SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.OK);
@@ -109,7 +111,7 @@ public sealed class GatewayTests(ServersFixture servers)
     {
         await using var env = await GatewayEnvironment.StartAsync(servers);
         var (_, readerKey) = await env.NewUserWithKeyAsync("sessions:read");
-        var (_, ownerKey) = await env.NewUserWithKeyAsync("sessions:read", "sessions:write", "projects:read", "projects:write");
+        var (_, ownerKey) = await env.NewUserWithKeyAsync("sessions:read", "sessions:write", "projects:read", "projects:write", "keys:write");
         var owner = env.Client(ownerKey);
         var session = await owner.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created);
         var sessionId = session["id"]!.GetValue<Guid>();
@@ -151,6 +153,7 @@ public sealed class GatewayTests(ServersFixture servers)
         var ownerId = session["user_id"]!.GetValue<Guid>();
         Assert.Equal(ownerId, (await owner.SendAsync(HttpMethod.Get, $"/v1/users/{ownerId}", null, HttpStatusCode.OK))["id"]!.GetValue<Guid>());
         await reader.SendAsync(HttpMethod.Get, $"/v1/users/{ownerId}", null, HttpStatusCode.Forbidden);
+        await reader.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys", """{"name":"x","scopes":["sessions:read"]}""", HttpStatusCode.Forbidden); // no keys:write
         await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys", """{"name":"x","scopes":["admin"]}""", HttpStatusCode.Forbidden);
         await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys", """{"name":"x","scopes":["analytics:read"]}""", HttpStatusCode.Forbidden);
         await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys", """{"name":"x","scopes":["telepathy"]}""", HttpStatusCode.BadRequest);

@@ -78,6 +78,7 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
         // The migration checkpointed the session's totals: they equal the table's sums.
         Assert.Equal(sums, await db.RowsAsync("SELECT totals_request_count, totals_input_tokens, totals_output_tokens, totals_cost_usd FROM sessions WHERE id = $1", sessionId));
 
+        var backfilled = Guid.Empty;
         await using (var cluster = await LatticeCluster.StartAsync(database, silos: 1))
         {
             var session = cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId);
@@ -97,6 +98,7 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
                 if (!await db.ScalarAsync<bool>("SELECT to_regclass($1) IS NOT NULL", $"model_requests_{backfill:yyyy_MM}")) break;
             }
             var future = Scenario.Request() with { RequestedAt = backfill, RespondedAt = null };
+            backfilled = future.Id;
             Assert.False((await session.RecordModelRequest(future)).WasDuplicate);
             Assert.True((await session.RecordModelRequest(future)).WasDuplicate);
             Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_default"));
@@ -109,7 +111,7 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
         }
 
         // Down to version 8: one plain table with its primary key and foreign keys again, holding the same rows.
-        await db.ScalarAsync<int>("DELETE FROM model_requests WHERE requested_at < '2020-01-01' RETURNING 1");
+        await db.ScalarAsync<int>("DELETE FROM model_requests WHERE id = $1 RETURNING 1", backfilled);
         await runner.DownAsync(LeanRequestLog - 1);
         Assert.Equal("r", await db.ScalarAsync<string>("SELECT relkind::text FROM pg_class WHERE relname = 'model_requests'"));
         Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_constraint WHERE conrelid = 'model_requests'::regclass AND contype = 'f'"));

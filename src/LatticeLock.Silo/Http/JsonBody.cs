@@ -14,9 +14,16 @@ public static partial class JsonBody
         if (request.ContentType is null || !request.ContentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             throw new ApiProblem(StatusCodes.Status415UnsupportedMediaType, "the body must be application/json");
         var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        // The whole body (at most the 1 MiB Kestrel admits) is checked as UTF-8 first: the serializer skips unknown
+        // properties without decoding their names, so invalid bytes there would otherwise pass unnoticed.
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, context.RequestAborted);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+            throw ApiProblem.BadRequest("body", "body: is not valid UTF-8");
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(request.Body, options, context.RequestAborted)
+            return JsonSerializer.Deserialize<T>(bytes.Span, options)
                 ?? throw ApiProblem.BadRequest("body", "the body must be a JSON object, not null");
         }
         catch (JsonException e)
