@@ -4,7 +4,7 @@ using LatticeLock.Tls;
 
 // The local cluster in one command (README "Local cluster"): PostgreSQL and Redis (processes, containers or existing
 // servers), the schema migration the silos wait for, an Orleans resource that configures N silos (clustering on
-// Redis, grain storage and reminders on PostgreSQL), mutual TLS between them from a throwaway development CA, the
+// Redis, reminders on PostgreSQL), mutual TLS between them from a throwaway development CA, the
 // Orleans Dashboard on each silo, and the Aspire dashboard that receives every silo's OpenTelemetry.
 // Settings: Silos (1-9, default 2), Servers (processes | containers | existing), Sinks (timestream,bigtable: their
 // emulators as processes, dual-written next to PostgreSQL), ClusterId, Certificates, Replicas (true: a primary, a synchronous standby and a read replica).
@@ -54,7 +54,6 @@ var orleans = builder.AddOrleans("orleans")
     .WithClusterId(clusterId)
     .WithServiceId("lattice")
     .WithClustering(new OrleansProvider("Redis", servers.Redis))
-    .WithGrainStorage("lattice", new OrleansProvider("AdoNet", servers.Postgres, ("Invariant", "Npgsql"), ("SerializerKey", "lattice-json")))
     .WithReminders(new OrleansProvider("AdoNet", servers.Postgres, ("Invariant", "Npgsql")));
 
 var report = new LocalClusterReport(settings.Silos, servers.Postgres.Resource, lattice);

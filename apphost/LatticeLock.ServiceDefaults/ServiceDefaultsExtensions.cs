@@ -21,6 +21,12 @@ public static class ServiceDefaultsExtensions
     /// <summary>Orleans' activity sources (grain calls, lifecycle) and its meter.</summary>
     public const string OrleansSources = "Microsoft.Orleans.*";
     public const string OrleansMeter = "Microsoft.Orleans";
+    /// <summary>
+    /// Set to true on an outgoing request whose URL may carry a secret (a webhook's path often is its credential): its
+    /// client span records the scheme and host only, never the path or query.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> RecordHostOnly = new("latticelock.telemetry.host-only");
+
     /// <summary>Every LatticeLock activity source and meter (model-request log, gateway, budgets, metric delivery).</summary>
     public const string LatticeLockSources = "LatticeLock.*";
 
@@ -42,7 +48,7 @@ public static class ServiceDefaultsExtensions
                 .AddSource(builder.Environment.ApplicationName, OrleansSources, LatticeLockSources)
                 // Health probes every few seconds would drown the requests people look for.
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
-                .AddHttpClientInstrumentation()
+                .AddHttpClientInstrumentation(o => o.EnrichWithHttpRequestMessage = HostOnlyWhenAsked)
                 .AddNpgsql());
         // Outgoing HTTP through IHttpClientFactory gets the standard pipeline: total and per-attempt timeouts, retries of
         // transient failures with jittered backoff, a circuit breaker. A client with its own durable retry schedule
@@ -51,5 +57,14 @@ public static class ServiceDefaultsExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         return builder;
+    }
+
+    private static void HostOnlyWhenAsked(System.Diagnostics.Activity activity, HttpRequestMessage request)
+    {
+        if (!request.Options.TryGetValue(RecordHostOnly, out var hostOnly) || !hostOnly || request.RequestUri is not { } uri) return;
+        activity.SetTag("url.full", $"{uri.Scheme}://{uri.Host}");
+        activity.SetTag("url.path", null);
+        activity.SetTag("url.query", null);
+        activity.SetTag("http.url", null);
     }
 }

@@ -5,7 +5,7 @@ namespace LatticeLock.Storage;
 
 /// <summary>
 /// The PostgreSQL connections one silo may hold (section <c>LatticeLock:Database</c>), split between its three pools:
-/// Orleans' ADO.NET providers (clustering, grain storage, reminders share one pool, keyed by their connection string)
+/// Orleans' ADO.NET providers (clustering and reminders share one pool, keyed by their connection string)
 /// get <see cref="OrleansConnections"/>; analytics and reports get <see cref="AnalyticsConnections"/> (their own small
 /// pool, each statement cut at <see cref="AnalyticsStatementTimeout"/>, so no number of analytics calls can take the
 /// log's connections or hold a server process for long); LatticeLock's data source (the request and span logs,
@@ -37,7 +37,7 @@ public sealed class ConnectionBudget
     {
         var errors = new List<string>();
         if (OrleansConnections < 2)
-            errors.Add($"{Section}:OrleansConnections must be at least 2 (is {OrleansConnections}): membership, grain storage and reminders share that pool");
+            errors.Add($"{Section}:OrleansConnections must be at least 2 (is {OrleansConnections}): membership and reminders share that pool");
         // Both logs' committing batches, the NOTIFY listener, and room for a query and a pump.
         if (AnalyticsConnections < 1)
             errors.Add($"{Section}:AnalyticsConnections must be at least 1 (is {AnalyticsConnections})");

@@ -4,7 +4,7 @@ using Npgsql;
 namespace LatticeLock.Storage;
 
 /// <summary>
-/// How Orleans' ADO.NET providers (grain storage, reminders, clustering) find Npgsql: by this invariant name, in
+/// How Orleans' ADO.NET providers (reminders, clustering) find Npgsql: by this invariant name, in
 /// <see cref="DbProviderFactories"/>. One name for the silo, its tools and tests, so they cannot drift apart.
 /// </summary>
 public static class PostgresAdoNetProvider

@@ -50,6 +50,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Auth.AuthFailureLog>();
         services.AddSingleton<Prices.PriceRepository>();
         services.AddSingleton<Budgets.BudgetRepository>();
+        services.AddSingleton<Budgets.BudgetReservationRepository>();
         services.AddSingleton<Budgets.AlertEventRepository>();
         // Not a hosted service: the silo drains it from its lifecycle once grains have stopped (ModelRequestLogLifecycle).
         services.AddSingleton<ModelRequestLog>();

@@ -23,8 +23,18 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
         var (session, chat) = await SessionAndChatAsync(api);
         var id = Guid.NewGuid();
         var turnId = Guid.NewGuid();
+        // A project with a budget: a reservation is an acknowledged write like the others (issue 20, item 9).
+        var project = JsonNode.Parse(await (await api.PostAsync("/v1/projects", ClusterApi.Json("""{"name":"reserve"}"""))).Content.ReadAsStringAsync())!["id"]!.ToString();
+        using (var budget = await api.PutAsync($"/v1/projects/{project}/budget", ClusterApi.Json("""{"monthly_usd":10}""")))
+            Assert.Equal(HttpStatusCode.OK, budget.StatusCode);
 
         await cluster.Postgres.RunVerbAsync("stop-standby");
+        // A reservation granted now could be lost with the primary: not acknowledged.
+        using (var refused = await api.PostAsync($"/v1/projects/{project}/budget/reservations", ClusterApi.Json("""{"estimated_cost_usd":1}""")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.NotNull(refused.Headers.RetryAfter);
+        }
         using (var refused = await api.PostAsync("/v1/model-requests", ClusterApi.Json(Request(id, session))))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
@@ -57,6 +67,10 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
         using (var retried = await api.PostAsync($"/v1/chats/{chat}/turns", ClusterApi.Json(Turn(turnId))))
             Assert.True(retried.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, $"turn retry answered {(int)retried.StatusCode}");
         Assert.Equal(1L, await CountAsync(cluster, $"SELECT count(*) FROM model_requests WHERE id = '{id}'"));
+        // The refused reservation holds nothing (its grain reloaded what is stored, the committed-alone row at most)
+        // and a new one is granted once the standby streams.
+        using (var granted = await api.PostAsync($"/v1/projects/{project}/budget/reservations", ClusterApi.Json("""{"estimated_cost_usd":1}""")))
+            Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
         Assert.Equal(1L, await CountAsync(cluster, $"SELECT count(*) FROM chat_turns WHERE turn_id = '{turnId}'"));
         var summary = JsonNode.Parse(await api.GetStringAsync($"/v1/sessions/{session}"))!;
         output.WriteLine($"summary {summary.ToJsonString()}; rows {await CountAsync(cluster, $"SELECT count(*) FROM model_requests WHERE session_id = '{session}'")}");
@@ -100,8 +114,11 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
         return (session, chat);
     }
 
+    /// <summary>One fixed time for every request of the class: a retry must repeat its body exactly (a changed one is a reused id, 409).</summary>
+    private static readonly DateTimeOffset RequestedAt = DateTimeOffset.UtcNow.AddSeconds(-1);
+
     private static string Request(Guid id, string session) =>
-        $$"""{"id":"{{id}}","session_id":"{{session}}","model_id":"m","provider":"openai","requested_at":"{{DateTimeOffset.UtcNow:O}}","input_tokens":10,"input_cost_usd":0.001,"status":"success"}""";
+        $$"""{"id":"{{id}}","session_id":"{{session}}","model_id":"m","provider":"openai","requested_at":"{{RequestedAt:O}}","input_tokens":10,"input_cost_usd":0.001,"status":"success"}""";
 
     private static string Turn(Guid turnId) => $$"""{"turn_id":"{{turnId}}","role":"user","content":"hello"}""";
 

@@ -54,18 +54,23 @@ public sealed class OneStorePerEntityMigrationTests(ServersFixture servers)
                 VALUES (1, 2, 3, 4, $1, 'lattice-tests', convert_to('{"createdAt":"2026-01-01T00:00:00+00:00"}', 'UTF8'), now(), 1) RETURNING 1
                 """, stateName);
         }
+        // The project's copy as version 7's grain storage held it (Orleans' key columns for its Guid, the whole project
+        // besides its reservations as JSON); going down past migration 19 dropped the reservations' table.
+        var key = projectId.ToByteArray();
         await db.ScalarAsync<int>("""
-            UPDATE orleansstorage SET payloadbinary = convert_to(jsonb_build_object(
+            INSERT INTO orleansstorage (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring, serviceid, payloadbinary, modifiedon, version)
+            VALUES (5, $2, $3, 6, 'project', 'lattice-tests', convert_to(jsonb_build_object(
                 'ownerId', $1::text, 'name', 'project', 'status', 'unknown', 'version', 1,
-                'reservations', convert_from(payloadbinary, 'UTF8')::jsonb -> 'reservations')::text, 'UTF8')
-            WHERE graintypestring = 'project' RETURNING 1
-            """, ownerId);
+                'reservations', jsonb_build_array(jsonb_build_object('id', $4::text, 'estimatedCostUsd', 4, 'expiresAt', (now() + interval '1 hour')::text)))::text, 'UTF8'),
+                now(), 1) RETURNING 1
+            """, ownerId, BitConverter.ToInt64(key, 0), BitConverter.ToInt64(key, 8), reservationId);
 
-        // Up to head: the copies of rows are gone, the reservations' copy stays, every row has a version.
+        // Up to head: the copies of rows are gone, the live reservation moved to its table (migration 19), every row
+        // has a version.
         await runner.UpAsync();
         Assert.Equal(MigrationCatalog.Head, await runner.CurrentVersionAsync());
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring IN ('user', 'session', 'chat')"));
-        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'project'"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage"));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM budget_reservations WHERE project_id = $1 AND id = $2", projectId, reservationId));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM users WHERE version <> 1"));
 
         await using (var cluster = await LatticeCluster.StartAsync(database, silos: 1))

@@ -3,7 +3,7 @@ using LatticeLock.Grains.Abstractions.Projects;
 
 namespace LatticeLock.IntegrationTests;
 
-/// <summary>Orleans' ADO.NET clustering, persistence and reminders running on the tables our migrations create.</summary>
+/// <summary>Orleans' ADO.NET clustering and reminders running on the tables our migrations create; reservations in their own table.</summary>
 [Collection(ServersCollection.Name)]
 public sealed class OrleansProviderTests(ServersFixture servers)
 {
@@ -20,13 +20,13 @@ public sealed class OrleansProviderTests(ServersFixture servers)
             "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = $1 AND status = 3", clusterId));
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansmembershipversiontable WHERE deploymentid = $1", clusterId));
 
-        // Persistence: a reservation (the one grain state without a table) lands in OrleansStorage and reads back
-        // after the activation is gone.
+        // Reservations: a row in budget_reservations (no Orleans grain state), read back after the activation is gone.
         var (projectId, _) = await Scenario.NewProjectSessionAsync(cluster.GrainFactory);
         var project = cluster.GrainFactory.GetGrain<IProjectGrain>(projectId);
         await project.SetBudget(new BudgetSettings(10m, [50], null));
         await project.Reserve(new ReserveBudget(2m, 600));
-        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage WHERE graintypestring = 'project'"));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM budget_reservations WHERE project_id = $1", projectId));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage"));
         await cluster.DeactivateAsync(project);
         var budget = await cluster.GrainFactory.GetGrain<IProjectGrain>(projectId).GetBudget();
         Assert.Equal((2m, 1), (budget.ReservedUsd, budget.ActiveReservations));

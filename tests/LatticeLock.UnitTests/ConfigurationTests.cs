@@ -83,24 +83,4 @@ public sealed class ConfigurationTests
         var configuration = new ConfigurationBuilder().Build();
         Assert.Null(RedisClusteringSettings.Read(configuration));
     }
-
-    [Fact]
-    public void Grain_state_json_carries_no_type_names()
-    {
-        var serializer = new TypeNameFreeJsonGrainStorageSerializer();
-        var id = Guid.NewGuid();
-        var state = new LatticeLock.Grains.Projects.ProjectReservations
-        {
-            Reservations = [new LatticeLock.Grains.Projects.ReservationState { Id = id, EstimatedCostUsd = 1.5m, ExpiresAt = DateTimeOffset.UnixEpoch }],
-        };
-        var json = serializer.Serialize(state).ToString();
-        Assert.DoesNotContain("$type", json);
-        Assert.DoesNotContain("LatticeLock", json);
-        Assert.Contains("\"estimatedCostUsd\":1.5", json);
-        Assert.Equal(id, serializer.Deserialize<LatticeLock.Grains.Projects.ProjectReservations>(new BinaryData(json)).Reservations.Single().Id);
-
-        // A version 7 blob (the whole project as JSON) still yields its reservations.
-        var old = $$"""{"ownerId":"{{Guid.NewGuid()}}","name":"p","version":3,"reservations":[{"id":"{{id}}","estimatedCostUsd":2,"expiresAt":"2030-01-01T00:00:00+00:00"}]}""";
-        Assert.Equal(2m, serializer.Deserialize<LatticeLock.Grains.Projects.ProjectReservations>(new BinaryData(old)).Reservations.Single().EstimatedCostUsd);
-    }
 }

@@ -12,12 +12,13 @@ namespace LatticeLock.Grains.Projects;
 
 /// <summary>
 /// A project and its budget, held hot. The <c>projects</c> row is the project's one store (loaded on activation,
-/// written once per change with its version as guard); only live reservations live in grain storage.
+/// written once per change with its version as guard); its live reservations are <c>budget_reservations</c> rows,
+/// loaded on activation and changed through a confirmed commit before any change is acknowledged.
 /// </summary>
 public sealed class ProjectGrain(
-    [PersistentState("project", GrainStorage.Name)] IPersistentState<ProjectReservations> held,
     ProjectRepository projects,
     BudgetRepository budgets,
+    BudgetReservationRepository reservations,
     AlertEventRepository alerts,
     TimeProvider clock,
     WebhookTargetPolicy webhookTargets,
@@ -29,13 +30,16 @@ public sealed class ProjectGrain(
 
     private Guid Id => this.GetPrimaryKey();
     private ProjectBudgetLedger Budget => _budget ??= new ProjectBudgetLedger(Id, budgets, alerts, clock, webhookTargets, logger);
-    private List<ReservationState> Reservations => held.State.Reservations;
+    private readonly List<ReservationState> _reservations = [];
+    private List<ReservationState> Reservations => _reservations;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => StorageFailures.GuardActivationAsync(async () =>
     {
         _project = await projects.FindAsync(Id, cancellationToken);
         if (_project is { DeletedAt: null })
         {
+            foreach (var r in await reservations.LiveAsync(Id, clock.GetUtcNow(), cancellationToken))
+                _reservations.Add(new ReservationState { Id = r.Id, EstimatedCostUsd = r.EstimatedCostUsd, GrantedAt = r.GrantedAt, ExpiresAt = r.ExpiresAt });
             await Budget.LoadAsync(cancellationToken);
             EnsureResyncTimer();
         }
@@ -146,6 +150,7 @@ public sealed class ProjectGrain(
     {
         Details();
         BudgetReservation reservation;
+        var before = Snapshot();
         try
         {
             reservation = await Budget.ReserveAsync(request, Reservations, cancellationToken);
@@ -155,7 +160,7 @@ public sealed class ProjectGrain(
             BudgetMeter.Refused();
             throw;
         }
-        await this.PersistOrDeactivateAsync(held, cancellationToken); // acknowledged only once the hold is stored
+        await PersistAsync(before, cancellationToken); // acknowledged only once the hold is committed (and confirmed)
         BudgetMeter.Granted();
         return reservation;
     }
@@ -163,16 +168,18 @@ public sealed class ProjectGrain(
     async Task IProjectGrain.ReleaseReservation(Guid reservationId, CancellationToken cancellationToken)
     {
         Details();
+        var before = Snapshot();
         if (!Budget.Release(reservationId, Reservations)) throw new NotFoundException("reservation", reservationId);
-        await this.PersistOrDeactivateAsync(held, cancellationToken);
+        await PersistAsync(before, cancellationToken);
     }
 
     async Task<SpendRecorded> IProjectGrain.RecordSpend(ProjectSpend spend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spend);
         if (_project is not { DeletedAt: null }) return new SpendRecorded(false, false); // a deleted project's requests still count in model_requests, not here
+        var before = Snapshot();
         var settled = await Budget.RecordSpendAsync(spend, Reservations, cancellationToken);
-        if (settled) await this.PersistOrDeactivateAsync(held, cancellationToken);
+        if (settled) await PersistAsync(before, cancellationToken);
         EnsureResyncTimer();
         return new SpendRecorded(settled, Budget.HasBudget);
     }
@@ -190,7 +197,34 @@ public sealed class ProjectGrain(
     /// <summary>Re-sums spend; reservations it found settled by stored requests are persisted as gone.</summary>
     private async Task ResyncAsync(CancellationToken cancellationToken)
     {
-        if (await Budget.ResyncAsync(Reservations, cancellationToken)) await this.PersistOrDeactivateAsync(held, cancellationToken);
+        var before = Snapshot();
+        if (await Budget.ResyncAsync(Reservations, cancellationToken)) await PersistAsync(before, cancellationToken);
+    }
+
+    private Dictionary<Guid, ReservationState> Snapshot() => _reservations.ToDictionary(r => r.Id);
+
+    /// <summary>
+    /// Commits what changed since <paramref name="before"/>: new reservations stored, removed ones (released, settled,
+    /// expired) deleted. If the commit fails the activation is dropped, so the next call reloads what is stored
+    /// instead of serving a change that never reached PostgreSQL.
+    /// </summary>
+    private async Task PersistAsync(Dictionary<Guid, ReservationState> before, CancellationToken cancellationToken)
+    {
+        var current = _reservations.Select(r => r.Id).ToHashSet();
+        var added = _reservations.Where(r => !before.ContainsKey(r.Id))
+            .Select(r => new StoredReservation(r.Id, r.EstimatedCostUsd, r.GrantedAt, r.ExpiresAt)).ToList();
+        var removed = before.Keys.Where(id => !current.Contains(id)).ToList();
+        try
+        {
+            await reservations.ApplyAsync(Id, added, removed, clock.GetUtcNow(), cancellationToken);
+        }
+        catch
+        {
+            _reservations.Clear();
+            _reservations.AddRange(before.Values);
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     private async Task<ProjectDetails> WriteChangeAsync(ProjectDetails current, ProjectDetails updated, CancellationToken cancellationToken)

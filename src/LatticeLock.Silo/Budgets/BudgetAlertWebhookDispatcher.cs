@@ -63,6 +63,7 @@ public sealed class BudgetAlertWebhookDispatcher(
             };
             request.Headers.Add("X-LatticeLock-Alert-Id", alert.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             request.Headers.Add("X-LatticeLock-Event", "budget.threshold_crossed");
+            request.Options.Set(LatticeLock.ServiceDefaults.ServiceDefaultsExtensions.RecordHostOnly, true); // the URL is the subscriber's secret
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
             statusCode = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)

@@ -11,9 +11,6 @@ public static class OrleansSectionSettings
     public static bool ConfiguresClustering(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["Orleans:Clustering:ProviderType"]);
 
-    public static bool ConfiguresGrainStorage(IConfiguration configuration, string name) =>
-        !string.IsNullOrWhiteSpace(configuration[$"Orleans:GrainStorage:{name}:ProviderType"]);
-
     public static bool ConfiguresReminders(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["Orleans:Reminders:ProviderType"]);
 

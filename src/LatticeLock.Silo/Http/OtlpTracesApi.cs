@@ -33,8 +33,10 @@ public static class OtlpTracesApi
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
 
         // The body is received (under a deadline) and decoded before an export slot is taken; its bytes count against
-        // the silo's budget meanwhile: the declared length, or the whole limit when it is unknown or compressed.
-        var reserve = http.Request.ContentLength is { } declared && http.Request.Headers.ContentEncoding.Count == 0 ? Math.Max(declared, 1) : limit;
+        // the silo's budget until the export is answered: the declared length, or the whole limit when it is unknown or
+        // compressed; an OTLP/JSON body counts JsonMemoryFactor times that, for the document tree its decoding builds.
+        var reserve = (http.Request.ContentLength is { } declared && http.Request.Headers.ContentEncoding.Count == 0 ? Math.Max(declared, 1) : limit)
+            * (encoding == OtlpPayload.Json ? OtlpPayload.JsonMemoryFactor : 1);
         using var bytes = gate.TryReserve(reserve) ?? throw new ApiProblem(StatusCodes.Status429TooManyRequests,
             $"export bodies of {o.MaxBytesInFlight} bytes are being received on this silo, its limit (LatticeLock__Otlp__MaxBytesInFlight); retry after the delay in Retry-After");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);

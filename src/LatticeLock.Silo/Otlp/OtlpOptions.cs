@@ -17,8 +17,11 @@ public sealed class OtlpOptions
     /// <summary>Export requests handled at once per silo; more get 429 with Retry-After (OTLP exporters retry those).</summary>
     public int MaxConcurrentExports { get; set; } = 64;
 
-    /// <summary>Body bytes being received and decoded at once per silo (all exports together); past it, 429 with Retry-After.</summary>
-    public long MaxBytesInFlight { get; set; } = 64L * 1024 * 1024;
+    /// <summary>
+    /// Body bytes being received and ingested at once per silo (all exports together; an OTLP/JSON body counts
+    /// <see cref="OtlpPayload.JsonMemoryFactor"/> times); past it, 429 with Retry-After.
+    /// </summary>
+    public long MaxBytesInFlight { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>Time to receive a whole body, counted before an export slot is taken; a slower sender gets 408.</summary>
     public TimeSpan BodyReadTimeout { get; set; } = TimeSpan.FromSeconds(30);

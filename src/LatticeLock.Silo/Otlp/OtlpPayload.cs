@@ -16,6 +16,12 @@ public static class OtlpPayload
     public const string Protobuf = "application/x-protobuf";
     public const string Json = "application/json";
 
+    /// <summary>
+    /// How many times its size an OTLP/JSON body counts against <see cref="OtlpOptions.MaxBytesInFlight"/>: decoding
+    /// builds a document tree (and a rewritten copy) several times the body's size, where protobuf decodes in place.
+    /// </summary>
+    public const int JsonMemoryFactor = 6;
+
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default);
 

@@ -28,7 +28,6 @@ public static class PersistenceSiloBuilderExtensions
 
         silo.Services.AddLatticeLockStorage(configuration);
         silo.Services.AddSingleton<OrleansConnectionPool>();
-        silo.Services.AddSingleton<IPostConfigureOptions<AdoNetGrainStorageOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
         silo.Services.AddSingleton<IPostConfigureOptions<AdoNetReminderTableOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
         silo.Services.AddSingleton<IPostConfigureOptions<AdoNetClusteringSiloOptions>>(sp => sp.GetRequiredService<OrleansConnectionPool>());
         silo.Services.AddHostedService<ConnectionBudgetCheck>();
@@ -43,18 +42,7 @@ public static class PersistenceSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
         silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
-        // The serializer is also registered by key, for grain storage configured through the Orleans section
-        // (Orleans__GrainStorage__lattice__SerializerKey, as the AppHost's Orleans resource sets it).
-        silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(TypeNameFreeJsonGrainStorageSerializer.Key, (_, _) => new TypeNameFreeJsonGrainStorageSerializer());
-        if (!OrleansSectionSettings.ConfiguresGrainStorage(configuration, GrainStorage.Name))
-        {
-            silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
-            {
-                o.Invariant = PostgresAdoNetProvider.Invariant;
-                o.ConnectionString = connectionString;
-                o.GrainStorageSerializer = new TypeNameFreeJsonGrainStorageSerializer();
-            });
-        }
+        // No Orleans grain storage: every grain keeps its state in tables of its own, through its repositories.
         if (!OrleansSectionSettings.ConfiguresReminders(configuration))
         {
             silo.UseAdoNetReminderService(o =>
