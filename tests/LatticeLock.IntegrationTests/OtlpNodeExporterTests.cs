@@ -86,6 +86,7 @@ public sealed class OtlpNodeExporterTests(ServersFixture servers)
         // The CLI prints the same tree and the session's list of traces.
         var (code, shown) = await BuiltProgram.RunCliAsync(env.Database, "traces", "show", traceId);
         Assert.True(code == 0, shown);
+        Console.WriteLine($"$ lattice traces show {traceId}\n{shown}");
         foreach (var expected in new[] { "invoke_agent researcher", "chat gpt-4o", "openai/gpt-4o", "1500/400 tokens $0.00775", "openai/gpt-4o-mini", "$0.000285", "execute_tool web_search", "subtree $0.008035" })
             Assert.Contains(expected, shown);
         var (listCode, listed) = await BuiltProgram.RunCliAsync(env.Database, "traces", "list", "--session", tree["session_id"]!.GetValue<string>());
