@@ -55,7 +55,7 @@ public sealed class OneStorePerEntityMigrationTests(ServersFixture servers)
                 """, stateName);
         }
         // The project's copy as version 7's grain storage held it (Orleans' key columns for its Guid, the whole project
-        // besides its reservations as JSON); going down past migration 19 dropped the reservations' table.
+        // besides its reservations as JSON); going down past migration 18 dropped the reservations' table.
         var key = projectId.ToByteArray();
         await db.ScalarAsync<int>("""
             INSERT INTO orleansstorage (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring, serviceid, payloadbinary, modifiedon, version)
@@ -65,7 +65,7 @@ public sealed class OneStorePerEntityMigrationTests(ServersFixture servers)
                 now(), 1) RETURNING 1
             """, ownerId, BitConverter.ToInt64(key, 0), BitConverter.ToInt64(key, 8), reservationId);
 
-        // Up to head: the copies of rows are gone, the live reservation moved to its table (migration 19), every row
+        // Up to head: the copies of rows are gone, the live reservation moved to its table (migration 18), every row
         // has a version.
         await runner.UpAsync();
         Assert.Equal(MigrationCatalog.Head, await runner.CurrentVersionAsync());

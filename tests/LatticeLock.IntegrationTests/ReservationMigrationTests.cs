@@ -5,14 +5,14 @@ using Npgsql;
 namespace LatticeLock.IntegrationTests;
 
 /// <summary>
-/// Migration 19 moves live budget reservations out of Orleans grain storage (the last grain state) into
+/// Migration 18 moves live budget reservations out of Orleans grain storage (the last grain state) into
 /// <c>budget_reservations</c>: the project id is read back from Orleans' ADO.NET key columns, live ones are kept,
 /// expired ones dropped, and the grain state rows removed.
 /// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class ReservationMigrationTests(ServersFixture servers)
 {
-    private const int BudgetReservations = 19;
+    private const int BudgetReservations = 18;
 
     [Fact]
     public async Task Live_reservations_in_grain_state_move_to_their_table_keyed_by_the_project_orleans_stored()

@@ -1,5 +1,6 @@
 using System.IO.Compression;
-using System.Text.Json.Nodes;
+using System.Text;
+using System.Text.Json;
 using Google.Protobuf;
 using LatticeLock.Silo.Http;
 using LatticeLock.Silo.Otlp.Proto;
@@ -58,6 +59,12 @@ public static class OtlpPayload
         {
             throw new ApiProblem(StatusCodes.Status415UnsupportedMediaType, $"content-encoding: must be gzip or absent (got '{contentEncoding}')", "content-encoding");
         }
+        return Decode(body, encoding);
+    }
+
+    /// <summary>A whole (decompressed) body as an export request, or 400 naming <c>body</c>.</summary>
+    public static ExportTraceServiceRequest Decode(byte[] body, string encoding)
+    {
         try
         {
             return encoding == Protobuf ? ExportTraceServiceRequest.Parser.ParseFrom(body) : ParseJson(body);
@@ -92,41 +99,67 @@ public static class OtlpPayload
 
     /// <summary>
     /// OTLP/JSON differs from protobuf's canonical JSON in one way that matters: trace and span ids are hex, not base64.
-    /// They are rewritten to base64 before parsing; an id that is not hex becomes empty, so only its span is rejected.
+    /// The body is copied token by token (no document tree: about one more body's worth of memory), rewriting the value
+    /// of every <c>traceId</c>, <c>spanId</c> and <c>parentSpanId</c> (or snake_case) to base64, then parsed as a stream.
+    /// An id that is not hex becomes empty, so only its span is rejected. Nesting deeper than 64 is refused (400).
     /// </summary>
     private static ExportTraceServiceRequest ParseJson(byte[] body)
     {
-        var root = JsonNode.Parse(body) as JsonObject ?? throw ApiProblem.BadRequest("body", "body: must be a JSON object");
-        foreach (var resourceSpans in Array(root, "resourceSpans", "resource_spans"))
-            foreach (var scopeSpans in Array(resourceSpans, "scopeSpans", "scope_spans"))
-                foreach (var span in Array(scopeSpans, "spans", "spans"))
+        if (!System.Text.Unicode.Utf8.IsValid(body)) throw ApiProblem.BadRequest("body", "body: is not valid UTF-8");
+        using var copy = new MemoryStream(body.Length + body.Length / 8);
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        using (var writer = new Utf8JsonWriter(copy, new JsonWriterOptions { SkipValidation = true }))
+        {
+            var isId = false;
+            var tokens = 0;
+            while (reader.Read())
+            {
+                if (tokens++ == 0 && reader.TokenType != JsonTokenType.StartObject) throw ApiProblem.BadRequest("body", "body: must be a JSON object");
+                switch (reader.TokenType)
                 {
-                    HexToBase64(span, "traceId", "trace_id");
-                    HexToBase64(span, "spanId", "span_id");
-                    HexToBase64(span, "parentSpanId", "parent_span_id");
-                    foreach (var link in Array(span, "links", "links"))
-                    {
-                        HexToBase64(link, "traceId", "trace_id");
-                        HexToBase64(link, "spanId", "span_id");
-                    }
+                    case JsonTokenType.StartObject: writer.WriteStartObject(); break;
+                    case JsonTokenType.EndObject: writer.WriteEndObject(); break;
+                    case JsonTokenType.StartArray: writer.WriteStartArray(); break;
+                    case JsonTokenType.EndArray: writer.WriteEndArray(); break;
+                    case JsonTokenType.PropertyName:
+                        var name = reader.ValueIsEscaped ? reader.GetString()! : null;
+                        if (name is null) writer.WritePropertyName(reader.ValueSpan); else writer.WritePropertyName(name);
+                        isId = name is null ? IsIdName(reader.ValueSpan) : IsIdName(Encoding.UTF8.GetBytes(name));
+                        continue;
+                    case JsonTokenType.String when isId:
+                        writer.WriteStringValue(HexToBase64(reader.GetString()!));
+                        break;
+                    case JsonTokenType.String:
+                        if (reader.ValueIsEscaped) writer.WriteStringValue(reader.GetString());
+                        else writer.WriteStringValue(reader.ValueSpan);
+                        break;
+                    case JsonTokenType.Number: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;
+                    case JsonTokenType.True: writer.WriteBooleanValue(true); break;
+                    case JsonTokenType.False: writer.WriteBooleanValue(false); break;
+                    default: writer.WriteNullValue(); break;
                 }
-        return Parser.Parse<ExportTraceServiceRequest>(root.ToJsonString());
+                isId = false;
+            }
+            if (tokens == 0) throw ApiProblem.BadRequest("body", "body: must be a JSON object");
+        }
+        copy.Position = 0;
+        using var text = new StreamReader(copy, Encoding.UTF8);
+        return Parser.Parse<ExportTraceServiceRequest>(text);
     }
 
-    private static IEnumerable<JsonObject> Array(JsonObject? parent, string camel, string snake) =>
-        (parent?[camel] ?? parent?[snake]) is JsonArray array ? array.OfType<JsonObject>() : [];
+    private static bool IsIdName(ReadOnlySpan<byte> name) =>
+        name.SequenceEqual("traceId"u8) || name.SequenceEqual("spanId"u8) || name.SequenceEqual("parentSpanId"u8)
+        || name.SequenceEqual("trace_id"u8) || name.SequenceEqual("span_id"u8) || name.SequenceEqual("parent_span_id"u8);
 
-    private static void HexToBase64(JsonObject node, string camel, string snake)
+    private static string HexToBase64(string hex)
     {
-        var name = node.ContainsKey(camel) ? camel : node.ContainsKey(snake) ? snake : null;
-        if (name is null || node[name] is not JsonValue value || !value.TryGetValue<string>(out var hex)) return;
         try
         {
-            node[name] = Convert.ToBase64String(Convert.FromHexString(hex));
+            return Convert.ToBase64String(Convert.FromHexString(hex));
         }
         catch (FormatException)
         {
-            node[name] = "";
+            return "";
         }
     }
 }

@@ -1,1 +1,0 @@
-DROP INDEX idx_model_requests_owner;
