@@ -59,8 +59,11 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
 
         // After: readiness and `lattice db status` name the promoted standby as the primary, with the replica now
         // streaming from it.
-        await Eventually.Until(() => ReadyAsync(http, cluster.Endpoints[1]),
-            r => r["postgres_primary"]!.GetValue<string>() == standby && r["standbys"]!.AsArray().Any(s => s!["name"]!.GetValue<string>() == "replica"), TimeSpan.FromSeconds(60));
+        var ready = await Eventually.Until(() => ReadyAsync(http, cluster.Endpoints[1]),
+            r => r["postgres_primary"]!.GetValue<string>() == standby && r["standbys"]!.AsArray().Any(s => s!["name"]!.GetValue<string>() == "replica"),
+            TimeSpan.FromSeconds(60), what: "readiness naming the promoted standby as primary, with the replica streaming from it");
+        Assert.Equal(standby, ready["postgres_primary"]!.GetValue<string>());
+        Assert.Contains(ready["standbys"]!.AsArray(), s => s!["name"]!.GetValue<string>() == "replica");
         var (code, cli) = await BuiltProgram.RunCliAsync(cluster.Database, "db", "status");
         Assert.True(code == 0, cli);
         Assert.Contains($"primary: {standby}", cli, StringComparison.Ordinal);
@@ -87,7 +90,7 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
             return models.Where(m => m!["model_id"]!.GetValue<string>() == "fallback-model").Select(m => m!["requests"]!.GetValue<long>()).FirstOrDefault();
         }
         // A standby answers (it may lag by its replay delay, so wait until it has the five).
-        await Eventually.Until(RequestsAsync, n => n == 5, TimeSpan.FromSeconds(30));
+        Assert.Equal(5, await Eventually.Until(RequestsAsync, n => n == 5, TimeSpan.FromSeconds(30), what: "the analytics read showing the five requests"));
 
         await cluster.Postgres.RunVerbAsync("stop-replica");
         Assert.Equal(5, await RequestsAsync()); // the synchronous standby still serves reads

@@ -61,7 +61,7 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
         output.WriteLine($"sessions on the primary after the refused start: {await CountAsync(cluster, "SELECT count(*) FROM sessions") - sessionsBefore}");
 
         await cluster.Postgres.RunVerbAsync("start-standby");
-        await Eventually.Until(() => SynchronousStreamingAsync(cluster), n => n == 1, TimeSpan.FromSeconds(60));
+        Assert.Equal(1, await Eventually.Until(() => SynchronousStreamingAsync(cluster), n => n == 1, TimeSpan.FromSeconds(60), what: "one synchronous standby streaming again"));
         using (var retried = await api.PostAsync("/v1/model-requests", ClusterApi.Json(Request(id, session))))
             Assert.True(retried.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, $"retry answered {(int)retried.StatusCode}");
         using (var retried = await api.PostAsync($"/v1/chats/{chat}/turns", ClusterApi.Json(Turn(turnId))))
@@ -100,8 +100,8 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
         Assert.Equal("", await SettingAsync(cluster));
 
         await cluster.Postgres.RunVerbAsync("start-standby");
-        await Eventually.Until(() => SettingAsync(cluster), names => names == "standby", TimeSpan.FromSeconds(60));
-        await Eventually.Until(() => SynchronousStreamingAsync(cluster), n => n == 1, TimeSpan.FromSeconds(60));
+        Assert.Equal("standby", await Eventually.Until(() => SettingAsync(cluster), names => names == "standby", TimeSpan.FromSeconds(60), what: "synchronous_standby_names restored"));
+        Assert.Equal(1, await Eventually.Until(() => SynchronousStreamingAsync(cluster), n => n == 1, TimeSpan.FromSeconds(60), what: "one synchronous standby streaming again"));
         using (var stored = await api.PostAsync("/v1/model-requests", ClusterApi.Json(Request(Guid.NewGuid(), session))))
             Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
         Assert.Equal(1L, await CountAsync(cluster, $"SELECT count(*) FROM model_requests WHERE id = '{id}'"));

@@ -30,7 +30,7 @@ public sealed class TraceQueries(NpgsqlDataSource dataSource)
         return owners;
     }
 
-    /// <summary>Owner and session of each of the user's traces that are stored.</summary>
+    /// <summary>The session (null when none) of each of the user's traces that are stored, by trace id.</summary>
     public async Task<Dictionary<string, Guid?>> FindManyAsync(Guid userId, string[] traceIds, CancellationToken cancellationToken)
     {
         var found = new Dictionary<string, Guid?>();
