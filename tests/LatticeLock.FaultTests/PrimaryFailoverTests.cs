@@ -59,11 +59,11 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
 
         // After: readiness and `lattice db status` name the promoted standby as the primary, with the replica now
         // streaming from it.
-        var ready = await Eventually.Until(() => ReadyAsync(http, cluster.Endpoints[1]),
+        var readyAfter = await Eventually.Until(() => ReadyAsync(http, cluster.Endpoints[1]),
             r => r["postgres_primary"]!.GetValue<string>() == standby && r["standbys"]!.AsArray().Any(s => s!["name"]!.GetValue<string>() == "replica"),
             TimeSpan.FromSeconds(60), what: "readiness naming the promoted standby as primary, with the replica streaming from it");
-        Assert.Equal(standby, ready["postgres_primary"]!.GetValue<string>());
-        Assert.Contains(ready["standbys"]!.AsArray(), s => s!["name"]!.GetValue<string>() == "replica");
+        Assert.Equal(standby, readyAfter["postgres_primary"]!.GetValue<string>());
+        Assert.Contains(readyAfter["standbys"]!.AsArray(), s => s!["name"]!.GetValue<string>() == "replica");
         var (code, cli) = await BuiltProgram.RunCliAsync(cluster.Database, "db", "status");
         Assert.True(code == 0, cli);
         Assert.Contains($"primary: {standby}", cli, StringComparison.Ordinal);
