@@ -12,6 +12,6 @@ public interface IMetricConsumer
     /// <summary>Stores the batch and advances the cursor from <c>batch.From</c> to <c>batch.To</c>.</summary>
     Task<MetricConsumeResult> ConsumeAsync(MetricBatch batch, CancellationToken cancellationToken);
 
-    /// <summary>Periodic upkeep, run by the pump's reminder (partitions ahead, refreshed percentiles).</summary>
+    /// <summary>Periodic upkeep, run by the pump's reminder (for example partitions created ahead).</summary>
     Task MaintainAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

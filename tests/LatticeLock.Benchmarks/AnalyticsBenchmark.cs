@@ -66,7 +66,6 @@ public static class AnalyticsBenchmark
             if (aggregated % 100_000 < 10_000) Console.WriteLine($"  aggregated {aggregated:N0}");
         }
         report.AggregationRowsPerSecond = aggregated / watch.Elapsed.TotalSeconds;
-        await consumer.MaintainAsync(CancellationToken.None);
 
         var analytics = new CostAnalytics(new LatticeLock.Storage.ReadOnlyDataSource(dataSource));
         var from = DateOnly.FromDateTime(today).AddDays(-29);

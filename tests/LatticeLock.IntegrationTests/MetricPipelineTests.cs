@@ -84,16 +84,24 @@ public sealed class MetricPipelineTests(ServersFixture servers)
         Assert.Equal(count, await cluster.GrainFactory.GetGrain<IMetricPumpGrain>("postgres").CatchUp());
         Assert.Equal(count, await db.ScalarAsync<long>("SELECT count(*) FROM metric_points"));
 
-        // p95 is refreshed by the aggregates' upkeep and equals the SQL percentile per day and group.
-        await cluster.GrainFactory.GetGrain<IMetricPumpGrain>("aggregates").Maintain();
-        Assert.Equal(0L, await db.ScalarAsync<long>("""
-            SELECT count(*) FROM cost_aggregations a
-            WHERE p95_stale OR p95_latency_ms IS DISTINCT FROM (
-                SELECT round(percentile_cont(0.95) WITHIN GROUP (ORDER BY m.latency_ms)::numeric, 2) FROM model_requests m
-                WHERE (m.requested_at AT TIME ZONE 'UTC')::date = a.aggregation_date AND m.user_id IS NOT DISTINCT FROM a.user_id
-                  AND m.project_id IS NOT DISTINCT FROM a.project_id AND m.provider = a.provider AND m.model_id = a.model_id
-                  AND m.task_type IS NOT DISTINCT FROM a.task_type)
-            """));
+        // The pump's latency histograms (with smallest and largest latency) equal what migration 19 computes from the log
+        // (its backfill, run again here by going down to 18 and up), and its SQL bucket rule equals LatencyHistogram's.
+        Assert.Equal(LatticeLock.Storage.Analytics.LatencyHistogram.Bounds, await db.ScalarAsync<int[]>("SELECT latency_histogram_bounds()"));
+        const string histograms = """
+            SELECT aggregation_date, user_id, project_id, provider, model_id, task_type, latency_min_ms, latency_max_ms, latency_histogram::text
+            FROM cost_aggregations ORDER BY 1, 2, 3, 4, 5, 6
+            """;
+        var byPump = await db.RowsAsync(histograms);
+        Assert.All(byPump, row => Assert.NotNull(row[8]));
+        await using (var migrations = NpgsqlDataSource.Create(database))
+        {
+            var runner = new LatticeLock.Storage.Migrations.MigrationRunner(migrations);
+            await runner.DownAsync(18);
+            Assert.Equal(1, await runner.UpAsync());
+        }
+        Assert.Equal(byPump.Select(r => string.Join('|', r)), (await db.RowsAsync(histograms)).Select(r => string.Join('|', r)));
+        Assert.True(byPump.Count >= 3, $"{byPump.Count} aggregate rows");
+
         // Lag is published as a metric too, per sink.
         var lag = new Dictionary<string, double>();
         using (var listener = new System.Diagnostics.Metrics.MeterListener())
@@ -146,15 +154,16 @@ public sealed class MetricPipelineTests(ServersFixture servers)
             Assert.NotEmpty(actual);
         }
 
-        var windowFrom = DateTimeOffset.UtcNow.AddDays(-5);
-        var windowTo = DateTimeOffset.UtcNow.AddDays(1);
+        var windowFrom = today.AddDays(-5);
+        var windowTo = today.AddDays(1);
         var models = await analytics.ModelsAsync(windowFrom, windowTo, "code", "success_rate", AnalyticsScope.Everything, default);
         var sql = await db.RowsAsync("""
             SELECT model_id, provider, count(*), avg(CASE WHEN status = 'success' THEN 1.0 ELSE 0 END),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
+                   percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms), percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms),
                    sum(coalesce(total_cost_usd, 0)) / nullif(count(*) FILTER (WHERE status = 'success'), 0),
                    sum(coalesce(total_cost_usd, 0)) / nullif(sum(total_tokens), 0) * 1000
-            FROM model_requests WHERE task_type = 'code' AND requested_at >= $1 AND requested_at < $2
+            FROM model_requests WHERE task_type = 'code'
+              AND requested_at >= $1::date::timestamp AT TIME ZONE 'UTC' AND requested_at < $2::date::timestamp AT TIME ZONE 'UTC'
             GROUP BY 1, 2
             """, windowFrom, windowTo);
         Assert.Equal(sql.Count, models.Count);
@@ -164,8 +173,9 @@ public sealed class MetricPipelineTests(ServersFixture servers)
             var m = models.Single(x => x.ModelId == (string)row[0]! && x.Provider == (string)row[1]!);
             Assert.Equal((long)row[2]!, m.Requests);
             Assert.Equal(decimal.Round((decimal)row[3]!, 10), decimal.Round(m.SuccessRate, 10));
-            Assert.Equal((double)row[4]!, m.P50LatencyMs!.Value, 6);
-            Assert.Equal((double)row[5]!, m.P95LatencyMs!.Value, 6);
+            // Nearest-rank percentiles from the histograms: within 5 % of the exact ones.
+            Assert.InRange(m.P50LatencyMs!.Value, (int)row[4]! * 0.95, (int)row[4]! * 1.05);
+            Assert.InRange(m.P95LatencyMs!.Value, (int)row[5]! * 0.95, (int)row[5]! * 1.05);
             Assert.Equal(decimal.Round((decimal)row[6]!, 8), m.AvgCostPerSuccessUsd);
             Assert.Equal(decimal.Round((decimal)row[7]!, 8), m.CostPer1kTokensUsd);
             Assert.Null(m.FeedbackScore);

@@ -42,17 +42,18 @@ public static class ReportCommand
         }));
 
         var taskType = new Option<string?>("--task-type") { Description = "Only requests of this task type (e.g. code)" };
-        var since = CliOptions.Timestamp("--from", "Start (default: 30 days ago)");
-        var until = CliOptions.Timestamp("--to", "End, exclusive (default: now)");
+        var since = CliOptions.Day("--from", "First day (default: 29 days before today)");
+        var until = CliOptions.Day("--to", "Day after the last one (default: tomorrow)");
         var sort = new Option<string>("--sort") { Description = string.Join("|", CostAnalytics.Sorts), DefaultValueFactory = _ => "success_rate" };
         var modelsProject = new Option<Guid?>("--project") { Description = "Only this project's requests" };
         var models = new Command("models", "Leaderboard per model: success rate, latency percentiles, cost per success and per 1k tokens") { taskType, since, until, sort, modelsProject };
         models.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
-            var end = parse.GetValue(until) ?? DateTimeOffset.UtcNow;
-            var start = parse.GetValue(since) ?? end - CostAnalytics.DefaultModelWindow;
+            var defaults = CostAnalytics.DefaultModelWindow(DateTimeOffset.UtcNow);
+            var start = parse.GetValue(since) ?? defaults.From;
+            var end = parse.GetValue(until) ?? defaults.To;
             if (end <= start) throw new CliException("--to must be after --from");
-            if ((end - start).TotalDays > CostAnalytics.MaxWindowDays) throw new CliException($"--from to --to may span at most {CostAnalytics.MaxWindowDays} days");
+            if (end.DayNumber - start.DayNumber > CostAnalytics.MaxWindowDays) throw new CliException($"--from to --to may span at most {CostAnalytics.MaxWindowDays} days");
             var s = parse.GetValue(sort)!;
             if (!CostAnalytics.Sorts.Contains(s)) throw new CliException($"--sort must be one of {string.Join(", ", CostAnalytics.Sorts)}");
             await using var sources = CliSettings.OpenDataSources(configuration);
@@ -66,7 +67,7 @@ public static class ReportCommand
                     r.AvgCostPerSuccessUsd?.ToString("0.00######", c) ?? "-", r.CostPer1kTokensUsd?.ToString("0.00######", c) ?? "-",
                     r.FeedbackScore?.ToString(c) ?? "-");
             }
-            table.Title = new TableTitle($"Models {(parse.GetValue(taskType) is { } t ? $"for {Markup.Escape(t)} " : "")}{start:u} to {end:u}, by {s}");
+            table.Title = new TableTitle($"Models {(parse.GetValue(taskType) is { } t ? $"for {Markup.Escape(t)} " : "")}{start:yyyy-MM-dd} to {end:yyyy-MM-dd} (exclusive), by {s}");
             AnsiConsole.Write(table);
         }));
 

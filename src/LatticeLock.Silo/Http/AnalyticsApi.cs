@@ -13,7 +13,7 @@ namespace LatticeLock.Silo.Http;
 public static class AnalyticsApi
 {
     public sealed record CostsResponse(DateOnly From, DateOnly To, string GroupBy, IReadOnlyList<CostRow> Rows);
-    public sealed record ModelsResponse(DateTimeOffset From, DateTimeOffset To, string? TaskType, string Sort, IReadOnlyList<ModelLeaderboardRow> Models);
+    public sealed record ModelsResponse(DateOnly From, DateOnly To, string? TaskType, string Sort, IReadOnlyList<ModelLeaderboardRow> Models);
 
     public static RouteGroupBuilder MapAnalyticsApi(this RouteGroupBuilder v1)
     {
@@ -42,9 +42,10 @@ public static class AnalyticsApi
     {
         var caller = http.RequireScope(ApiScopes.AnalyticsRead);
         var query = http.Request.Query;
-        var to = Instant(query["to"], "to") ?? DateTimeOffset.UtcNow;
-        var from = Instant(query["from"], "from") ?? to - CostAnalytics.DefaultModelWindow;
-        RequireWindow((to - from).TotalDays);
+        var defaults = CostAnalytics.DefaultModelWindow(DateTimeOffset.UtcNow);
+        var from = Day(query["from"], "from") ?? defaults.From;
+        var to = Day(query["to"], "to") ?? defaults.To;
+        RequireWindow(to.DayNumber - from.DayNumber);
         var taskType = query["task_type"].ToString() is { Length: > 0 } t ? t : null;
         if (taskType is { Length: > 64 }) throw ApiProblem.BadRequest("task_type", "task_type: must be at most 64 characters");
         var sort = query["sort"].ToString() is { Length: > 0 } s ? s : "success_rate";
@@ -79,7 +80,7 @@ public static class AnalyticsApi
         return new AnalyticsScope(userId, projectId);
     }
 
-    /// <summary>A UTC day: a date, or an RFC 3339 time that is a UTC midnight (cost aggregates are kept per day).</summary>
+    /// <summary>A UTC day: a date, or an RFC 3339 time that is a UTC midnight (both endpoints read the daily aggregates).</summary>
     private static DateOnly? Day(string? text, string field)
     {
         if (Instant(text, field) is not { } instant) return null;

@@ -5,9 +5,10 @@ namespace LatticeLock.Storage.Analytics;
 
 /// <summary>
 /// Cost and model analytics. Costs come from cost_aggregations (daily rows kept by the aggregates pump), so a query
-/// reads at most one row per day and group, never the request history. The model leaderboard needs exact latency
-/// percentiles, so it reads the window's model_requests through the (task_type, requested_at) index. Both read a
-/// standby when one is configured (<see cref="ReadOnlyDataSource"/>), so they may lag the primary by its replay delay.
+/// reads at most one row per day and group, never the request history; the model leaderboard too, with latency
+/// percentiles from the rows' <see cref="LatencyHistogram"/>s. A caller's query reads only its own rows, through the
+/// owner's index (user or project, then day). Both read a standby when one is configured
+/// (<see cref="ReadOnlyDataSource"/>), so they may lag the primary by its replay delay.
 /// </summary>
 public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
 {
@@ -25,8 +26,12 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
         return (new DateOnly(today.Year, today.Month, 1), today.AddDays(1));
     }
 
-    /// <summary>The leaderboard window when none is given: the last 30 days.</summary>
-    public static readonly TimeSpan DefaultModelWindow = TimeSpan.FromDays(30);
+    /// <summary>The leaderboard window when none is given: the last 30 UTC days, today included ([from, to)).</summary>
+    public static (DateOnly From, DateOnly To) DefaultModelWindow(DateTimeOffset now)
+    {
+        var tomorrow = DateOnly.FromDateTime(now.UtcDateTime).AddDays(1);
+        return (tomorrow.AddDays(-30), tomorrow);
+    }
 
     /// <summary>The <see cref="CostGroupBy"/> of a wire name, or null for an unknown one.</summary>
     public static CostGroupBy? ParseGroupBy(string name) => Array.IndexOf(GroupBys, name) is var i and >= 0 ? (CostGroupBy)i : null;
@@ -54,7 +59,7 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
             SELECT {key}, sum(request_count)::bigint, sum(total_input_tokens)::bigint, sum(total_output_tokens)::bigint, sum(total_cost_usd)
             FROM cost_aggregations
             WHERE aggregation_date >= $1 AND aggregation_date < $2
-              AND ($3::uuid IS NULL OR user_id = $3) AND ($4::uuid IS NULL OR project_id = $4)
+              {ScopeFilter(scope, "$3", "$4")}
             GROUP BY 1 ORDER BY {order}
             """);
         command.Parameters.AddWithValue(from);
@@ -67,19 +72,19 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
         return rows;
     }
 
-    /// <summary>Per-model leaderboard over requests made in [<paramref name="from"/>, <paramref name="to"/>).</summary>
-    public Task<List<ModelLeaderboardRow>> ModelsAsync(DateTimeOffset from, DateTimeOffset to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken) =>
+    /// <summary>Per-model leaderboard over requests made on the UTC days [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public Task<List<ModelLeaderboardRow>> ModelsAsync(DateOnly from, DateOnly to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken) =>
         readOnly.ReadAsync(source => ModelsAsync(source, from, to, taskType, sort, scope, cancellationToken));
 
-    private static async Task<List<ModelLeaderboardRow>> ModelsAsync(NpgsqlDataSource source, DateTimeOffset from, DateTimeOffset to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken)
+    private static async Task<List<ModelLeaderboardRow>> ModelsAsync(NpgsqlDataSource source, DateOnly from, DateOnly to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken)
     {
-        await using var command = source.CreateCommand("""
-            SELECT model_id, provider, count(*), count(*) FILTER (WHERE status = 'success'),
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
-                   sum(coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0)), sum(input_tokens::bigint + output_tokens)::bigint
-            FROM model_requests
-            WHERE requested_at >= $3 AND requested_at < $4 AND ($5::text IS NULL OR task_type = $5)
-              AND ($1::uuid IS NULL OR user_id = $1) AND ($2::uuid IS NULL OR project_id = $2)
+        await using var command = source.CreateCommand($"""
+            SELECT model_id, provider, sum(request_count)::bigint, sum(success_count)::bigint, sum(total_cost_usd),
+                   sum(total_input_tokens + total_output_tokens)::bigint,
+                   latency_histogram_sum(latency_histogram), min(latency_min_ms), max(latency_max_ms)
+            FROM cost_aggregations
+            WHERE aggregation_date >= $3 AND aggregation_date < $4 AND ($5::text IS NULL OR task_type = $5)
+              {ScopeFilter(scope, "$1", "$2")}
             GROUP BY model_id, provider
             """);
         AddScope(command, scope);
@@ -92,10 +97,17 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
         {
             var requests = r.GetInt64(2);
             var successes = r.GetInt64(3);
-            var cost = r.GetDecimal(6);
-            var tokens = r.GetInt64(7);
-            rows.Add(new ModelLeaderboardRow(r.GetString(0), r.GetString(1), requests, (decimal)successes / requests,
-                r.IsDBNull(4) ? null : r.GetDouble(4), r.IsDBNull(5) ? null : r.GetDouble(5),
+            var cost = r.GetDecimal(4);
+            var tokens = r.GetInt64(5);
+            double? p50 = null, p95 = null;
+            if (!r.IsDBNull(6))
+            {
+                var histogram = r.GetFieldValue<long[]>(6);
+                var (min, max) = (r.GetInt32(7), r.GetInt32(8));
+                p50 = LatencyHistogram.Quantile(histogram, min, max, 0.50);
+                p95 = LatencyHistogram.Quantile(histogram, min, max, 0.95);
+            }
+            rows.Add(new ModelLeaderboardRow(r.GetString(0), r.GetString(1), requests, (decimal)successes / requests, p50, p95,
                 successes == 0 ? null : decimal.Round(cost / successes, 8),
                 tokens == 0 ? null : decimal.Round(cost / tokens * 1000m, 8),
                 null));
@@ -116,6 +128,13 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
         };
         return [.. ordered.ThenBy(r => r.ModelId, StringComparer.Ordinal).ThenBy(r => r.Provider, StringComparer.Ordinal)];
     }
+
+    /// <summary>
+    /// The owner's conditions, only those that apply: a literal filter lets the planner use the owner's index
+    /// (idx_cost_agg_user or idx_cost_agg_project), where "($1 IS NULL OR user_id = $1)" would not in a generic plan.
+    /// </summary>
+    private static string ScopeFilter(AnalyticsScope scope, string user, string project) =>
+        (scope.UserId is null ? "" : $"AND user_id = {user}::uuid ") + (scope.ProjectId is null ? "" : $"AND project_id = {project}::uuid");
 
     private static void AddScope(NpgsqlCommand command, AnalyticsScope scope)
     {
