@@ -75,11 +75,11 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         var start = (DateTimeOffset.UtcNow.AddMinutes(-1) - DateTimeOffset.UnixEpoch).Ticks * 100;
         await using var spanSource = Npgsql.NpgsqlDataSource.Create(database);
         var spanLog = new SpanLog(spanSource);
-        var resource = SpanResource.Of("""{"service.name":"client-test"}""");
+        var resource = SpanResource.Of("""{"service.name":"client-test"}"""u8.ToArray());
         var stored = await spanLog.AppendAsync(new SpanBatch(user.Id,
         [
-            new SpanRow(traceId, "00000000000000a1", null, "agent", 1, start, start + 2_000_000_000, 0, null, "test", "{}", resource.Id, "[]", null),
-            new SpanRow(traceId, "00000000000000b2", "00000000000000a1", "chat", 3, start + 500_000_000, start + 1_500_000_000, 1, null, "test", "{}", resource.Id, "[]", call.Id),
+            new SpanRow(traceId, "00000000000000a1", null, "agent", 1, start, start + 2_000_000_000, 0, null, "test", "{}"u8.ToArray(), resource.Id, "[]"u8.ToArray(), null),
+            new SpanRow(traceId, "00000000000000b2", "00000000000000a1", "chat", 3, start + 500_000_000, start + 1_500_000_000, 1, null, "test", "{}"u8.ToArray(), resource.Id, "[]"u8.ToArray(), call.Id),
         ], new Dictionary<string, Guid> { [traceId] = session.Id }, [resource]), CancellationToken.None);
         Assert.Equal(2, stored.Stored);
         var page = await lattice.Traces.GetPage(user.Id, traceId);

@@ -32,7 +32,7 @@ public static class OtlpTracesApi
             throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, $"body: the export request is larger than {limit} bytes (LatticeLock__Otlp__MaxBodyBytes); send smaller batches", "body");
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
 
-        // The body is received (under a deadline) and decoded before an export slot is taken; its bytes count against
+        // The body is received (under a deadline) before an export slot is taken; its bytes count against
         // the silo's budget until the export is answered: the declared length, or the whole limit when it is unknown or
         // compressed; an OTLP/JSON body counts JsonMemoryFactor times that, for the document tree its decoding builds.
         var reserve = (http.Request.ContentLength is { } declared && http.Request.Headers.ContentEncoding.Count == 0 ? Math.Max(declared, 1) : limit)
@@ -41,10 +41,10 @@ public static class OtlpTracesApi
             $"export bodies of {o.MaxBytesInFlight} bytes are being received on this silo, its limit (LatticeLock__Otlp__MaxBytesInFlight); retry after the delay in Retry-After");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         deadline.CancelAfter(o.BodyReadTimeout);
-        ExportTraceServiceRequest request;
+        byte[] body;
         try
         {
-            request = await OtlpPayload.ReadAsync(http.Request, encoding, limit, deadline.Token);
+            body = await OtlpPayload.ReadAsync(http.Request, limit, deadline.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
         {
@@ -53,7 +53,7 @@ public static class OtlpTracesApi
         }
         using var slot = gate.TryEnter() ?? throw new ApiProblem(StatusCodes.Status429TooManyRequests,
             $"{o.MaxConcurrentExports} exports are in progress on this silo, its limit (LatticeLock__Otlp__MaxConcurrentExports); retry after the delay in Retry-After");
-        var response = await ingest.IngestAsync(caller, request, http.RequestAborted);
+        var response = await ingest.IngestAsync(caller, OtlpPayload.Resources(body, encoding), http.RequestAborted);
         http.Response.StatusCode = StatusCodes.Status200OK;
         http.Response.ContentType = encoding;
         await http.Response.Body.WriteAsync(OtlpPayload.Response(response, encoding), http.RequestAborted);

@@ -63,19 +63,24 @@ public sealed class OtlpAttributes
 
     public double? FirstNumber(params string[] keys) => keys.Select(Number).FirstOrDefault(v => v is not null);
 
-    public static string ToJson(RepeatedField<KeyValue> attributes)
+    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
+    private static readonly byte[] EmptyArray = "[]"u8.ToArray();
+
+    /// <summary>The attributes as a JSON object, UTF-8 encoded (how rows hold it until stored; shared when empty, never written to).</summary>
+    public static byte[] ToJson(RepeatedField<KeyValue> attributes)
     {
-        if (attributes.Count == 0) return "{}";
-        using var buffer = new MemoryStream();
+        if (attributes.Count == 0) return EmptyObject;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))
             WriteObject(json, attributes);
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return buffer.WrittenSpan.ToArray();
     }
 
-    public static string EventsToJson(RepeatedField<Span.Types.Event> events)
+    /// <summary>The events as a JSON array of {name, time_unix_nano, attributes}, UTF-8 encoded.</summary>
+    public static byte[] EventsToJson(RepeatedField<Span.Types.Event> events)
     {
-        if (events.Count == 0) return "[]";
-        using var buffer = new MemoryStream();
+        if (events.Count == 0) return EmptyArray;
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartArray();
@@ -90,7 +95,7 @@ public sealed class OtlpAttributes
             }
             json.WriteEndArray();
         }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>PostgreSQL text and jsonb cannot hold NUL: it becomes U+FFFD, everything else is kept.</summary>

@@ -18,8 +18,8 @@ public static class OtlpPayload
     public const string Json = "application/json";
 
     /// <summary>
-    /// How many times its size an OTLP/JSON body counts against <see cref="OtlpOptions.MaxBytesInFlight"/>: decoding
-    /// builds a document tree (and a rewritten copy) several times the body's size, where protobuf decodes in place.
+    /// How many times its size an OTLP/JSON body counts against <see cref="OtlpOptions.MaxBytesInFlight"/>: its decoding
+    /// holds a rewritten copy and the decoded request, several times the body's size, where protobuf is walked in place.
     /// </summary>
     public const int JsonMemoryFactor = 6;
 
@@ -39,7 +39,8 @@ public static class OtlpPayload
         };
     }
 
-    public static async Task<ExportTraceServiceRequest> ReadAsync(HttpRequest request, string encoding, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>The whole (decompressed) body; 413 past <paramref name="maxBytes"/>, 400 or 415 for a bad content encoding.</summary>
+    public static async Task<byte[]> ReadAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         var body = await ReadLimitedAsync(request.Body, maxBytes, cancellationToken);
         var contentEncoding = request.Headers.ContentEncoding.ToString().Trim().ToLowerInvariant();
@@ -59,19 +60,27 @@ public static class OtlpPayload
         {
             throw new ApiProblem(StatusCodes.Status415UnsupportedMediaType, $"content-encoding: must be gzip or absent (got '{contentEncoding}')", "content-encoding");
         }
-        return Decode(body, encoding);
+        return body;
     }
 
-    /// <summary>A whole (decompressed) body as an export request, or 400 naming <c>body</c>.</summary>
-    public static ExportTraceServiceRequest Decode(byte[] body, string encoding)
+    /// <summary>
+    /// The export's resources and spans, for <see cref="OtlpSpanReader"/>: protobuf is walked in place and each span
+    /// decoded when it is read (<see cref="OtlpProtobufExport"/>); OTLP/JSON is decoded here as a whole. A malformed
+    /// body is 400 naming <c>body</c> (for protobuf, possibly only once the reader reaches the bad bytes).
+    /// </summary>
+    public static IEnumerable<OtlpResourceSpans> Resources(byte[] body, string encoding) =>
+        encoding == Protobuf ? OtlpProtobufExport.Resources(body) : OtlpResourceSpans.Of(DecodeJson(body));
+
+    /// <summary>An OTLP/JSON body as an export request, or 400 naming <c>body</c>.</summary>
+    public static ExportTraceServiceRequest DecodeJson(byte[] body)
     {
         try
         {
-            return encoding == Protobuf ? ExportTraceServiceRequest.Parser.ParseFrom(body) : ParseJson(body);
+            return ParseJson(body);
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw ApiProblem.BadRequest("body", $"body: not a valid OTLP ExportTraceServiceRequest ({(encoding == Protobuf ? "protobuf" : "JSON")}): {e.Message}");
+            throw ApiProblem.BadRequest("body", $"body: not a valid OTLP ExportTraceServiceRequest (JSON): {e.Message}");
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidJsonException or FormatException or InvalidOperationException)
         {

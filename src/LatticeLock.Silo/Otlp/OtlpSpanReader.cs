@@ -5,13 +5,15 @@ using LatticeLock.Storage.Traces;
 namespace LatticeLock.Silo.Otlp;
 
 /// <summary>
-/// Flattens an export request into the spans to store, each with its attributes for the LLM conventions and its
-/// resource (stored once, referenced by id), and the spans refused with the reason: bad ids, times that cannot be
-/// right, and every limit of <see cref="OtlpOptions"/>. One bad span never refuses the others.
+/// Flattens an export into the spans to store, each with what the LLM conventions read from it (the model call, the
+/// conversation) and its resource (stored once, referenced by id), and the spans refused with the reason: bad ids,
+/// times that cannot be right, and every limit of <see cref="OtlpOptions"/>. One bad span never refuses the others.
+/// Spans are taken one at a time and kept only as rows (attributes as UTF-8 JSON), never as messages.
 /// </summary>
 public static class OtlpSpanReader
 {
-    public sealed record ReadSpan(SpanRow Row, OtlpAttributes Attributes, OtlpAttributes ResourceAttributes);
+    /// <summary>A span to store, the model call it describes (if any) and the conversation it names (or its resource names).</summary>
+    public sealed record ReadSpan(SpanRow Row, LlmCall? Call, string? Conversation);
 
     /// <summary>What was read: the spans to store, the resources they reference, how many spans were refused and why (reasons capped).</summary>
     public sealed class Result
@@ -29,15 +31,15 @@ public static class OtlpSpanReader
         }
     }
 
-    public static Result Read(ExportTraceServiceRequest request, OtlpOptions options)
+    public static Result Read(IEnumerable<OtlpResourceSpans> export, OtlpOptions options)
     {
         var latest = (ulong)(DateTimeOffset.UtcNow.AddDays(1) - DateTimeOffset.UnixEpoch).Ticks * 100;
         var limits = new OtlpLimits(options);
         var result = new Result();
         var traces = new HashSet<string>();
-        foreach (var resourceSpans in request.ResourceSpans)
+        foreach (var resourceSpans in export)
         {
-            var resourceCount = resourceSpans.ScopeSpans.Sum(s => s.Spans.Count);
+            var resourceCount = resourceSpans.SpanCount;
             if (limits.ResourceProblem(resourceSpans.Resource) is { } resourceProblem)
             {
                 result.Reject(resourceCount, $"{resourceCount} spans refused: their {resourceProblem}");
@@ -45,10 +47,10 @@ public static class OtlpSpanReader
             }
             var resourceAttributes = resourceSpans.Resource?.Attributes ?? [];
             SpanResource? resource = null; // made (and its JSON written) only when one of its spans is kept
-            var attributes = new OtlpAttributes(resourceAttributes);
-            foreach (var scopeSpans in resourceSpans.ScopeSpans)
+            var resourceConversation = LlmSpanConventions.ConversationOf(new OtlpAttributes(resourceAttributes));
+            foreach (var scopeSpans in resourceSpans.Scopes)
             {
-                var scope = scopeSpans.Scope?.Name is { Length: > 0 } name ? OtlpAttributes.Clean(name.Length > 1024 ? name[..1024] : name) : null;
+                var scope = scopeSpans.ScopeName is { Length: > 0 } name ? OtlpAttributes.Clean(name.Length > 1024 ? name[..1024] : name) : null;
                 foreach (var span in scopeSpans.Spans)
                 {
                     if (result.Spans.Count >= options.MaxSpansPerExport)
@@ -93,7 +95,8 @@ public static class OtlpSpanReader
                         resource.Id,
                         OtlpAttributes.EventsToJson(span.Events),
                         null);
-                    result.Spans.Add(new ReadSpan(row, new OtlpAttributes(span.Attributes), attributes));
+                    var attributes = new OtlpAttributes(span.Attributes);
+                    result.Spans.Add(new ReadSpan(row, LlmSpanConventions.Read(attributes), LlmSpanConventions.ConversationOf(attributes) ?? resourceConversation));
                 }
             }
         }

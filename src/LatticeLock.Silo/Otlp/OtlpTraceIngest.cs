@@ -20,22 +20,16 @@ namespace LatticeLock.Silo.Otlp;
 public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQueries traces, ExternalSessions externalSessions, DeploymentKeys keys,
     IOptions<OtlpOptions> options)
 {
-    public async Task<ExportTraceServiceResponse> IngestAsync(ApiKeyPrincipal caller, ExportTraceServiceRequest request, CancellationToken cancellationToken)
+    public async Task<ExportTraceServiceResponse> IngestAsync(ApiKeyPrincipal caller, IEnumerable<OtlpResourceSpans> export, CancellationToken cancellationToken)
     {
-        var read = OtlpSpanReader.Read(request, options.Value);
+        var read = OtlpSpanReader.Read(export, options.Value);
         var spans = read.Spans;
         var warnings = new List<string>();
 
         // Only traces that need a session (an LLM call, or a conversation id) are looked up before storing.
         // Keyed by reference: the spans are records, and value equality would hash every attribute string per lookup.
-        var calls = spans.ToDictionary(s => s, s => LlmSpanConventions.Read(s.Attributes), (IEqualityComparer<OtlpSpanReader.ReadSpan>)ReferenceEqualityComparer.Instance);
-        var resourceConversations = new Dictionary<OtlpAttributes, string?>(ReferenceEqualityComparer.Instance);
-        var conversations = spans.GroupBy(s => s.Row.TraceId).ToDictionary(t => t.Key,
-            t => t.Select(s => LlmSpanConventions.ConversationOf(s.Attributes) ?? ResourceConversation(s.ResourceAttributes)).FirstOrDefault(c => c is not null));
-        string? ResourceConversation(OtlpAttributes resource) => resourceConversations.TryGetValue(resource, out var c)
-            ? c
-            : resourceConversations[resource] = LlmSpanConventions.ConversationOf(resource);
-        var linked = spans.Where(s => calls[s] is not null).Select(s => s.Row.TraceId)
+        var conversations = spans.GroupBy(s => s.Row.TraceId).ToDictionary(t => t.Key, t => t.Select(s => s.Conversation).FirstOrDefault(c => c is not null));
+        var linked = spans.Where(s => s.Call is not null).Select(s => s.Row.TraceId)
             .Concat(conversations.Where(c => c.Value is not null).Select(c => c.Key)).Distinct().ToArray();
         var known = await traces.FindManyAsync(caller.UserId, linked, cancellationToken);
 
@@ -64,9 +58,9 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
 
         // LLM spans become model requests, all at once (the session grain interleaves them into one group commit).
         var idKey = await keys.GetAsync(DeploymentKeys.SpanRequestIds, cancellationToken);
-        var recorded = await Task.WhenAll(spans.Where(s => calls[s] is not null).Select(async s =>
+        var recorded = await Task.WhenAll(spans.Where(s => s.Call is not null).Select(async s =>
         {
-            var record = ModelRequestOf(ModelRequestIdOf(idKey, caller.UserId, s.Row.TraceId, s.Row.SpanId), s.Row, calls[s]!);
+            var record = ModelRequestOf(ModelRequestIdOf(idKey, caller.UserId, s.Row.TraceId, s.Row.SpanId), s.Row, s.Call!);
             try
             {
                 await grains.GetGrain<ISessionGrain>(sessions[s.Row.TraceId]).RecordModelRequest(record, cancellationToken);

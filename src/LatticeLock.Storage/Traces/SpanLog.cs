@@ -1,3 +1,4 @@
+using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -213,9 +214,9 @@ public sealed class SpanLog(NpgsqlDataSource dataSource)
         insert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = rows.Select(r => r.StatusCode).ToArray() });
         insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.StatusMessage)));
         insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.ScopeName)));
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.AttributesJson).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => Encoding.UTF8.GetString(r.AttributesJson)).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = rows.Select(r => r.ResourceId).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.EventsJson).ToArray() });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => Encoding.UTF8.GetString(r.EventsJson)).ToArray() });
         insert.Parameters.Add(Nullable(NpgsqlDbType.Uuid, rows.Select(r => (object?)r.ModelRequestId)));
         var inserted = new HashSet<(Guid, string, string)>();
         await using var reader = await insert.ExecuteReaderAsync(CancellationToken.None);

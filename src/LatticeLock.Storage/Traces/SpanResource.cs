@@ -10,5 +10,6 @@ namespace LatticeLock.Storage.Traces;
 /// </summary>
 public sealed record SpanResource(byte[] Id, string AttributesJson)
 {
-    public static SpanResource Of(string attributesJson) => new(SHA256.HashData(Encoding.UTF8.GetBytes(attributesJson)), attributesJson);
+    /// <summary>A resource from its attributes' JSON (UTF-8).</summary>
+    public static SpanResource Of(byte[] attributesJson) => new(SHA256.HashData(attributesJson), Encoding.UTF8.GetString(attributesJson));
 }

@@ -2,7 +2,7 @@ namespace LatticeLock.Storage.Traces;
 
 /// <summary>
 /// One span as stored in <c>spans</c>: W3C ids as lowercase hex, times in Unix nanoseconds as the exporter sent them,
-/// attributes and events as JSON object/array text, and the resource it came from by its id (see <see cref="SpanResource"/>).
+/// attributes and events as JSON object/array (UTF-8 bytes, as written to jsonb), and the resource it came from by its id (see <see cref="SpanResource"/>).
 /// </summary>
 public sealed record SpanRow(
     string TraceId,
@@ -15,9 +15,9 @@ public sealed record SpanRow(
     short StatusCode,
     string? StatusMessage,
     string? ScopeName,
-    string AttributesJson,
+    byte[] AttributesJson,
     byte[] ResourceId,
-    string EventsJson,
+    byte[] EventsJson,
     Guid? ModelRequestId)
 {
     /// <summary>The start as a timestamp (microsecond precision), the partition key.</summary>
