@@ -84,8 +84,9 @@ public sealed class BudgetsClient(IGrainFactory grains)
         grains.GetGrain<IProjectGrain>(projectId).GetBudget(cancellationToken);
 
     /// <summary>Holds <paramref name="estimatedCostUsd"/>; throws <c>BudgetExceededException</c> (with the remaining amount) when it does not fit.</summary>
-    public Task<BudgetReservation> Reserve(Guid projectId, decimal estimatedCostUsd, int? ttlSeconds = null, CancellationToken cancellationToken = default) =>
-        grains.GetGrain<IProjectGrain>(projectId).Reserve(new ReserveBudget(estimatedCostUsd, ttlSeconds), cancellationToken);
+    public Task<BudgetReservation> Reserve(Guid projectId, decimal estimatedCostUsd, int? ttlSeconds = null, Guid? reservationId = null,
+        CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IProjectGrain>(projectId).Reserve(new ReserveBudget(estimatedCostUsd, ttlSeconds, reservationId), cancellationToken);
 
     public Task Release(Guid projectId, Guid reservationId, CancellationToken cancellationToken = default) =>
         grains.GetGrain<IProjectGrain>(projectId).ReleaseReservation(reservationId, cancellationToken);

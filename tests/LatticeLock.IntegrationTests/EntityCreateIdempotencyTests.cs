@@ -69,6 +69,45 @@ public sealed class EntityCreateIdempotencyTests(ServersFixture servers)
         Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE user_id = $1", userId));
     }
 
+    [Fact]
+    public async Task A_reservation_retried_with_the_same_id_or_idempotency_key_holds_the_budget_once()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers);
+        var (_, key) = await env.NewUserWithKeyAsync("projects:read", "projects:write");
+        var project = (await PostAsync(env, key, "/v1/projects", """{"name":"held once"}""", null, HttpStatusCode.Created))["id"]!.ToString();
+        await env.Client(key).SendAsync(HttpMethod.Put, $"/v1/projects/{project}/budget", """{"monthly_usd":1.00}""", HttpStatusCode.OK);
+        var path = $"/v1/projects/{project}/budget/reservations";
+        async Task<decimal> ReservedAsync() =>
+            (await env.Client(key).SendAsync(HttpMethod.Get, $"/v1/projects/{project}/budget", null, HttpStatusCode.OK))["reserved_usd"]!.GetValue<decimal>();
+
+        // By the body's id: the repeat answers the same reservation and holds nothing more.
+        var id = Guid.NewGuid();
+        var first = await PostAsync(env, key, path, $$"""{"id":"{{id}}","estimated_cost_usd":0.30,"ttl_seconds":600}""", null, HttpStatusCode.Created);
+        var again = await PostAsync(env, key, path, $$"""{"id":"{{id}}","estimated_cost_usd":0.30,"ttl_seconds":600}""", null, HttpStatusCode.Created);
+        Assert.Equal(id.ToString(), first["reservation_id"]!.ToString());
+        Assert.Equal(first.ToJsonString(), again.ToJsonString());
+        Assert.Equal(0.30m, await ReservedAsync());
+        // Other content under the same id: 409 naming id, nothing held.
+        Assert.NotNull((await PostAsync(env, key, path, $$"""{"id":"{{id}}","estimated_cost_usd":0.40,"ttl_seconds":600}""", null, HttpStatusCode.Conflict))["errors"]!["id"]);
+        Assert.NotNull((await PostAsync(env, key, path, $$"""{"id":"{{id}}","estimated_cost_usd":0.30,"ttl_seconds":60}""", null, HttpStatusCode.Conflict))["errors"]!["id"]);
+        Assert.Equal(0.30m, await ReservedAsync());
+
+        // By the Idempotency-Key header: the same reservation for the same key, another for another key.
+        var keyed = await PostAsync(env, key, path, """{"estimated_cost_usd":0.20}""", "hold-1", HttpStatusCode.Created);
+        Assert.Equal(keyed["reservation_id"]!.ToString(), (await PostAsync(env, key, path, """{"estimated_cost_usd":0.20}""", "hold-1", HttpStatusCode.Created))["reservation_id"]!.ToString());
+        Assert.NotEqual(keyed["reservation_id"]!.ToString(), (await PostAsync(env, key, path, """{"estimated_cost_usd":0.20}""", "hold-2", HttpStatusCode.Created))["reservation_id"]!.ToString());
+        Assert.Equal(0.70m, await ReservedAsync());
+
+        // Once released, the id is not granted again: a late retry is 409, never a second hold.
+        await env.Client(key).SendAsync(HttpMethod.Delete, $"{path}/{id}", null, HttpStatusCode.NoContent);
+        Assert.Equal(0.40m, await ReservedAsync());
+        var ended = await PostAsync(env, key, path, $$"""{"id":"{{id}}","estimated_cost_usd":0.30,"ttl_seconds":600}""", null, HttpStatusCode.Conflict);
+        Assert.Contains("has ended", ended["errors"]!["id"]![0]!.GetValue<string>());
+        Assert.Equal(0.40m, await ReservedAsync());
+        await using var db = new Db(env.Database);
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM budget_reservations WHERE id = $1 AND ended_at IS NOT NULL", id));
+    }
+
     private static async Task<JsonNode> PostAsync(GatewayEnvironment env, string key, string path, string body, string? idempotencyKey, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };

@@ -108,7 +108,12 @@ internal sealed class ProjectBudgetLedger(
     }
 
     /// <summary>Grants the reservation (adding it to <paramref name="reservations"/>) or throws; the caller persists.</summary>
-    public async Task<BudgetReservation> ReserveAsync(ReserveBudget request, List<ReservationState> reservations, CancellationToken cancellationToken)
+    /// <summary>
+    /// Grants the reservation if it fits. A repeat of a live reservation's id with the same content answers it again;
+    /// with other content, or an id that <paramref name="heldBefore"/> says the project held before, is a conflict.
+    /// </summary>
+    public async Task<BudgetReservation> ReserveAsync(ReserveBudget request, List<ReservationState> reservations,
+        Func<Guid, CancellationToken, Task<bool>> heldBefore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.EstimatedCostUsd <= 0) throw new InvalidFieldException("estimated_cost_usd", $"must be > 0 (got {request.EstimatedCostUsd})");
@@ -116,6 +121,18 @@ internal sealed class ProjectBudgetLedger(
         var ttl = request.TtlSeconds ?? ReserveBudget.DefaultTtlSeconds;
         if (ttl is < 1 or > ReserveBudget.MaxTtlSeconds) throw new InvalidFieldException("ttl_seconds", $"must be 1 to {ReserveBudget.MaxTtlSeconds} (got {ttl})");
         var settings = RequireBudget();
+        if (request.ReservationId is { } given)
+        {
+            var now0 = clock.GetUtcNow();
+            if (reservations.Find(r => r.Id == given && r.ExpiresAt > now0) is { } live)
+            {
+                if (live.EstimatedCostUsd == request.EstimatedCostUsd && live.GrantedAt is { } granted && live.ExpiresAt - granted == TimeSpan.FromSeconds(ttl))
+                    return new BudgetReservation(live.Id, projectId, live.EstimatedCostUsd, live.ExpiresAt);
+                throw new ConflictException("id", $"reservation {given} was granted with other content (estimated_cost_usd {live.EstimatedCostUsd}); a new reservation needs a new id");
+            }
+            if (await heldBefore(given, cancellationToken))
+                throw new ConflictException("id", $"reservation {given} has ended (settled, released or expired); a new reservation needs a new id");
+        }
         await EnsurePeriodAsync(cancellationToken);
 
         var remaining = settings.MonthlyUsd - _spent - LiveReserved(reservations);
@@ -123,7 +140,7 @@ internal sealed class ProjectBudgetLedger(
             throw new ConflictException("reservations", $"project {projectId} holds {reservations.Count} active reservations, the most allowed; settle or release some first");
         if (request.EstimatedCostUsd > remaining) throw new BudgetExceededException(Math.Max(remaining, 0), request.EstimatedCostUsd);
         var now = clock.GetUtcNow();
-        var reservation = new ReservationState { Id = Guid.NewGuid(), EstimatedCostUsd = request.EstimatedCostUsd, ExpiresAt = now.AddSeconds(ttl), GrantedAt = now };
+        var reservation = new ReservationState { Id = request.ReservationId ?? Guid.NewGuid(), EstimatedCostUsd = request.EstimatedCostUsd, ExpiresAt = now.AddSeconds(ttl), GrantedAt = now };
         reservations.Add(reservation);
         return new BudgetReservation(reservation.Id, projectId, reservation.EstimatedCostUsd, reservation.ExpiresAt);
     }

@@ -153,7 +153,7 @@ public sealed class ProjectGrain(
         var before = Snapshot();
         try
         {
-            reservation = await Budget.ReserveAsync(request, Reservations, cancellationToken);
+            reservation = await Budget.ReserveAsync(request, Reservations, (id, ct) => reservations.ExistsAsync(Id, id, ct), cancellationToken);
         }
         catch (BudgetExceededException)
         {

@@ -9,7 +9,7 @@ namespace LatticeLock.Silo.Http;
 public static class BudgetsApi
 {
     public sealed record BudgetBody(decimal? MonthlyUsd, int[]? AlertThresholdsPct, string? WebhookUrl);
-    public sealed record ReservationBody(decimal? EstimatedCostUsd, int? TtlSeconds);
+    public sealed record ReservationBody(Guid? Id, decimal? EstimatedCostUsd, int? TtlSeconds);
     public sealed record AlertEventResponse(long Id, int ThresholdPct, DateOnly PeriodStart, decimal SpentUsd, decimal MonthlyUsd,
         string DeliveryStatus, int Attempts, int? LastStatusCode, string? LastError, DateTimeOffset CreatedAt);
     public sealed record AlertEventsResponse(IReadOnlyList<AlertEventResponse> Alerts);
@@ -44,9 +44,13 @@ public static class BudgetsApi
     private static async Task<IResult> ReserveAsync(HttpContext http, IGrainFactory grains, string id)
     {
         var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsWrite);
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
         var body = await JsonBody.ReadAsync<ReservationBody>(http);
+        // Idempotent by the body's id, or by one derived from the Idempotency-Key header (scoped to the caller and project).
+        var projectId = RouteValues.Id(id);
+        var reservationId = body.Id ?? (IdempotencyKey.Read(http) is { } key ? IdempotencyKey.EntityId("reservation", caller.UserId, key, projectId) : null);
         var request = new ReserveBudget(
-            body.EstimatedCostUsd ?? throw ApiProblem.BadRequest("estimated_cost_usd", "estimated_cost_usd: is required"), body.TtlSeconds);
+            body.EstimatedCostUsd ?? throw ApiProblem.BadRequest("estimated_cost_usd", "estimated_cost_usd: is required"), body.TtlSeconds, reservationId);
         var reservation = await project.Reserve(request, http.RequestAborted); // 402 when it does not fit (ProblemMapping)
         return Results.Created($"/v1/projects/{reservation.ProjectId}/budget/reservations/{reservation.ReservationId}", reservation);
     }
