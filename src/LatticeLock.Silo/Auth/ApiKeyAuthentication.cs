@@ -4,15 +4,14 @@ using LatticeLock.Silo.Http;
 namespace LatticeLock.Silo.Auth;
 
 /// <summary>
-/// Every /v1 and /otlp request: <c>Authorization: Bearer ll_…</c> checked against the key's grain (a hash crosses the wire, never
-/// the secret), or against this silo's <see cref="AuthenticatedKeyCache"/> of recent successes. Missing, malformed, unknown,
+/// Every /v1 and /otlp request: <c>Authorization: Bearer ll_…</c> resolved by <see cref="ApiKeyResolver"/> (this silo's cache of
+/// recent successes first, then the key's grain). Missing, malformed, unknown,
 /// expired or revoked keys get 401 and are counted (<see cref="AuthFailureCounts"/>, written off the request path).
 /// Failures are budgeted (<see cref="AuthFailureLimiter"/>): an address past its budget gets 429 with Retry-After before
 /// any lookup; a key prefix past its budget is still checked, so its owner gets in, but a wrong secret gets 429.
 /// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
-public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyCache cache, AuthFailureLimiter limiter, AuthFailureCounts failures,
-    KeyRequestLimiter keyLimits, UnknownKeyPrefixes unknownPrefixes) : IMiddleware
+public sealed class ApiKeyAuthentication(ApiKeyResolver keys, AuthFailureLimiter limiter, AuthFailureCounts failures, KeyRequestLimiter keyLimits) : IMiddleware
 {
     public const string PrincipalItem = "lattice.principal";
 
@@ -24,16 +23,10 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
             return;
         }
         var address = AddressOf(http);
-        var header = http.Request.Headers.Authorization.ToString();
-        string? failure = null;
-        string? prefix = null;
-        byte[]? hash = null;
-        if (string.IsNullOrEmpty(header)) failure = "missing Authorization header (expected: Bearer <API key>)";
-        else if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) failure = "the Authorization header must use the Bearer scheme";
-        else if ((prefix = ApiKeyFormat.PrefixOf(header["Bearer ".Length..].Trim())) is null) failure = "malformed API key";
-        else hash = ApiKeyFormat.Hash(header["Bearer ".Length..].Trim());
-
-        if (prefix is not null && cache.Find(prefix, hash!) is { } known)
+        var key = ApiKeyResolver.Parse(http.Request.Headers.Authorization.ToString());
+        var prefix = key.Prefix;
+        var failure = key.Malformed;
+        if (keys.Cached(key) is { } known)
         {
             await ServeAsync(http, next, known);
             return;
@@ -44,17 +37,11 @@ public sealed class ApiKeyAuthentication(IGrainFactory grains, AuthenticatedKeyC
             await RefuseAsync(http, prefix, address, wait);
             return;
         }
-        if (prefix is not null && unknownPrefixes.IsKnownUnknown(prefix))
+        if (prefix is not null)
         {
-            failure = "unknown API key"; // told so in the last seconds: no grain call, no query
-        }
-        else if (prefix is not null)
-        {
-            var result = await grains.GetGrain<IApiKeyGrain>(prefix).Authenticate(hash!);
-            if (result.UnknownKey) unknownPrefixes.Remember(prefix);
+            var result = await keys.AuthenticateAsync(key);
             if (result.Principal is { } principal)
             {
-                cache.Remember(prefix, hash!, principal);
                 await ServeAsync(http, next, principal);
                 return;
             }

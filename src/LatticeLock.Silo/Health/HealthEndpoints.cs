@@ -33,23 +33,14 @@ public static class HealthEndpoints
         return endpoints;
     }
 
-    /// <summary>Details for a caller on this machine, or one presenting an admin key (checked like any /v1 call, from the cache first).</summary>
+    /// <summary>Details for a caller on this machine, or one presenting an admin key (resolved like any /v1 call's key).</summary>
     private static async Task<bool> DetailedAsync(HttpContext http)
     {
         if (http.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address)) return true;
-        var header = http.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return false;
-        var secret = header["Bearer ".Length..].Trim();
-        if (ApiKeyFormat.PrefixOf(secret) is not { } prefix) return false;
-        var hash = ApiKeyFormat.Hash(secret);
-        var cache = http.RequestServices.GetRequiredService<AuthenticatedKeyCache>();
-        if (cache.Find(prefix, hash) is { } known) return known.IsAdmin;
-        var unknown = http.RequestServices.GetRequiredService<UnknownKeyPrefixes>();
-        if (unknown.IsKnownUnknown(prefix)) return false;
-        var result = await http.RequestServices.GetRequiredService<IGrainFactory>().GetGrain<IApiKeyGrain>(prefix).Authenticate(hash);
-        if (result.UnknownKey) unknown.Remember(prefix);
-        var principal = result.Principal;
-        return principal?.IsAdmin == true;
+        var key = ApiKeyResolver.Parse(http.Request.Headers.Authorization.ToString());
+        if (key.Prefix is null) return false;
+        var keys = http.RequestServices.GetRequiredService<ApiKeyResolver>();
+        return (keys.Cached(key) ?? (await keys.AuthenticateAsync(key)).Principal)?.IsAdmin == true;
     }
 
     private static Task WriteAsync(HttpContext context, HealthReport report, bool detailed)

@@ -27,6 +27,7 @@ public static class GatewayEndpoints
         services.AddSingleton<AuthFailureCounts>();
         services.AddHostedService<AuthFailureWriter>();
         services.AddHostedService<AuthRecordRetention>();
+        services.AddSingleton<ApiKeyResolver>();
         services.AddSingleton<ApiKeyAuthentication>();
         services.AddHostedService<ApiKeyChangeListener>();
         return services;
