@@ -61,6 +61,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Traces.TraceQueries>();
         services.AddOptions<Traces.TraceReadOptions>().Bind(configuration.GetSection(Traces.TraceReadOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Traces.TraceReadOptions>, Traces.TraceReadOptionsValidator>();
+        services.AddSingleton<Traces.TraceLayoutCache>();
         services.AddSingleton<Traces.TracePageReader>();
         services.AddSingleton<Traces.ExternalSessions>();
         services.TryAddSingleton(TimeProvider.System);

@@ -43,8 +43,22 @@ public sealed class AbuseTests(ServersFixture servers)
             }
             cursor = page["next_cursor"]?.GetValue<string>();
             pages++;
+            if (pages == 1)
+            {
+                // A span arriving mid-walk: the next pages come from the layout the first page made (its token is in
+                // the cursor), so the walk stays one consistent snapshot and the trace is laid out once, not 100 times.
+                await using var db = new Db(env.Database);
+                await db.ExecuteAsync("""
+                    INSERT INTO spans (user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
+                                       status_code, attributes, resource_id, events)
+                    SELECT user_id, trace_id, $3, span_id, 'late', 1, start_unix_nano + 1, end_unix_nano, started_at, 1, '{}', resource_id, '[]'
+                    FROM spans WHERE user_id = $1 AND trace_id = $2 AND span_id = $4
+                    """, userId, traceId, SpanId(Depth + 1), SpanId(Depth));
+            }
         } while (cursor is not null);
         Assert.Equal((Depth, 100), (seen, pages));
+        // A new walk lays the trace out again and sees the late span.
+        Assert.Equal(Depth + 1, (await api.SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}?limit=1", null, HttpStatusCode.OK))["span_count"]!.GetValue<int>());
 
         // Past the page limit, and a cursor this API never made: 400 naming the field.
         await api.SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}?limit=1001", null, HttpStatusCode.BadRequest);

@@ -17,7 +17,7 @@ public sealed class CliTests(ServersFixture servers)
         Assert.Equal(2, code);
         Assert.Equal("error: --from must be a day written yyyy-MM-dd, e.g. 2026-11-01 (got 'yesterday') (see: lattice report costs --help)", output.Trim());
 
-        (code, output) = await BuiltProgram.RunCliAsync(null, "report", "models", "--from", "2025-01-01T00:00:00Z", "--to", "2026-06-01T00:00:00Z");
+        (code, output) = await BuiltProgram.RunCliAsync(null, "report", "models", "--from", "2025-01-01", "--to", "2026-06-01");
         Assert.Equal(2, code);
         Assert.Equal("error: --from to --to may span at most 366 days", output.Trim());
 

@@ -52,7 +52,8 @@ public static class TracesCommand
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var queries = new TraceQueries(dataSource);
             var owner = parse.GetValue(user) ?? await OnlyOwnerAsync(queries, id, ct);
-            var pages = new TracePageReader(queries, Options.Create(new TraceReadOptions()));
+            var readOptions = Options.Create(new TraceReadOptions());
+            var pages = new TracePageReader(queries, new TraceLayoutCache(readOptions, TimeProvider.System), readOptions);
             string? cursor = null;
             var first = true;
             do
