@@ -40,16 +40,24 @@ public sealed class ClusterTlsRefusalTests(ServersFixture servers)
             Assert.Equal("Tls", await ClusterClients.GetUserNameAsync(redis, clusterId, userId,
                 new ClusterTlsSettings(Path.Combine(certificates, "client.pem"), Path.Combine(certificates, "client.key"), Path.Combine(certificates, "ca.pem"))));
 
-            foreach (var (what, tls) in new[] { ("no certificate", (ClusterTlsSettings?)null), ("another CA's certificate", ClusterClients.ForeignCertificate(foreign)) })
-            {
-                // The reason: the silo refuses the client's TLS handshake (the client itself only sees no gateway answer).
-                var refusalsBefore = Refusals(silo.Output);
-                var refusal = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, tls);
-                Assert.True(refusal is not null, $"a client with {what} read a grain");
-                var refusalsAfter = await Eventually.Until(() => Task.FromResult(Refusals(silo.Output)), n => n > refusalsBefore, TimeSpan.FromSeconds(10),
-                    what: $"the silo refusing the TLS handshake of a client with {what}");
-                Console.WriteLine($"{what}: the client stopped with {refusal!.GetType().Name}; the silo refused {refusalsAfter - refusalsBefore} TLS handshakes");
-            }
+            // No certificate: the silo refuses the client's TLS handshake (the client itself only sees no gateway answer).
+            var refusalsBefore = Refusals(silo.Output);
+            var refusal = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, null);
+            Assert.True(refusal is not null, "a client with no certificate read a grain");
+            var refusalsAfter = await Eventually.Until(() => Task.FromResult(Refusals(silo.Output)), n => n > refusalsBefore, TimeSpan.FromSeconds(10),
+                what: "the silo refusing the TLS handshake of a client with no certificate");
+            Console.WriteLine($"no certificate: the client stopped with {refusal!.GetType().Name}; the silo refused {refusalsAfter - refusalsBefore} TLS handshakes");
+
+            // Another CA's certificate with the cluster's CA: our client refuses to start, naming the setting, before connecting.
+            var mismatched = ClusterClients.ForeignCertificate(foreign) with { CertificateAuthority = Path.Combine(certificates, "ca.pem") };
+            var refused = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, mismatched);
+            Assert.Contains("is not signed by the CA in LatticeLock:Tls:CertificateAuthority", refused?.Message ?? "(the client read a grain)");
+
+            // Another CA's certificate and CA: whichever side of the handshake refuses first (the client refuses the silo's
+            // certificate, or the silo the client's), no connection is made and no grain is read.
+            var foreignRefusal = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, ClusterClients.ForeignCertificate(foreign));
+            Assert.True(foreignRefusal is not null, "a client with another CA's certificate read a grain");
+            Console.WriteLine($"another CA: the client stopped with {foreignRefusal!.GetType().Name}");
         }
         finally
         {

@@ -277,6 +277,8 @@ public sealed class GrainBehaviourTests(ServersFixture servers)
         Assert.Equal(1.25m, await db.ScalarAsync<decimal>("SELECT estimated_cost_usd FROM budget_reservations WHERE project_id = $1 AND id = $2", projectId, reservation.ReservationId));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM orleansstorage"));
         await project.ReleaseReservation(reservation.ReservationId);
-        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM budget_reservations WHERE project_id = $1", projectId));
+        // Released: no longer live; its row stays (ended) so a retry of its id is recognised.
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM budget_reservations WHERE project_id = $1 AND ended_at IS NULL", projectId));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM budget_reservations WHERE project_id = $1 AND ended_at IS NOT NULL", projectId));
     }
 }

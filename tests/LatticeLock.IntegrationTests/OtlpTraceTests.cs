@@ -287,6 +287,69 @@ public sealed class OtlpTraceTests(ServersFixture servers) : IAsyncLifetime
     private static ulong Nanos(DateTime time) => (ulong)(time - DateTime.UnixEpoch).Ticks * 100;
 
     /// <summary>Keeps every ended activity, so the same spans can be exported again.</summary>
+    [Fact]
+    public async Task One_llm_call_exported_in_two_conventions_is_priced_identically_by_token_class()
+    {
+        await _env.Client(_env.AdminKey).SendAsync(HttpMethod.Put, "/v1/model-prices",
+            """{"provider":"openai","model":"gpt-otlp-classes","input_usd_per_mtok":2.5,"cached_input_usd_per_mtok":1.25,"output_usd_per_mtok":10,"effective_from":"2020-01-01T00:00:00Z"}""",
+            HttpStatusCode.Created);
+        var (_, key) = await _env.NewUserWithKeyAsync("sessions:read", "sessions:write");
+        using var source = new ActivitySource("token-class-test");
+        var finished = new List<Activity>();
+        var exporter = new OtlpTraceExporter(new OtlpExporterOptions
+        {
+            Endpoint = new Uri(_env.Http.BaseAddress!, "/otlp/v1/traces"),
+            Protocol = OtlpExportProtocol.HttpProtobuf,
+            Headers = $"Authorization=Bearer {key}",
+        });
+        using (var provider = Sdk.CreateTracerProviderBuilder().AddSource(source.Name).AddProcessor(new Collect(finished))
+                   .AddProcessor(new BatchActivityExportProcessor(exporter)).Build())
+        {
+            var t0 = DateTime.UtcNow.AddSeconds(-30);
+            // The same call (1,000 input tokens of which 400 read from the cache, 500 output of which 200 reasoning)
+            // under the OpenTelemetry GenAI conventions and under OpenInference's.
+            using (var genAi = source.StartActivity("chat gpt-otlp-classes", ActivityKind.Client, default(ActivityContext), startTime: t0)!)
+            {
+                genAi.SetTag("gen_ai.operation.name", "chat").SetTag("gen_ai.provider.name", "openai").SetTag("gen_ai.request.model", "gpt-otlp-classes")
+                    .SetTag("gen_ai.usage.input_tokens", 1000).SetTag("gen_ai.usage.cache_read.input_tokens", 400)
+                    .SetTag("gen_ai.usage.output_tokens", 500).SetTag("gen_ai.usage.reasoning.output_tokens", 200);
+                genAi.SetEndTime(t0.AddMilliseconds(900));
+            }
+            using (var openInference = source.StartActivity("ChatCompletion", ActivityKind.Internal, default(ActivityContext), startTime: t0)!)
+            {
+                openInference.SetTag("openinference.span.kind", "LLM").SetTag("llm.provider", "openai").SetTag("llm.model_name", "gpt-otlp-classes")
+                    .SetTag("llm.token_count.prompt", 1000).SetTag("llm.token_count.prompt_details.cache_read", 400)
+                    .SetTag("llm.token_count.completion", 500).SetTag("llm.token_count.completion_details.reasoning", 200);
+                openInference.SetEndTime(t0.AddMilliseconds(900));
+            }
+            // A source counting the cache beside its input (as Anthropic's usage does): parts larger than the total.
+            using (var beside = source.StartActivity("chat beside", ActivityKind.Client, default(ActivityContext), startTime: t0)!)
+            {
+                beside.SetTag("gen_ai.operation.name", "chat").SetTag("gen_ai.provider.name", "openai").SetTag("gen_ai.request.model", "gpt-otlp-classes")
+                    .SetTag("gen_ai.usage.input_tokens", 300).SetTag("gen_ai.usage.cache_read.input_tokens", 400)
+                    .SetTag("gen_ai.usage.cache_creation.input_tokens", 300).SetTag("gen_ai.usage.output_tokens", 500);
+                beside.SetEndTime(t0.AddMilliseconds(900));
+            }
+            Assert.True(provider.ForceFlush(30_000), "the SDK could not export the spans");
+        }
+        await using var db = new Db(_env.Database);
+        var rows = await db.RowsAsync("""
+            SELECT span_id, input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens, reasoning_output_tokens, total_cost_usd, id
+            FROM model_requests WHERE span_id = ANY($1)
+            """, (object)finished.Select(a => a.SpanId.ToHexString()).ToArray());
+        Assert.Equal(3, rows.Count);
+        object?[] Of(string name) => rows.Single(r => (string)r[0]! == finished.Single(a => a.DisplayName == name).SpanId.ToHexString());
+        var fromGenAi = Of("chat gpt-otlp-classes");
+        var fromOpenInference = Of("ChatCompletion");
+        Assert.Equal(new object?[] { 1000, 400, null, 500, 200, 0.007m }, fromGenAi[1..7]);
+        Assert.Equal(fromGenAi[1..7], fromOpenInference[1..7]);
+        var api = _env.Client(key);
+        Assert.Equal((await api.SendAsync(HttpMethod.Get, $"/v1/model-requests/{fromGenAi[7]}", null, HttpStatusCode.OK))["cost_breakdown"]!.ToJsonString(),
+            (await api.SendAsync(HttpMethod.Get, $"/v1/model-requests/{fromOpenInference[7]}", null, HttpStatusCode.OK))["cost_breakdown"]!.ToJsonString());
+        // Beside: 300 + 400 + 300 = 1,000 input tokens; 300 and the 300 written at 2.50, 400 cached at 1.25, 500 output at 10.
+        Assert.Equal(new object?[] { 1000, 400, 300, 500, null, 0.007m }, Of("chat beside")[1..7]);
+    }
+
     private sealed class Collect(List<Activity> into) : BaseProcessor<Activity>
     {
         public override void OnEnd(Activity data)

@@ -16,9 +16,9 @@ public sealed class PricingTests(ServersFixture servers)
         await using (var dataSource = NpgsqlDataSource.Create(database))
         {
             var prices = new PriceRepository(dataSource);
-            Assert.True(await prices.SetAsync(new ModelPrice("acme", "m1", 1.00m, 2.00m, 0.5m, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), default));
-            Assert.True(await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), default));
-            Assert.False(await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), default));
+            Assert.True((await prices.SetAsync(new ModelPrice("acme", "m1", 1.00m, 2.00m, 0.5m, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), default)).Created);
+            Assert.True((await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), default)).Created);
+            Assert.False((await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), default)).Created);
         }
         await using var cluster = await LatticeCluster.StartAsync(database);
         await using var db = new Db(database);

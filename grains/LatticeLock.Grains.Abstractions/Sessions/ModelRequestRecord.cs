@@ -46,6 +46,17 @@ public sealed record ModelRequestRecord
     /// <summary>The budget reservation this call was made under (see IProjectGrain.Reserve); recording it settles the reservation.</summary>
     [Id(33)] public Guid? ReservationId { get; init; }
 
+    /// <summary>Of <see cref="InputTokens"/>, how many were read from the provider's prompt cache (priced as cached input).</summary>
+    [Id(34)] public int? CachedInputTokens { get; init; }
+    /// <summary>Of <see cref="InputTokens"/>, how many were written to the provider's prompt cache (priced as cache writes).</summary>
+    [Id(35)] public int? CacheWriteInputTokens { get; init; }
+    /// <summary>Of <see cref="OutputTokens"/>, how many were reasoning ("thinking") tokens (priced as reasoning output).</summary>
+    [Id(36)] public int? ReasoningOutputTokens { get; init; }
+    /// <summary>The processing tier the call ran in; null is <see cref="Sessions.ServiceTier.Standard"/>.</summary>
+    [Id(37)] public ServiceTier? ServiceTier { get; init; }
+    /// <summary>The model_prices row the costs were computed from (cost source price_table); set by LatticeLock.</summary>
+    [Id(38)] public long? PriceId { get; init; }
+
     /// <summary>True when neither cost was given, so the price table decides.</summary>
     public bool CostsOmitted => InputCostUsd is null && OutputCostUsd is null;
 

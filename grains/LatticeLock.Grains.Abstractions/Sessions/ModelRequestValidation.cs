@@ -25,6 +25,17 @@ public static class ModelRequestValidation
         Require.NonNegative(r.LatencyMs, "latency_ms");
         Require.NonNegative(r.InputTokens, "input_tokens");
         Require.NonNegative(r.OutputTokens, "output_tokens");
+        // Token classes are parts of the totals: cache reads and writes of input_tokens, reasoning of output_tokens.
+        Require.NonNegative(r.CachedInputTokens, "cached_input_tokens");
+        Require.NonNegative(r.CacheWriteInputTokens, "cache_write_input_tokens");
+        Require.NonNegative(r.ReasoningOutputTokens, "reasoning_output_tokens");
+        if (r.CachedInputTokens > r.InputTokens)
+            throw new InvalidFieldException("cached_input_tokens", $"is a part of input_tokens and must not exceed it ({r.CachedInputTokens} > {r.InputTokens})");
+        if ((long)(r.CachedInputTokens ?? 0) + (r.CacheWriteInputTokens ?? 0) > r.InputTokens)
+            throw new InvalidFieldException("cache_write_input_tokens", $"with cached_input_tokens is a part of input_tokens and must not exceed it ({(long)(r.CachedInputTokens ?? 0) + (r.CacheWriteInputTokens ?? 0)} > {r.InputTokens})");
+        if (r.ReasoningOutputTokens > r.OutputTokens)
+            throw new InvalidFieldException("reasoning_output_tokens", $"is a part of output_tokens and must not exceed it ({r.ReasoningOutputTokens} > {r.OutputTokens})");
+        if (r.ServiceTier is { } tier) Require.Defined(tier, "service_tier");
         if (r.InputCostUsd is { } input) Require.Cost(input, "input_cost_usd");
         if (r.OutputCostUsd is { } output) Require.Cost(output, "output_cost_usd");
         Require.Cost(r.TotalCostUsd, "total_cost_usd");

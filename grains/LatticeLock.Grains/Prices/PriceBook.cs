@@ -7,7 +7,8 @@ using LatticeLock.Storage.Prices;
 namespace LatticeLock.Grains.Prices;
 
 /// <summary>
-/// Prices requests that arrive without costs, from the price in effect at their <c>requested_at</c>. The whole table
+/// Prices requests that arrive without costs, from the price in effect at their <c>requested_at</c>, class by class
+/// (<see cref="TokenPricing"/>), recording the price row used. The whole table
 /// is held in memory per silo and re-read at most every <see cref="RefreshInterval"/> (at once after a local change),
 /// so pricing adds no query to the ingest path.
 /// </summary>
@@ -19,17 +20,19 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
     private Dictionary<(string Provider, string Model), ModelPrice[]>? _byModel;
     private DateTimeOffset _loadedAt;
 
-    /// <summary>The request with costs filled in (CostSource PriceTable), or marked Unpriced; costs given are kept (Client).</summary>
+    /// <summary>The request with costs and price_id filled in (CostSource PriceTable), or marked Unpriced; costs given are kept (Client).</summary>
     public async Task<ModelRequestRecord> PriceAsync(ModelRequestRecord request, CancellationToken cancellationToken)
     {
         if (!request.CostsOmitted) return request with { CostSource = CostSource.Client };
         var price = await ResolveAsync(request.Provider, request.ModelId, request.RequestedAt, cancellationToken);
         if (price is null) return request with { CostSource = CostSource.Unpriced };
+        var (input, output) = TokenPricing.Costs(TokenPricing.Breakdown(request, price));
         var priced = request with
         {
-            InputCostUsd = Bounded(ModelPrice.Cost(request.InputTokens, price.InputUsdPerMtok), request.InputTokens, price.InputUsdPerMtok, "input_tokens"),
-            OutputCostUsd = Bounded(ModelPrice.Cost(request.OutputTokens, price.OutputUsdPerMtok), request.OutputTokens, price.OutputUsdPerMtok, "output_tokens"),
+            InputCostUsd = Bounded(input, "input_tokens", request.InputTokens),
+            OutputCostUsd = Bounded(output, "output_tokens", request.OutputTokens),
             CostSource = CostSource.PriceTable,
+            PriceId = price.Id,
         };
         if (priced.TotalCostUsd > Limits.MaxCostUsd)
             throw new InvalidFieldException("input_tokens", $"the price table makes this request cost {priced.TotalCostUsd} USD in total, more than the {Limits.MaxCostUsd} USD one request can cost");
@@ -41,10 +44,10 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
     /// a cost the client sends: otherwise the request is refused naming the token count that priced too high, before
     /// anything is written (it would fail the whole commit batch and every retry of it).
     /// </summary>
-    private static decimal Bounded(decimal cost, int tokens, decimal usdPerMtok, string field) =>
+    private static decimal Bounded(decimal cost, string field, int tokens) =>
         cost <= Limits.MaxCostUsd
             ? cost
-            : throw new InvalidFieldException(field, $"{tokens} tokens at {usdPerMtok} USD per million cost {cost} USD, more than the {Limits.MaxCostUsd} USD one request can cost");
+            : throw new InvalidFieldException(field, $"{tokens} tokens cost {cost} USD at the price table's prices, more than the {Limits.MaxCostUsd} USD one request can cost");
 
     /// <summary>The latest price with <c>effective_from</c> at or before <paramref name="at"/>, or null.</summary>
     public async Task<ModelPrice?> ResolveAsync(string provider, string model, DateTimeOffset at, CancellationToken cancellationToken)

@@ -139,7 +139,8 @@ public sealed class SessionGrain(
             if (await storedRequests.FindForRepeatAsync(request.Id, cancellationToken) is { } stored)
             {
                 RequireSameRequest(stored, ModelRequestPayload.Hash(Id, request));
-                return new ModelRequestAck(request.Id, WasDuplicate: true, stored.Request.InputCostUsd, stored.Request.OutputCostUsd, stored.Request.CostSource);
+                return new ModelRequestAck(request.Id, WasDuplicate: true, stored.Request.InputCostUsd, stored.Request.OutputCostUsd, stored.Request.CostSource)
+                    { PriceId = stored.Request.PriceId };
             }
             throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
         }
@@ -192,7 +193,7 @@ public sealed class SessionGrain(
                     request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd);
                 var settled = await ReportSpendAsync(request, duplicate: false);
                 return new ModelRequestAck(request.Id, WasDuplicate: false, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
-                    request.ReservationId is null ? null : settled);
+                    request.ReservationId is null ? null : settled) { PriceId = request.PriceId };
             }
             // The id is stored: a retry only if it is this session's request with the same payload, else a reused id (409).
             RequireSameRequest(await storedRequests.FindAsync(request.Id, cancellationToken), payloadHash);
@@ -203,7 +204,7 @@ public sealed class SessionGrain(
             DeactivateOnIdle();
             var settledBefore = await ReportSpendAsync(request, duplicate: true);
             return new ModelRequestAck(request.Id, WasDuplicate: true, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
-                request.ReservationId is null ? null : settledBefore);
+                request.ReservationId is null ? null : settledBefore) { PriceId = request.PriceId };
         }
         finally
         {

@@ -12,6 +12,13 @@ public static class PricesCommand
 {
     public const string CsvHeader = "provider,model,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,effective_from";
 
+    /// <summary>
+    /// The full header: every price field, then where the figures came from (<c>source</c>, kept in the file for
+    /// whoever checks it, not stored). Empty optional fields mean "none" (the class defaults to input or output).
+    /// </summary>
+    public const string FullCsvHeader = CsvHeader + ",cache_write_input_usd_per_mtok,reasoning_output_usd_per_mtok,long_context_threshold_tokens," +
+        "long_context_input_usd_per_mtok,long_context_output_usd_per_mtok,batch_multiplier,flex_multiplier,priority_multiplier,source";
+
     public static Command Create()
     {
         var prices = new Command("prices", "Manage the model price table (talks to PostgreSQL directly)");
@@ -20,15 +27,34 @@ public static class PricesCommand
         var model = new Option<string>("--model") { Required = true };
         var input = new Option<decimal>("--input") { Description = "USD per million input tokens", Required = true };
         var output = new Option<decimal>("--output") { Description = "USD per million output tokens", Required = true };
-        var cached = new Option<decimal?>("--cached-input") { Description = "USD per million cached input tokens" };
+        var cached = new Option<decimal?>("--cached-input") { Description = "USD per million cached input tokens (cache reads; default: the input price)" };
+        var cacheWrite = new Option<decimal?>("--cache-write-input") { Description = "USD per million cache-write input tokens (default: the input price)" };
+        var reasoning = new Option<decimal?>("--reasoning-output") { Description = "USD per million reasoning output tokens (default: the output price)" };
+        var longThreshold = new Option<int?>("--long-context-threshold") { Description = "Input tokens above which the long-context prices apply" };
+        var longInput = new Option<decimal?>("--long-context-input") { Description = "USD per million input tokens above the threshold" };
+        var longOutput = new Option<decimal?>("--long-context-output") { Description = "USD per million output tokens above the threshold" };
+        var batch = new Option<decimal?>("--batch-multiplier") { Description = "Price multiplier for service_tier batch (e.g. 0.5)" };
+        var flex = new Option<decimal?>("--flex-multiplier") { Description = "Price multiplier for service_tier flex" };
+        var priority = new Option<decimal?>("--priority-multiplier") { Description = "Price multiplier for service_tier priority" };
         var from = CliOptions.Timestamp("--effective-from", "When the price starts (default: now)");
-        var set = new Command("set", "Set a price from a date on (earlier prices stay for earlier requests)") { provider, model, input, output, cached, from };
+        var set = new Command("set", "Set a price from a date on (earlier prices stay for earlier requests)")
+            { provider, model, input, output, cached, cacheWrite, reasoning, longThreshold, longInput, longOutput, batch, flex, priority, from };
         set.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var price = Checked(() => new ModelPrice(parse.GetValue(provider)!, parse.GetValue(model)!, parse.GetValue(input), parse.GetValue(output),
-                parse.GetValue(cached), parse.GetValue(from) ?? DateTimeOffset.UtcNow).Validated());
-            var created = await new PriceRepository(dataSource).SetAsync(price, ct);
+                parse.GetValue(cached), parse.GetValue(from) ?? DateTimeOffset.UtcNow)
+            {
+                CacheWriteInputUsdPerMtok = parse.GetValue(cacheWrite),
+                ReasoningOutputUsdPerMtok = parse.GetValue(reasoning),
+                LongContextThresholdTokens = parse.GetValue(longThreshold),
+                LongContextInputUsdPerMtok = parse.GetValue(longInput),
+                LongContextOutputUsdPerMtok = parse.GetValue(longOutput),
+                BatchMultiplier = parse.GetValue(batch),
+                FlexMultiplier = parse.GetValue(flex),
+                PriorityMultiplier = parse.GetValue(priority),
+            }.Validated());
+            var (_, created) = await new PriceRepository(dataSource).SetAsync(price, ct);
             AnsiConsole.MarkupLine($"{(created ? "Added" : "Replaced")} price for {Markup.Escape(price.Provider)}/{Markup.Escape(price.Model)} from {price.EffectiveFrom:u}");
         }));
 
@@ -38,34 +64,57 @@ public static class PricesCommand
         list.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
-            var table = new Table().AddColumns("Provider", "Model", "Input $/Mtok", "Output $/Mtok", "Cached input $/Mtok", "Effective from");
+            var table = new Table().AddColumns("Id", "Provider", "Model", "Input $/Mtok", "Cached", "Cache write", "Output $/Mtok", "Reasoning",
+                "Long context (> tokens: in / out)", "Batch / flex / priority", "Effective from");
             var c = CultureInfo.InvariantCulture;
             foreach (var p in await new PriceRepository(dataSource).ListAsync(parse.GetValue(listProvider), parse.GetValue(listModel), ct))
             {
-                table.AddRow(Markup.Escape(p.Provider), Markup.Escape(p.Model), p.InputUsdPerMtok.ToString(c), p.OutputUsdPerMtok.ToString(c),
-                    p.CachedInputUsdPerMtok?.ToString(c) ?? "", p.EffectiveFrom.ToString("u", c));
+                table.AddRow(p.Id.ToString(c), Markup.Escape(p.Provider), Markup.Escape(p.Model), p.InputUsdPerMtok.ToString(c),
+                    p.CachedInputUsdPerMtok?.ToString(c) ?? "", p.CacheWriteInputUsdPerMtok?.ToString(c) ?? "", p.OutputUsdPerMtok.ToString(c),
+                    p.ReasoningOutputUsdPerMtok?.ToString(c) ?? "",
+                    p.LongContextThresholdTokens is { } t ? $"> {t.ToString(c)}: {p.LongContextInputUsdPerMtok?.ToString(c)} / {p.LongContextOutputUsdPerMtok?.ToString(c)}" : "",
+                    p.BatchMultiplier is null && p.FlexMultiplier is null && p.PriorityMultiplier is null ? ""
+                        : $"{p.BatchMultiplier?.ToString(c) ?? "1"} / {p.FlexMultiplier?.ToString(c) ?? "1"} / {p.PriorityMultiplier?.ToString(c) ?? "1"}",
+                    p.EffectiveFrom.ToString("u", c));
             }
             AnsiConsole.Write(table);
         }));
 
-        var file = new Argument<FileInfo>("file") { Description = $"CSV with the header: {CsvHeader}" };
+        var file = new Argument<FileInfo>("file") { Description = $"CSV with the header {CsvHeader}, or the full one: {FullCsvHeader}" };
         var import = new Command("import", "Import prices from a CSV file; every line is checked first, so a bad file writes nothing") { file };
         import.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             var path = parse.GetValue(file)!;
             if (!path.Exists) throw new CliException($"{path.FullName} does not exist");
             var lines = await File.ReadAllLinesAsync(path.FullName, ct);
-            if (lines.Length == 0 || lines[0].Trim() != CsvHeader) throw new CliException($"line 1: the header must be exactly: {CsvHeader}");
+            var full = lines.Length > 0 && lines[0].Trim() == FullCsvHeader;
+            if (lines.Length == 0 || !(full || lines[0].Trim() == CsvHeader))
+                throw new CliException($"line 1: the header must be exactly: {CsvHeader} (or the full one: {FullCsvHeader})");
+            var fields = full ? FullCsvHeader.Split(',').Length : CsvHeader.Split(',').Length;
             var parsed = new List<ModelPrice>();
             for (var i = 1; i < lines.Length; i++)
             {
                 if (string.IsNullOrWhiteSpace(lines[i])) continue;
                 var f = lines[i].Split(',');
-                if (f.Length != 6) throw new CliException($"line {i + 1}: expected 6 fields, got {f.Length}");
+                if (f.Length != fields) throw new CliException($"line {i + 1}: expected {fields} fields, got {f.Length}");
+                decimal? Optional(int index, string field) => f[index].Trim().Length == 0 ? null : Decimal(f[index], i, field);
                 parsed.Add(Checked(() => new ModelPrice(f[0].Trim(), f[1].Trim(), Decimal(f[2], i, "input_usd_per_mtok"), Decimal(f[3], i, "output_usd_per_mtok"),
-                    f[4].Trim().Length == 0 ? null : Decimal(f[4], i, "cached_input_usd_per_mtok"),
+                    Optional(4, "cached_input_usd_per_mtok"),
                     DateTimeOffset.TryParse(f[5].Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at
-                        : throw new CliException($"line {i + 1}: effective_from is not a timestamp")).Validated(), i + 1));
+                        : throw new CliException($"line {i + 1}: effective_from is not a timestamp"))
+                {
+                    CacheWriteInputUsdPerMtok = full ? Optional(6, "cache_write_input_usd_per_mtok") : null,
+                    ReasoningOutputUsdPerMtok = full ? Optional(7, "reasoning_output_usd_per_mtok") : null,
+                    LongContextThresholdTokens = full && f[8].Trim().Length > 0
+                        ? int.TryParse(f[8].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var threshold) ? threshold
+                            : throw new CliException($"line {i + 1}: long_context_threshold_tokens is not a whole number")
+                        : null,
+                    LongContextInputUsdPerMtok = full ? Optional(9, "long_context_input_usd_per_mtok") : null,
+                    LongContextOutputUsdPerMtok = full ? Optional(10, "long_context_output_usd_per_mtok") : null,
+                    BatchMultiplier = full ? Optional(11, "batch_multiplier") : null,
+                    FlexMultiplier = full ? Optional(12, "flex_multiplier") : null,
+                    PriorityMultiplier = full ? Optional(13, "priority_multiplier") : null,
+                }.Validated(), i + 1));
             }
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var repository = new PriceRepository(dataSource);

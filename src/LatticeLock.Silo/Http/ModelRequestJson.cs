@@ -58,9 +58,13 @@ public static class ModelRequestJson
     }
 }
 
-/// <summary>A stored model request as the gateway answers it; written by <see cref="ModelRequestResponseConverter"/>.</summary>
+/// <summary>
+/// A stored model request as the gateway answers it; written by <see cref="ModelRequestResponseConverter"/>. With
+/// <paramref name="WithBreakdown"/> (a read by id) it carries <c>cost_breakdown</c>.
+/// </summary>
 [JsonConverter(typeof(ModelRequestResponseConverter))]
-public sealed record ModelRequestResponse(ModelRequestRow Row, bool? ReservationSettled = null);
+public sealed record ModelRequestResponse(ModelRequestRow Row, bool? ReservationSettled = null,
+    IReadOnlyList<LatticeLock.Grains.Abstractions.Prices.CostPart>? CostBreakdown = null, bool WithBreakdown = false);
 
 public sealed class ModelRequestResponseConverter : JsonConverter<ModelRequestResponse>
 {
@@ -81,6 +85,12 @@ public sealed class ModelRequestResponseConverter : JsonConverter<ModelRequestRe
         else writer.WriteNumber("total_cost_usd", request.TotalCostUsd);
         if (value.ReservationSettled is { } settled) writer.WriteBoolean("reservation_settled", settled);
         else writer.WriteNull("reservation_settled");
+        if (value.WithBreakdown)
+        {
+            writer.WritePropertyName("cost_breakdown");
+            if (value.CostBreakdown is null) writer.WriteNullValue();
+            else JsonSerializer.Serialize(writer, value.CostBreakdown, options);
+        }
         writer.WriteEndObject();
     }
 }

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Storage.ModelRequests;
+using LatticeLock.Storage.Prices;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +29,26 @@ public static class ModelRequestsApi
         v1.MapPost("/model-requests", RecordAsync).Accepts<JsonElement>(isOptional: true, "application/json")
             .Produces<ModelRequestResponse>(StatusCodes.Status201Created).Produces<ModelRequestResponse>();
         v1.MapPost("/model-requests/batch", RecordBatchAsync).Accepts<BatchBody>(isOptional: true, "application/json").Produces<BatchResponse>();
+        v1.MapGet("/model-requests/{id}", GetAsync).Produces<ModelRequestResponse>();
         return v1;
+    }
+
+    /// <summary>
+    /// A stored request with its <c>cost_breakdown</c>: for costs from the price table, each token class's tokens,
+    /// USD per million and USD, recomputed from the price row the request recorded (rows are never changed, so the
+    /// parts sum to the stored total); null for costs the client sent, unpriced requests, and requests priced before
+    /// migration 21. Another user's request is 404, as an unknown id is.
+    /// </summary>
+    private static async Task<IResult> GetAsync(HttpContext http, ModelRequestQueries queries, PriceRepository prices, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.SessionsRead);
+        var requestId = RouteValues.Id(id);
+        var row = await queries.FindAsync(requestId, http.RequestAborted);
+        if (row is null || (!caller.IsAdmin && row.UserId != caller.UserId)) throw ApiProblem.NotFound($"id: no model request {requestId}");
+        IReadOnlyList<CostPart>? breakdown = null;
+        if (row.Request is { CostSource: CostSource.PriceTable, PriceId: { } priceId } && await prices.GetAsync(priceId, http.RequestAborted) is { } price)
+            breakdown = TokenPricing.Breakdown(row.Request, price);
+        return Results.Ok(new ModelRequestResponse(row, CostBreakdown: breakdown, WithBreakdown: true));
     }
 
     private static async Task<IResult> RecordAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, IOptions<JsonOptions> json)
@@ -114,7 +135,7 @@ public static class ModelRequestsApi
         var ack = await session.Grain.RecordModelRequest(record, ct);
         if (!ack.WasDuplicate)
         {
-            var stored = record with { InputCostUsd = ack.InputCostUsd, OutputCostUsd = ack.OutputCostUsd, CostSource = ack.CostSource };
+            var stored = record with { InputCostUsd = ack.InputCostUsd, OutputCostUsd = ack.OutputCostUsd, CostSource = ack.CostSource, PriceId = ack.PriceId };
             return (new ModelRequestRow(b.SessionId, session.UserId, stored, session.ProjectId), false, ack.ReservationSettled);
         }
         var existing = await queries.FindAsync(record.Id, ct);

@@ -8,7 +8,10 @@ namespace LatticeLock.Silo.Http;
 
 public static class PricesApi
 {
-    public sealed record PriceBody(string Provider, string Model, decimal? InputUsdPerMtok, decimal? OutputUsdPerMtok, decimal? CachedInputUsdPerMtok, DateTimeOffset? EffectiveFrom);
+    public sealed record PriceBody(string Provider, string Model, decimal? InputUsdPerMtok, decimal? OutputUsdPerMtok, decimal? CachedInputUsdPerMtok,
+        DateTimeOffset? EffectiveFrom, decimal? CacheWriteInputUsdPerMtok = null, decimal? ReasoningOutputUsdPerMtok = null,
+        int? LongContextThresholdTokens = null, decimal? LongContextInputUsdPerMtok = null, decimal? LongContextOutputUsdPerMtok = null,
+        decimal? BatchMultiplier = null, decimal? FlexMultiplier = null, decimal? PriorityMultiplier = null);
     public sealed record PricesResponse(IReadOnlyList<ModelPrice> Prices);
 
     public static RouteGroupBuilder MapPricesApi(this RouteGroupBuilder v1)
@@ -26,10 +29,20 @@ public static class PricesApi
             body.InputUsdPerMtok ?? throw ApiProblem.BadRequest("input_usd_per_mtok", "input_usd_per_mtok: is required"),
             body.OutputUsdPerMtok ?? throw ApiProblem.BadRequest("output_usd_per_mtok", "output_usd_per_mtok: is required"),
             body.CachedInputUsdPerMtok,
-            body.EffectiveFrom ?? throw ApiProblem.BadRequest("effective_from", "effective_from: is required")).Validated();
-        var created = await prices.SetAsync(price, http.RequestAborted);
+            body.EffectiveFrom ?? throw ApiProblem.BadRequest("effective_from", "effective_from: is required"))
+        {
+            CacheWriteInputUsdPerMtok = body.CacheWriteInputUsdPerMtok,
+            ReasoningOutputUsdPerMtok = body.ReasoningOutputUsdPerMtok,
+            LongContextThresholdTokens = body.LongContextThresholdTokens,
+            LongContextInputUsdPerMtok = body.LongContextInputUsdPerMtok,
+            LongContextOutputUsdPerMtok = body.LongContextOutputUsdPerMtok,
+            BatchMultiplier = body.BatchMultiplier,
+            FlexMultiplier = body.FlexMultiplier,
+            PriorityMultiplier = body.PriorityMultiplier,
+        }.Validated();
+        var (stored, created) = await prices.SetAsync(price, http.RequestAborted);
         book.Invalidate();
-        return created ? Results.Created($"/v1/model-prices?provider={Uri.EscapeDataString(price.Provider)}&model={Uri.EscapeDataString(price.Model)}", price) : Results.Ok(price);
+        return created ? Results.Created($"/v1/model-prices?provider={Uri.EscapeDataString(price.Provider)}&model={Uri.EscapeDataString(price.Model)}", stored) : Results.Ok(stored);
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, PriceRepository prices)

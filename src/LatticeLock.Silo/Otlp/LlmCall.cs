@@ -1,6 +1,12 @@
+using LatticeLock.Grains.Abstractions.Sessions;
+
 namespace LatticeLock.Silo.Otlp;
 
-/// <summary>What an LLM span says about the model call it describes, whichever convention it follows.</summary>
+/// <summary>
+/// What an LLM span says about the model call it describes, whichever convention it follows, normalized: input and
+/// output tokens are the totals, and the cache reads and writes are parts of the input, reasoning a part of the output
+/// (see <see cref="LlmSpanConventions"/> for the sources that report them beside their input count).
+/// </summary>
 public sealed record LlmCall(
     string Model,
     string Provider,
@@ -11,4 +17,9 @@ public sealed record LlmCall(
     decimal? Temperature,
     int? MaxTokens,
     string? ErrorType,
-    string Convention);
+    string Convention)
+{
+    public int? CacheWriteInputTokens { get; init; }
+    public int? ReasoningOutputTokens { get; init; }
+    public ServiceTier? ServiceTier { get; init; }
+}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LatticeLock.Grains.Abstractions.Sessions;
 using System.Text.Json;
 
 namespace LatticeLock.Silo.Otlp;
@@ -40,18 +41,62 @@ public static class LlmSpanConventions
         var invocation = Invocation(a.String("llm.invocation_parameters"));
         var temperature = a.FirstNumber("gen_ai.request.temperature", "llm.request.temperature") ?? invocation.Temperature;
         var maxTokens = a.FirstInteger("gen_ai.request.max_tokens", "llm.request.max_tokens") ?? invocation.MaxTokens;
+        // Token classes: parts of the totals. Every convention read here counts cache reads and writes inside its input
+        // count and reasoning inside its output count; a source whose parts exceed its total counted them beside it
+        // (Anthropic's own usage does), and they are added to the total.
+        var cached = OptionalTokens(a.FirstInteger(CacheReadKeys));
+        var written = OptionalTokens(a.FirstInteger(CacheWriteKeys));
+        var reasoning = OptionalTokens(a.FirstInteger(ReasoningKeys));
+        var input = Tokens(a.FirstInteger(InputKeys));
+        var output = Tokens(a.FirstInteger(OutputKeys));
+        var cacheParts = (long)(cached ?? 0) + (written ?? 0);
+        if (cacheParts > input) input = (int)Math.Min(int.MaxValue, input + cacheParts);
+        if (reasoning > output) output = (int)Math.Min(int.MaxValue, (long)output + reasoning.Value);
         return new LlmCall(
             model,
             provider,
             operation,
-            Tokens(a.FirstInteger("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt", "llm.usage.prompt_tokens")),
-            Tokens(a.FirstInteger("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion", "llm.usage.completion_tokens")),
-            a.FirstInteger("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "llm.token_count.prompt_details.cache_read") is { } cached ? Tokens(cached) : null,
+            input,
+            output,
+            cached,
             temperature is { } t && double.IsFinite(t) && t is >= 0 and <= 9.99 ? Math.Round((decimal)t, 2) : null, // as stored: 0 to 9.99, 2 decimals
             maxTokens is { } m && m is > 0 and <= int.MaxValue ? (int)m : null,
             a.String("error.type"),
-            convention);
+            convention)
+        {
+            CacheWriteInputTokens = written,
+            ReasoningOutputTokens = reasoning,
+            ServiceTier = TierOf(a.FirstString(ServiceTierKeys)),
+        };
     }
+
+    /// <summary>Input token totals, in the order tried (GenAI current and old, OpenInference, OpenLLMetry).</summary>
+    public static readonly string[] InputKeys = ["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt", "llm.usage.prompt_tokens"];
+    public static readonly string[] OutputKeys = ["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion", "llm.usage.completion_tokens"];
+    /// <summary>Cache reads: GenAI (current, then the older flat name OpenLLMetry writes), Sentry's, OpenInference.</summary>
+    public static readonly string[] CacheReadKeys =
+        ["gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens", "gen_ai.usage.input_tokens.cached", "llm.token_count.prompt_details.cache_read"];
+    /// <summary>Cache writes, in the same order.</summary>
+    public static readonly string[] CacheWriteKeys =
+        ["gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.input_tokens.cache_write", "llm.token_count.prompt_details.cache_write"];
+    /// <summary>Reasoning output: GenAI, Sentry's, OpenInference, OpenLLMetry.</summary>
+    public static readonly string[] ReasoningKeys =
+        ["gen_ai.usage.reasoning.output_tokens", "gen_ai.usage.output_tokens.reasoning", "llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens"];
+    /// <summary>The tier the provider ran the call in (OpenAI's service_tier as the instrumentations record it).</summary>
+    public static readonly string[] ServiceTierKeys =
+        ["openai.response.service_tier", "gen_ai.openai.response.service_tier", "openai.request.service_tier", "gen_ai.openai.request.service_tier"];
+
+    /// <summary>A provider's tier name as ours: default / auto / standard are standard; unknown names are not guessed.</summary>
+    private static ServiceTier? TierOf(string? name) => name?.ToLowerInvariant() switch
+    {
+        "default" or "auto" or "standard" => Grains.Abstractions.Sessions.ServiceTier.Standard,
+        "batch" => Grains.Abstractions.Sessions.ServiceTier.Batch,
+        "flex" => Grains.Abstractions.Sessions.ServiceTier.Flex,
+        "priority" or "scale" => Grains.Abstractions.Sessions.ServiceTier.Priority,
+        _ => null,
+    };
+
+    private static int? OptionalTokens(long? value) => value is { } v ? Tokens(v) : null;
 
     private static int Tokens(long? value) => value is { } v ? (int)Math.Clamp(v, 0, int.MaxValue) : 0;
 
@@ -74,7 +119,7 @@ public static class LlmSpanConventions
         }
     }
 
-    /// <summary>The JSON of the request's metadata: where it came from, the operation and cached tokens (no column of their own).</summary>
+    /// <summary>The JSON of the request's metadata: where it came from and the operation (no column of their own).</summary>
     public static string Metadata(LlmCall call, string traceId, string spanId)
     {
         var metadata = new Dictionary<string, object?>
@@ -85,7 +130,6 @@ public static class LlmSpanConventions
             ["span_id"] = spanId,
         };
         if (call.Operation is not null) metadata["operation"] = call.Operation;
-        if (call.CachedInputTokens is { } cached) metadata["cached_input_tokens"] = cached.ToString(CultureInfo.InvariantCulture);
         return JsonSerializer.Serialize(metadata);
     }
 }

@@ -20,6 +20,13 @@ public abstract class ModelRequestColumn(string name, NpgsqlDbType dbType)
     public bool ServerSet { get; init; }
     /// <summary>Stored but not read back (raw payloads: large, and not part of any answer).</summary>
     public bool WriteOnly { get; init; }
+    /// <summary>
+    /// Part of the payload hash even when null. False for fields added after hashes were first stored (migration 16),
+    /// so a retry that does not send them hashes as the stored row did.
+    /// </summary>
+    public bool HashedWhenNull { get; init; } = true;
+    /// <summary>Whether the row's value is null (for <see cref="HashedWhenNull"/>).</summary>
+    public virtual bool IsNull(ModelRequestRow row) => false;
 
     public abstract void Write(NpgsqlBinaryImporter importer, ModelRequestRow row);
     public abstract ModelRequestRow Read(NpgsqlDataReader reader, int ordinal, ModelRequestRow row);

@@ -27,6 +27,7 @@ public sealed class NullableColumn<T>(string name, NpgsqlDbType dbType, Func<Mod
         else importer.WriteNull();
     }
 
+    public override bool IsNull(ModelRequestRow row) => get(row) is null;
     public override ModelRequestRow Read(NpgsqlDataReader reader, int ordinal, ModelRequestRow row) =>
         set(row, reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal));
     public override ModelRequestRow ReadJson(JsonElement value, ModelRequestRow row, JsonSerializerOptions options) =>
@@ -71,6 +72,33 @@ public sealed class EnumColumn<TEnum>(string name, Func<ModelRequestRow, TEnum> 
             ? set(row, parsed)
             : throw new JsonException($"must be one of {string.Join(", ", WireNames.All<TEnum>())}");
     public override void WriteJson(Utf8JsonWriter writer, ModelRequestRow row, JsonSerializerOptions options) => writer.WriteStringValue(WireNames.Of(get(row)));
+}
+
+/// <summary>An enum that may be null, stored as its snake_case wire name in a varchar column (the same name as in JSON).</summary>
+public sealed class NullableEnumColumn<TEnum>(string name, Func<ModelRequestRow, TEnum?> get, Func<ModelRequestRow, TEnum?, ModelRequestRow> set)
+    : ModelRequestColumn(name, NpgsqlDbType.Varchar) where TEnum : struct, Enum
+{
+    public override bool IsNull(ModelRequestRow row) => get(row) is null;
+
+    public override void Write(NpgsqlBinaryImporter importer, ModelRequestRow row)
+    {
+        if (get(row) is { } value) importer.Write(WireNames.Of(value), NpgsqlDbType.Varchar);
+        else importer.WriteNull();
+    }
+
+    public override ModelRequestRow Read(NpgsqlDataReader reader, int ordinal, ModelRequestRow row) =>
+        set(row, reader.IsDBNull(ordinal) ? null : WireNames.Parse<TEnum>(reader.GetString(ordinal)));
+    public override ModelRequestRow ReadJson(JsonElement value, ModelRequestRow row, JsonSerializerOptions options) => value.ValueKind switch
+    {
+        JsonValueKind.Null => set(row, null),
+        JsonValueKind.String when WireNames.TryParse<TEnum>(value.GetString(), out var parsed) => set(row, parsed),
+        _ => throw new JsonException($"must be one of {string.Join(", ", WireNames.All<TEnum>())}"),
+    };
+    public override void WriteJson(Utf8JsonWriter writer, ModelRequestRow row, JsonSerializerOptions options)
+    {
+        if (get(row) is { } value) writer.WriteStringValue(WireNames.Of(value));
+        else writer.WriteNullValue();
+    }
 }
 
 /// <summary>A jsonb column carried as JSON text; in a request body any JSON value is taken as it is.</summary>

@@ -52,6 +52,15 @@ public static class ModelRequestColumns
         new NullableColumn<Guid>("project_id", NpgsqlDbType.Uuid, r => r.ProjectId, (r, v) => r with { ProjectId = v }) { ServerSet = true },
         new NullableColumn<Guid>("reservation_id", NpgsqlDbType.Uuid, r => r.Request.ReservationId, (r, v) => With(r, q => q with { ReservationId = v })),
         new BytesColumn("payload_hash", r => r.PayloadHash, (r, v) => r with { PayloadHash = v }) { ServerSet = true, WriteOnly = true },
+        // Token classes (migration 21): parts of input_tokens and output_tokens, the tier, and the price row used.
+        new NullableColumn<int>("cached_input_tokens", NpgsqlDbType.Integer, r => r.Request.CachedInputTokens,
+            (r, v) => With(r, q => q with { CachedInputTokens = v })) { HashedWhenNull = false },
+        new NullableColumn<int>("cache_write_input_tokens", NpgsqlDbType.Integer, r => r.Request.CacheWriteInputTokens,
+            (r, v) => With(r, q => q with { CacheWriteInputTokens = v })) { HashedWhenNull = false },
+        new NullableColumn<int>("reasoning_output_tokens", NpgsqlDbType.Integer, r => r.Request.ReasoningOutputTokens,
+            (r, v) => With(r, q => q with { ReasoningOutputTokens = v })) { HashedWhenNull = false },
+        new NullableEnumColumn<ServiceTier>("service_tier", r => r.Request.ServiceTier, (r, v) => With(r, q => q with { ServiceTier = v })) { HashedWhenNull = false },
+        new NullableColumn<long>("price_id", NpgsqlDbType.Bigint, r => r.Request.PriceId, (r, v) => With(r, q => q with { PriceId = v })) { ServerSet = true },
     ];
 
     /// <summary>The columns read back, in declared order: what <see cref="SelectList"/> selects and <see cref="Read"/> reads.</summary>

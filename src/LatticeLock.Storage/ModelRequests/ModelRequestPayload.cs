@@ -21,7 +21,7 @@ public static class ModelRequestPayload
             json.WriteStartObject();
             foreach (var column in ModelRequestColumns.All)
             {
-                if (column.ServerSet) continue;
+                if (column.ServerSet || (!column.HashedWhenNull && column.IsNull(row))) continue;
                 json.WritePropertyName(column.Name);
                 column.WriteCanonical(json, row);
             }

@@ -4,47 +4,97 @@ using NpgsqlTypes;
 
 namespace LatticeLock.Storage.Prices;
 
-/// <summary>The <c>model_prices</c> table: history is kept; setting a price for an existing effective date replaces it.</summary>
+/// <summary>
+/// The <c>model_prices</c> table. Rows are never changed: setting a price for an existing effective date inserts a new
+/// row and retires the one it replaces (superseded_at), so the row a request was priced from (its price_id) stays.
+/// Lists show the current rows; <see cref="GetAsync"/> reads any row by id.
+/// </summary>
 public sealed class PriceRepository(NpgsqlDataSource dataSource)
 {
-    /// <summary>Inserts or replaces the price at its effective date; true when it was new.</summary>
-    public async Task<bool> SetAsync(ModelPrice price, CancellationToken cancellationToken)
+    private const string Columns = """
+        id, provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
+        cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
+        long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier
+        """;
+
+    /// <summary>Stores the price at its effective date (retiring a current one there); the stored row, and whether the date was new.</summary>
+    public async Task<(ModelPrice Price, bool Created)> SetAsync(ModelPrice price, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (provider, model, effective_from) DO UPDATE
-               SET input_usd_per_mtok = excluded.input_usd_per_mtok, output_usd_per_mtok = excluded.output_usd_per_mtok,
-                   cached_input_usd_per_mtok = excluded.cached_input_usd_per_mtok
-            RETURNING (xmax = 0)
-            """);
-        command.Parameters.AddWithValue(price.Provider);
-        command.Parameters.AddWithValue(price.Model);
-        command.Parameters.AddWithValue(price.InputUsdPerMtok);
-        command.Parameters.AddWithValue(price.OutputUsdPerMtok);
-        command.Parameters.AddWithValue((object?)price.CachedInputUsdPerMtok ?? DBNull.Value);
-        command.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
-        return (bool)(await ConfirmedCommit.ExecuteScalarAsync(command, dataSource.ConnectionString, cancellationToken))!;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var retire = new NpgsqlCommand("""
+            UPDATE model_prices SET superseded_at = now()
+            WHERE provider = $1 AND model = $2 AND effective_from = $3 AND superseded_at IS NULL
+            """, connection, transaction);
+        retire.Parameters.AddWithValue(price.Provider);
+        retire.Parameters.AddWithValue(price.Model);
+        retire.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
+        var replaced = await retire.ExecuteNonQueryAsync(cancellationToken) > 0;
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
+                cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
+                long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            RETURNING id
+            """, connection, transaction);
+        insert.Parameters.AddWithValue(price.Provider);
+        insert.Parameters.AddWithValue(price.Model);
+        insert.Parameters.AddWithValue(price.InputUsdPerMtok);
+        insert.Parameters.AddWithValue(price.OutputUsdPerMtok);
+        insert.Parameters.AddNullable(price.CachedInputUsdPerMtok, NpgsqlDbType.Numeric);
+        insert.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
+        insert.Parameters.AddNullable(price.CacheWriteInputUsdPerMtok, NpgsqlDbType.Numeric);
+        insert.Parameters.AddNullable(price.ReasoningOutputUsdPerMtok, NpgsqlDbType.Numeric);
+        insert.Parameters.AddNullable(price.LongContextThresholdTokens, NpgsqlDbType.Integer);
+        insert.Parameters.AddNullable(price.LongContextInputUsdPerMtok, NpgsqlDbType.Numeric);
+        insert.Parameters.AddNullable(price.LongContextOutputUsdPerMtok, NpgsqlDbType.Numeric);
+        insert.Parameters.AddNullable(price.BatchMultiplier, NpgsqlDbType.Numeric);
+        insert.Parameters.AddNullable(price.FlexMultiplier, NpgsqlDbType.Numeric);
+        insert.Parameters.AddNullable(price.PriorityMultiplier, NpgsqlDbType.Numeric);
+        var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+        await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
+        return (price with { Id = id }, !replaced);
     }
 
-    /// <summary>All prices (optionally of one provider and/or model), oldest first per model.</summary>
+    /// <summary>The current prices (optionally of one provider and/or model), oldest first per model.</summary>
     public async Task<List<ModelPrice>> ListAsync(string? provider, string? model, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns}
             FROM model_prices
-            WHERE ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR model = $2)
+            WHERE superseded_at IS NULL AND ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR model = $2)
             ORDER BY provider, model, effective_from
             """);
         command.Parameters.AddNullable(provider, NpgsqlDbType.Text);
         command.Parameters.AddNullable(model, NpgsqlDbType.Text);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var prices = new List<ModelPrice>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            prices.Add(new ModelPrice(reader.GetString(0), reader.GetString(1), reader.GetDecimal(2), reader.GetDecimal(3),
-                reader.IsDBNull(4) ? null : reader.GetDecimal(4), reader.GetFieldValue<DateTimeOffset>(5)));
-        }
+        while (await reader.ReadAsync(cancellationToken)) prices.Add(Read(reader));
         return prices;
     }
+
+    /// <summary>The price row <paramref name="id"/>, current or retired; null when there is none.</summary>
+    public async Task<ModelPrice?> GetAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM model_prices WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    private static ModelPrice Read(NpgsqlDataReader r) =>
+        new(r.GetString(1), r.GetString(2), r.GetDecimal(3), r.GetDecimal(4), Decimal(r, 5), r.GetFieldValue<DateTimeOffset>(6))
+        {
+            Id = r.GetInt64(0),
+            CacheWriteInputUsdPerMtok = Decimal(r, 7),
+            ReasoningOutputUsdPerMtok = Decimal(r, 8),
+            LongContextThresholdTokens = r.IsDBNull(9) ? null : r.GetInt32(9),
+            LongContextInputUsdPerMtok = Decimal(r, 10),
+            LongContextOutputUsdPerMtok = Decimal(r, 11),
+            BatchMultiplier = Decimal(r, 12),
+            FlexMultiplier = Decimal(r, 13),
+            PriorityMultiplier = Decimal(r, 14),
+        };
+
+    private static decimal? Decimal(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetDecimal(ordinal);
 }
