@@ -36,6 +36,17 @@ public sealed class AuthOptions
     public int KeyMaxConcurrentRequests { get; set; } = 256;
 
     /// <summary>
+    /// Analytics calls (<c>/v1/analytics/*</c>) per second one API key gets answered on one silo (a token bucket
+    /// holding <see cref="KeyBurstSeconds"/> of them). Calls past it wait their turn, up to
+    /// <see cref="KeyAnalyticsMaxWait"/>; one whose turn is further away is held that long and then answered 429 with
+    /// Retry-After, so a caller flooding analytics paces itself instead of taking the silo's cores from the log.
+    /// </summary>
+    public int KeyAnalyticsPerSecond { get; set; } = 20;
+
+    /// <summary>The longest an analytics call waits for its key's turn (also how long a refused one is held before its 429).</summary>
+    public TimeSpan KeyAnalyticsMaxWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Load balancers and reverse proxies trusted to say who the client is: addresses or CIDR ranges, comma-separated
     /// (e.g. <c>10.0.0.5,10.1.0.0/16</c>). A request from one of them is taken to come from the last address in its
     /// <c>X-Forwarded-For</c> that is not itself trusted; from anyone else the header is ignored. Empty (default): the
@@ -69,6 +80,8 @@ public sealed class AuthOptionsValidator : Microsoft.Extensions.Options.IValidat
         if (o.MaxPendingFailureRows is < 1 or > 1_000_000) errors.Add($"{AuthOptions.Section}:MaxPendingFailureRows must be 1..1000000 (is {o.MaxPendingFailureRows})");
         if (o.KeyRequestsPerSecond is < 1 or > 10_000_000) errors.Add($"{AuthOptions.Section}:KeyRequestsPerSecond must be 1..10000000 (is {o.KeyRequestsPerSecond})");
         if (o.KeyBurstSeconds is < 1 or > 3600) errors.Add($"{AuthOptions.Section}:KeyBurstSeconds must be 1..3600 (is {o.KeyBurstSeconds})");
+        if (o.KeyAnalyticsPerSecond is < 1 or > 1_000_000) errors.Add($"{AuthOptions.Section}:KeyAnalyticsPerSecond must be 1..1000000 (is {o.KeyAnalyticsPerSecond})");
+        if (o.KeyAnalyticsMaxWait < TimeSpan.Zero || o.KeyAnalyticsMaxWait > TimeSpan.FromMinutes(1)) errors.Add($"{AuthOptions.Section}:KeyAnalyticsMaxWait must be between 0 and 1 minute (is {o.KeyAnalyticsMaxWait})");
         if (o.KeyMaxConcurrentRequests is < 1 or > 1_000_000) errors.Add($"{AuthOptions.Section}:KeyMaxConcurrentRequests must be 1..1000000 (is {o.KeyMaxConcurrentRequests})");
         try
         {

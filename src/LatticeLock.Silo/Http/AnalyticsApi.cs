@@ -8,7 +8,7 @@ namespace LatticeLock.Silo.Http;
 
 /// <summary>
 /// /v1/analytics: costs per day, provider, model, task type, user or project, and the per-model leaderboard.
-/// Non-admin keys see their own user's requests only.
+/// Non-admin keys see their own user's requests only. Each key's calls are paced (<see cref="AnalyticsPacer"/>).
 /// </summary>
 public static class AnalyticsApi
 {
@@ -22,7 +22,7 @@ public static class AnalyticsApi
         return v1;
     }
 
-    private static async Task<IResult> CostsAsync(HttpContext http, IGrainFactory grains, CostAnalytics analytics)
+    private static async Task<IResult> CostsAsync(HttpContext http, IGrainFactory grains, CostAnalytics analytics, AnalyticsPacer pacer)
     {
         var caller = http.RequireScope(ApiScopes.AnalyticsRead);
         var query = http.Request.Query;
@@ -34,11 +34,12 @@ public static class AnalyticsApi
         var groupBy = CostAnalytics.ParseGroupBy(groupByText)
             ?? throw ApiProblem.BadRequest("group_by", $"group_by: must be one of {string.Join(", ", CostAnalytics.GroupBys)}");
         var scope = await ScopeAsync(http, grains, caller);
+        await pacer.WaitTurnAsync(caller, http.RequestAborted);
         var rows = await analytics.CostsAsync(from, to, groupBy, scope, http.RequestAborted);
         return Results.Ok(new CostsResponse(from, to, groupByText, rows));
     }
 
-    private static async Task<IResult> ModelsAsync(HttpContext http, IGrainFactory grains, CostAnalytics analytics)
+    private static async Task<IResult> ModelsAsync(HttpContext http, IGrainFactory grains, CostAnalytics analytics, AnalyticsPacer pacer)
     {
         var caller = http.RequireScope(ApiScopes.AnalyticsRead);
         var query = http.Request.Query;
@@ -51,6 +52,7 @@ public static class AnalyticsApi
         var sort = query["sort"].ToString() is { Length: > 0 } s ? s : "success_rate";
         if (!CostAnalytics.Sorts.Contains(sort)) throw ApiProblem.BadRequest("sort", $"sort: must be one of {string.Join(", ", CostAnalytics.Sorts)}");
         var scope = await ScopeAsync(http, grains, caller);
+        await pacer.WaitTurnAsync(caller, http.RequestAborted);
         var models = await analytics.ModelsAsync(from, to, taskType, sort, scope, http.RequestAborted);
         return Results.Ok(new ModelsResponse(from, to, taskType, sort, models));
     }
