@@ -20,4 +20,15 @@ public sealed record MetricPoint(
     decimal? CostUsd)
 {
     public bool IsSuccess => Status == "success";
+
+    /// <summary>Parts of <see cref="InputTokens"/>: read from and written to the provider's prompt cache.</summary>
+    public int CachedInputTokens { get; init; }
+    public int CacheWriteInputTokens { get; init; }
+    /// <summary>Part of <see cref="OutputTokens"/>: reasoning.</summary>
+    public int ReasoningOutputTokens { get; init; }
+    /// <summary>The service tier's wire name; null for standard.</summary>
+    public string? ServiceTier { get; init; }
+    /// <summary>The cost by side (input: uncached, cached and cache-write input; output: output and reasoning); null when unpriced.</summary>
+    public decimal? InputCostUsd { get; init; }
+    public decimal? OutputCostUsd { get; init; }
 }

@@ -26,14 +26,23 @@ public sealed class MetricPipelineTests(ServersFixture servers)
             var at = new DateTimeOffset(today, TimeSpan.Zero).AddDays(-random.Next(days)).AddMinutes(random.Next(0, 1439));
             if (at > now) at = at.AddDays(-1); // never ahead of the silo's clock (a requested_at in the future is refused)
             var priced = i % 10 != 0;
-            return (Session: sessions[i % sessions.Count], Request: Scenario.Request(Models[i % 3], random.Next(10, 5000), random.Next(1, 2000),
+            var request = Scenario.Request(Models[i % 3], random.Next(10, 5000), random.Next(1, 2000),
                 random.Next(0, 10_000) / 1_000_000m, random.Next(0, 10_000) / 1_000_000m) with
             {
                 TaskType = TaskTypes[random.Next(3)], RequestedAt = at, RespondedAt = at.AddMilliseconds(100),
                 LatencyMs = random.Next(50, 5000), Status = random.Next(5) == 0 ? ModelRequestStatus.Error : ModelRequestStatus.Success,
                 InputCostUsd = priced ? random.Next(0, 10_000) / 1_000_000m : null, OutputCostUsd = priced ? random.Next(0, 10_000) / 1_000_000m : null,
                 Provider = i % 3 == 0 ? "openai" : "acme",
-            });
+                ServiceTier = i % 5 == 0 ? ServiceTier.Batch : i % 7 == 0 ? ServiceTier.Standard : null,
+            };
+            // Token classes on some: parts of the totals, summed by the aggregates too.
+            request = request with
+            {
+                CachedInputTokens = i % 2 == 0 ? request.InputTokens / 4 : null,
+                CacheWriteInputTokens = i % 3 == 0 ? request.InputTokens / 8 : null,
+                ReasoningOutputTokens = i % 4 == 0 ? request.OutputTokens / 3 : null,
+            };
+            return (Session: sessions[i % sessions.Count], Request: request);
         }).ToList();
         await Task.WhenAll(requests.Select(r => grains.GetGrain<ISessionGrain>(r.Session).RecordModelRequest(r.Request)));
         // Retries of already stored requests change nothing anywhere.
@@ -87,9 +96,11 @@ public sealed class MetricPipelineTests(ServersFixture servers)
         // The pump's latency histograms (with smallest and largest latency) equal what migration 19 computes from the log
         // (its backfill, run again here by going down to 18 and up), and its SQL bucket rule equals LatencyHistogram's.
         Assert.Equal(LatticeLock.Storage.Analytics.LatencyHistogram.Bounds, await db.ScalarAsync<int[]>("SELECT latency_histogram_bounds()"));
+        // (Summed over service tiers: below migration 22 an aggregate has none.)
         const string histograms = """
-            SELECT aggregation_date, user_id, project_id, provider, model_id, task_type, latency_min_ms, latency_max_ms, latency_histogram::text
-            FROM cost_aggregations ORDER BY 1, 2, 3, 4, 5, 6
+            SELECT aggregation_date, user_id, project_id, provider, model_id, task_type, min(latency_min_ms), max(latency_max_ms),
+                   latency_histogram_sum(latency_histogram)::text
+            FROM cost_aggregations GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
             """;
         var byPump = await db.RowsAsync(histograms);
         Assert.All(byPump, row => Assert.NotNull(row[8]));
@@ -140,15 +151,20 @@ public sealed class MetricPipelineTests(ServersFixture servers)
         {
             [CostGroupBy.Day] = "to_char((requested_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')", [CostGroupBy.Provider] = "provider",
             [CostGroupBy.Model] = "model_id", [CostGroupBy.TaskType] = "task_type", [CostGroupBy.User] = "user_id::text", [CostGroupBy.Project] = "project_id::text",
+            [CostGroupBy.ServiceTier] = "coalesce(service_tier, 'standard')",
         };
+        Assert.Equal(Enum.GetValues<CostGroupBy>().Length, keys.Count);
         foreach (var (groupBy, key) in keys)
         {
             var expected = (await db.RowsAsync($"""
-                SELECT {key}, count(*), sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(coalesce(total_cost_usd, 0))
+                SELECT {key}, count(*), sum(input_tokens)::bigint, sum(output_tokens)::bigint, sum(coalesce(total_cost_usd, 0)),
+                       sum(coalesce(cached_input_tokens, 0))::bigint, sum(coalesce(cache_write_input_tokens, 0))::bigint,
+                       sum(coalesce(reasoning_output_tokens, 0))::bigint, sum(coalesce(input_cost_usd, 0)), sum(coalesce(output_cost_usd, 0))
                 FROM model_requests
                 WHERE requested_at >= $1::date::timestamp AT TIME ZONE 'UTC' AND requested_at < $2::date::timestamp AT TIME ZONE 'UTC'
                 GROUP BY 1
-                """, from, to)).Select(r => new CostRow((string?)r[0], (long)r[1]!, (long)r[2]!, (long)r[3]!, (decimal)r[4]!)).OrderBy(r => r.Key).ToList();
+                """, from, to)).Select(r => new CostRow((string?)r[0], (long)r[1]!, (long)r[2]!, (long)r[3]!, (decimal)r[4]!,
+                    (long)r[5]!, (long)r[6]!, (long)r[7]!, (decimal)r[8]!, (decimal)r[9]!)).OrderBy(r => r.Key).ToList();
             var actual = (await analytics.CostsAsync(from, to, groupBy, AnalyticsScope.Everything, default)).OrderBy(r => r.Key).ToList();
             Assert.Equal(expected, actual);
             Assert.NotEmpty(actual);

@@ -14,7 +14,7 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
 {
 
     /// <summary>Wire names of <see cref="CostGroupBy"/>, in its order.</summary>
-    public static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project"];
+    public static readonly string[] GroupBys = ["day", "provider", "model", "task_type", "user", "project", "service_tier"];
 
     /// <summary>Longest window a query may ask for: bounds the rows the model leaderboard reads.</summary>
     public const int MaxWindowDays = 366;
@@ -52,11 +52,14 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
             CostGroupBy.Model => "model_id",
             CostGroupBy.TaskType => "task_type",
             CostGroupBy.User => "user_id::text",
+            CostGroupBy.ServiceTier => "coalesce(service_tier, 'standard')",
             _ => "project_id::text",
         };
         var order = groupBy == CostGroupBy.Day ? "1" : "5 DESC, 1 NULLS LAST";
         await using var command = source.CreateCommand($"""
-            SELECT {key}, sum(request_count)::bigint, sum(total_input_tokens)::bigint, sum(total_output_tokens)::bigint, sum(total_cost_usd)
+            SELECT {key}, sum(request_count)::bigint, sum(total_input_tokens)::bigint, sum(total_output_tokens)::bigint, sum(total_cost_usd),
+                   sum(total_cached_input_tokens)::bigint, sum(total_cache_write_input_tokens)::bigint, sum(total_reasoning_output_tokens)::bigint,
+                   sum(total_input_cost_usd), sum(total_output_cost_usd)
             FROM cost_aggregations
             WHERE aggregation_date >= $1 AND aggregation_date < $2
               {ScopeFilter(scope, "$3", "$4")}
@@ -68,7 +71,8 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
         await using var r = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<CostRow>();
         while (await r.ReadAsync(cancellationToken))
-            rows.Add(new CostRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetDecimal(4)));
+            rows.Add(new CostRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetDecimal(4),
+                r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetDecimal(8), r.GetDecimal(9)));
         return rows;
     }
 

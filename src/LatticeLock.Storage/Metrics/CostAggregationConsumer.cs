@@ -7,7 +7,7 @@ namespace LatticeLock.Storage.Metrics;
 
 /// <summary>
 /// Keeps cost_aggregations current: each batch of new model requests is summed per (UTC day, user, project, provider,
-/// model, task type) and added to the stored rows in the same transaction that advances the cursor, so every request
+/// model, task type, service tier) and added to the stored rows in the same transaction that advances the cursor, so every request
 /// is counted exactly once. Each row also keeps a <see cref="LatencyHistogram"/> of its latencies (summed bucket by
 /// bucket), so latency percentiles of any window come from these rows as well.
 /// </summary>
@@ -20,11 +20,14 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
     public async Task<MetricConsumeResult> ConsumeAsync(MetricBatch batch, CancellationToken cancellationToken)
     {
         var groups = batch.Points
-            .GroupBy(p => (Day: DateOnly.FromDateTime(p.Time.UtcDateTime), p.UserId, p.ProjectId, p.Provider, p.ModelId, p.TaskType))
+            .GroupBy(p => (Day: DateOnly.FromDateTime(p.Time.UtcDateTime), p.UserId, p.ProjectId, p.Provider, p.ModelId, p.TaskType, p.ServiceTier))
             .Select(g => (g.Key, Requests: (long)g.Count(), Successes: (long)g.Count(p => p.IsSuccess),
                 Input: g.Sum(p => (long)p.InputTokens), Output: g.Sum(p => (long)p.OutputTokens), Cost: g.Sum(p => p.CostUsd ?? 0m),
                 LatencyCount: (long)g.Count(p => p.LatencyMs is not null), LatencySum: g.Sum(p => (long)(p.LatencyMs ?? 0)),
-                LatencyMin: g.Min(p => p.LatencyMs), LatencyMax: g.Max(p => p.LatencyMs), Points: g))
+                LatencyMin: g.Min(p => p.LatencyMs), LatencyMax: g.Max(p => p.LatencyMs),
+                Cached: g.Sum(p => (long)p.CachedInputTokens), Written: g.Sum(p => (long)p.CacheWriteInputTokens),
+                Reasoning: g.Sum(p => (long)p.ReasoningOutputTokens),
+                InputCost: g.Sum(p => p.InputCostUsd ?? 0m), OutputCost: g.Sum(p => p.OutputCostUsd ?? 0m), Points: g))
             .ToList();
         // One histogram per group, laid end to end: the statement slices group i's out of the flat array.
         var width = LatencyHistogram.Length;
@@ -42,13 +45,15 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
             await using var upsert = new NpgsqlCommand("""
                 INSERT INTO cost_aggregations AS a (aggregation_date, user_id, project_id, provider, model_id, task_type, request_count,
                     success_count, error_count, total_input_tokens, total_output_tokens, total_cost_usd, latency_count, latency_sum_ms,
-                    latency_min_ms, latency_max_ms, latency_histogram)
+                    latency_min_ms, latency_max_ms, latency_histogram, service_tier, total_cached_input_tokens,
+                    total_cache_write_input_tokens, total_reasoning_output_tokens, total_input_cost_usd, total_output_cost_usd)
                 SELECT d, u, p, pr, m, t, n, s, n - s, i, o, c, lc, ls, mn, mx,
-                       CASE WHEN lc > 0 THEN ($16::bigint[])[(g - 1) * $17 + 1 : g * $17] END
+                       CASE WHEN lc > 0 THEN ($16::bigint[])[(g - 1) * $17 + 1 : g * $17] END, st, ci, cw, ro, ic, oc
                 FROM unnest($1::date[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
-                            $9::bigint[], $10::bigint[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[], $15::integer[])
-                     WITH ORDINALITY AS x (d, u, p, pr, m, t, n, s, i, o, c, lc, ls, mn, mx, g)
-                ON CONFLICT (aggregation_date, user_id, project_id, provider, model_id, task_type) DO UPDATE SET
+                            $9::bigint[], $10::bigint[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[], $15::integer[],
+                            $18::text[], $19::bigint[], $20::bigint[], $21::bigint[], $22::numeric[], $23::numeric[])
+                     WITH ORDINALITY AS x (d, u, p, pr, m, t, n, s, i, o, c, lc, ls, mn, mx, st, ci, cw, ro, ic, oc, g)
+                ON CONFLICT (aggregation_date, user_id, project_id, provider, model_id, task_type, service_tier) DO UPDATE SET
                     request_count = a.request_count + excluded.request_count,
                     success_count = a.success_count + excluded.success_count,
                     error_count = a.error_count + excluded.error_count,
@@ -57,6 +62,11 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
                     total_cost_usd = a.total_cost_usd + excluded.total_cost_usd,
                     latency_count = a.latency_count + excluded.latency_count,
                     latency_sum_ms = a.latency_sum_ms + excluded.latency_sum_ms,
+                    total_cached_input_tokens = a.total_cached_input_tokens + excluded.total_cached_input_tokens,
+                    total_cache_write_input_tokens = a.total_cache_write_input_tokens + excluded.total_cache_write_input_tokens,
+                    total_reasoning_output_tokens = a.total_reasoning_output_tokens + excluded.total_reasoning_output_tokens,
+                    total_input_cost_usd = a.total_input_cost_usd + excluded.total_input_cost_usd,
+                    total_output_cost_usd = a.total_output_cost_usd + excluded.total_output_cost_usd,
                     latency_min_ms = least(a.latency_min_ms, excluded.latency_min_ms),
                     latency_max_ms = greatest(a.latency_max_ms, excluded.latency_max_ms),
                     latency_histogram = coalesce(latency_histogram_add(a.latency_histogram, excluded.latency_histogram),
@@ -80,6 +90,12 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
             upsert.Parameters.Add(new NpgsqlParameter { Value = groups.Select(g => g.LatencyMax).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
             upsert.Parameters.AddWithValue(histograms);
             upsert.Parameters.AddWithValue(width);
+            upsert.Parameters.Add(new NpgsqlParameter { Value = groups.Select(g => g.Key.ServiceTier).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            upsert.Parameters.AddWithValue(groups.Select(g => g.Cached).ToArray());
+            upsert.Parameters.AddWithValue(groups.Select(g => g.Written).ToArray());
+            upsert.Parameters.AddWithValue(groups.Select(g => g.Reasoning).ToArray());
+            upsert.Parameters.AddWithValue(groups.Select(g => g.InputCost).ToArray());
+            upsert.Parameters.AddWithValue(groups.Select(g => g.OutputCost).ToArray());
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
         if (!await cursors.AdvanceAsync(Name, batch.From, batch.To, batch.Points.Count, 0, cancellationToken, connection, transaction))

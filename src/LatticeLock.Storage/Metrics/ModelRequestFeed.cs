@@ -29,7 +29,9 @@ public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
             SELECT xact_id, id, requested_at, project_id, user_id, session_id, provider, model_id, task_type, status, latency_ms,
                    input_tokens, output_tokens,
                    CASE WHEN input_cost_usd IS NULL AND output_cost_usd IS NULL THEN NULL
-                        ELSE coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0) END
+                        ELSE coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0) END,
+                   cached_input_tokens, cache_write_input_tokens, reasoning_output_tokens, nullif(service_tier, 'standard'),
+                   input_cost_usd, output_cost_usd
             FROM model_requests
             WHERE (xact_id, id) > ($1, $2) AND xact_id < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY xact_id, id
@@ -48,7 +50,15 @@ public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
                 last.RequestId, r.GetFieldValue<DateTimeOffset>(2),
                 r.IsDBNull(3) ? null : r.GetGuid(3), r.IsDBNull(4) ? null : r.GetGuid(4), r.IsDBNull(5) ? null : r.GetGuid(5),
                 r.GetString(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.GetString(9),
-                r.IsDBNull(10) ? null : r.GetInt32(10), r.GetInt32(11), r.GetInt32(12), r.IsDBNull(13) ? null : r.GetDecimal(13)));
+                r.IsDBNull(10) ? null : r.GetInt32(10), r.GetInt32(11), r.GetInt32(12), r.IsDBNull(13) ? null : r.GetDecimal(13))
+            {
+                CachedInputTokens = r.IsDBNull(14) ? 0 : r.GetInt32(14),
+                CacheWriteInputTokens = r.IsDBNull(15) ? 0 : r.GetInt32(15),
+                ReasoningOutputTokens = r.IsDBNull(16) ? 0 : r.GetInt32(16),
+                ServiceTier = r.IsDBNull(17) ? null : r.GetString(17),
+                InputCostUsd = r.IsDBNull(18) ? null : r.GetDecimal(18),
+                OutputCostUsd = r.IsDBNull(19) ? null : r.GetDecimal(19),
+            });
         }
         return new MetricBatch(after, last, points);
     }
