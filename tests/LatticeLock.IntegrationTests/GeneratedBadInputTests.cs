@@ -31,7 +31,7 @@ public sealed class GeneratedBadInputTests(ServersFixture servers, ITestOutputHe
         await admin.SendAsync(HttpMethod.Put, $"/v1/projects/{project}/budget", """{"monthly_usd":100}""", HttpStatusCode.OK);
         var key = (await admin.SendAsync(HttpMethod.Post, $"/v1/users/{user}/api-keys", """{"name":"gen","scopes":["sessions:read"]}""", HttpStatusCode.Created))["id"]!.ToString();
         var requestId = Guid.NewGuid().ToString();
-        var request = $$$"""{"id":"{{{requestId}}}","session_id":"{{{session}}}","chat_id":"{{{chat}}}","model_id":"gpt-4o","provider":"openai","task_type":"code","requested_at":"2026-11-01T10:00:00Z","responded_at":"2026-11-01T10:00:01Z","latency_ms":900,"input_tokens":10,"output_tokens":5,"cached_input_tokens":4,"cache_write_input_tokens":2,"reasoning_output_tokens":1,"service_tier":"batch","input_cost_usd":0.001,"output_cost_usd":0.002,"status":"success","metadata":{"step":1}}""";
+        var request = $$$"""{"id":"{{{requestId}}}","session_id":"{{{session}}}","chat_id":"{{{chat}}}","model_id":"gpt-4o","provider":"openai","task_type":"code","requested_at":"2026-11-01T10:00:00Z","responded_at":"2026-11-01T10:00:01Z","latency_ms":900,"input_tokens":10,"output_tokens":5,"cached_input_tokens":4,"cache_write_input_tokens":2,"cache_write_1h_input_tokens":1,"reasoning_output_tokens":1,"service_tier":"batch","input_cost_usd":0.001,"output_cost_usd":0.002,"status":"success","metadata":{"step":1}}""";
 
         var routes = new List<RouteCase>
         {
@@ -47,7 +47,7 @@ public sealed class GeneratedBadInputTests(ServersFixture servers, ITestOutputHe
             new("POST", "/v1/chats/{chat}/turns", """{"role":"user","content":"c","model":"m","provider":"p","input_tokens":1,"output_tokens":2,"turn_id":"0b8f3f34-7c53-4f0e-9a36-0d7e0b1f6a11"}"""),
             new("POST", "/v1/model-requests", request),
             new("POST", "/v1/model-requests/batch", $$$"""{"requests":[{{{request}}}]}"""),
-            new("PUT", "/v1/model-prices", """{"provider":"openai","model":"m","input_usd_per_mtok":1,"output_usd_per_mtok":2,"cached_input_usd_per_mtok":0.5,"cache_write_input_usd_per_mtok":1.25,"reasoning_output_usd_per_mtok":2,"long_context_threshold_tokens":200000,"long_context_input_usd_per_mtok":2,"long_context_output_usd_per_mtok":3,"batch_multiplier":0.5,"flex_multiplier":0.5,"priority_multiplier":1.75,"effective_from":"2026-01-01T00:00:00Z"}"""),
+            new("PUT", "/v1/model-prices", """{"provider":"openai","model":"m","input_usd_per_mtok":1,"output_usd_per_mtok":2,"cached_input_usd_per_mtok":0.5,"cache_write_input_usd_per_mtok":1.25,"cache_write_1h_input_usd_per_mtok":2,"reasoning_output_usd_per_mtok":2,"long_context_threshold_tokens":200000,"long_context_input_usd_per_mtok":2,"long_context_output_usd_per_mtok":3,"batch_multiplier":0.5,"flex_multiplier":0.5,"priority_multiplier":1.75,"effective_from":"2026-01-01T00:00:00Z"}"""),
             new("GET", "/v1/model-requests/{request}", null),
             new("POST", "/otlp/v1/traces", """{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"s","kind":1,"startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000"}]}]}]}"""),
             new("GET", "/v1/analytics/costs?from=2026-11-01&to=2026-11-30&group_by=model&project_id={project}&provider=openai&model=gpt-4o&task_type=code", null),

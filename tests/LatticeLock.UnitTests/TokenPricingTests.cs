@@ -49,6 +49,22 @@ public sealed class TokenPricingTests
     }
 
     [Fact]
+    public void Writes_to_a_one_hour_cache_are_priced_at_their_own_premium()
+    {
+        // Anthropic-style lifetimes: 3.00 input, 3.75 for a five-minute cache write (1.25x), 6.00 for a one-hour one (2x).
+        var price = new ModelPrice("anthropic", "claude", 3.00m, 15.00m, 0.30m, From) { CacheWriteInputUsdPerMtok = 3.75m, CacheWrite1hInputUsdPerMtok = 6.00m };
+        var request = Request(10_000, 0, written: 4_000) with { CacheWrite1hInputTokens = 1_000 };
+        var (input, _, parts) = Price(request, price);
+        Assert.Equal([new CostPart("input", 6_000, 3m, 0.018m), new CostPart("cache_write_input", 3_000, 3.75m, 0.01125m),
+            new CostPart("cache_write_1h_input", 1_000, 6m, 0.006m)], parts.Where(p => p.TokenClass != "output"));
+        Assert.Equal(0.03525m, input);
+        // Without a one-hour price, those writes cost the cache-write price.
+        Assert.Equal(0.018m + 4_000 * 3.75m / 1e6m, Price(request, price with { CacheWrite1hInputUsdPerMtok = null }).Input);
+        Assert.Equal("cache_write_1h_input_tokens", Assert.Throws<LatticeLock.Grains.Abstractions.Errors.InvalidFieldException>(() =>
+            ModelRequestValidation.Validate(Request(100, 10, written: 10) with { CacheWrite1hInputTokens = 11 })).Field);
+    }
+
+    [Fact]
     public void Above_the_long_context_threshold_each_side_scales_by_its_long_price()
     {
         // Gemini-style: 1.25 / 10.00 up to 200k input tokens, 2.50 / 15.00 above; cached 0.31 scales with input (x2).

@@ -31,6 +31,8 @@ public sealed record ModelPrice(
     [Id(16)] public decimal? BatchMultiplier { get; init; }
     [Id(17)] public decimal? FlexMultiplier { get; init; }
     [Id(18)] public decimal? PriorityMultiplier { get; init; }
+    /// <summary>Writes to a one-hour prompt cache (default: <see cref="CacheWriteInputUsdPerMtok"/>).</summary>
+    [Id(19)] public decimal? CacheWrite1hInputUsdPerMtok { get; init; }
 
     /// <summary>Checks every field; throws InvalidFieldException naming the one at fault.</summary>
     public ModelPrice Validated()
@@ -41,6 +43,7 @@ public sealed record ModelPrice(
         RequirePrice(OutputUsdPerMtok, "output_usd_per_mtok");
         if (CachedInputUsdPerMtok is { } cached) RequirePrice(cached, "cached_input_usd_per_mtok");
         if (CacheWriteInputUsdPerMtok is { } write) RequirePrice(write, "cache_write_input_usd_per_mtok");
+        if (CacheWrite1hInputUsdPerMtok is { } write1h) RequirePrice(write1h, "cache_write_1h_input_usd_per_mtok");
         if (ReasoningOutputUsdPerMtok is { } reasoning) RequirePrice(reasoning, "reasoning_output_usd_per_mtok");
         if (LongContextInputUsdPerMtok is { } longInput) RequirePrice(longInput, "long_context_input_usd_per_mtok");
         if (LongContextOutputUsdPerMtok is { } longOutput) RequirePrice(longOutput, "long_context_output_usd_per_mtok");

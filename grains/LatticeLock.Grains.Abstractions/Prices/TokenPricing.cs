@@ -6,7 +6,8 @@ namespace LatticeLock.Grains.Abstractions.Prices;
 /// The one computation of what a request costs from a price row, class by class:
 /// <list type="bullet">
 /// <item>input side: uncached input (input_tokens less cache reads and writes) at the input price, cache reads at the
-/// cached-input price, cache writes at the cache-write price (each defaulting to the input price);</item>
+/// cached-input price, cache writes at the cache-write price (each defaulting to the input price), and those of them
+/// written to a one-hour cache at the one-hour cache-write price (default: the cache-write price);</item>
 /// <item>output side: output less reasoning at the output price, reasoning at the reasoning price (default: output);</item>
 /// <item>above the row's long-context threshold (input_tokens), each input-side price is scaled by long-context input ÷
 /// input, each output-side price by long-context output ÷ output (a side priced 0 takes the long-context price as is);</item>
@@ -17,7 +18,8 @@ namespace LatticeLock.Grains.Abstractions.Prices;
 /// </summary>
 public static class TokenPricing
 {
-    public const string Input = "input", CachedInput = "cached_input", CacheWriteInput = "cache_write_input", Output = "output", ReasoningOutput = "reasoning_output";
+    public const string Input = "input", CachedInput = "cached_input", CacheWriteInput = "cache_write_input", CacheWrite1hInput = "cache_write_1h_input",
+        Output = "output", ReasoningOutput = "reasoning_output";
 
     /// <summary>The request's cost per class under <paramref name="price"/>: input and output always, the other classes when they have tokens.</summary>
     public static IReadOnlyList<CostPart> Breakdown(ModelRequestRecord request, ModelPrice price)
@@ -26,6 +28,7 @@ public static class TokenPricing
         ArgumentNullException.ThrowIfNull(price);
         var cached = request.CachedInputTokens ?? 0;
         var written = request.CacheWriteInputTokens ?? 0;
+        var writtenFor1h = request.CacheWrite1hInputTokens ?? 0;
         var reasoning = request.ReasoningOutputTokens ?? 0;
         var longContext = price.LongContextThresholdTokens is { } threshold && request.InputTokens > threshold;
         var tier = TierMultiplier(request.ServiceTier, price);
@@ -35,7 +38,9 @@ public static class TokenPricing
 
         var parts = new List<CostPart>(5) { Part(Input, request.InputTokens - cached - written, InputSide(price.InputUsdPerMtok)) };
         if (cached > 0) parts.Add(Part(CachedInput, cached, InputSide(price.CachedInputUsdPerMtok ?? price.InputUsdPerMtok)));
-        if (written > 0) parts.Add(Part(CacheWriteInput, written, InputSide(price.CacheWriteInputUsdPerMtok ?? price.InputUsdPerMtok)));
+        if (written - writtenFor1h > 0) parts.Add(Part(CacheWriteInput, written - writtenFor1h, InputSide(price.CacheWriteInputUsdPerMtok ?? price.InputUsdPerMtok)));
+        if (writtenFor1h > 0)
+            parts.Add(Part(CacheWrite1hInput, writtenFor1h, InputSide(price.CacheWrite1hInputUsdPerMtok ?? price.CacheWriteInputUsdPerMtok ?? price.InputUsdPerMtok)));
         parts.Add(Part(Output, request.OutputTokens - reasoning, OutputSide(price.OutputUsdPerMtok)));
         if (reasoning > 0) parts.Add(Part(ReasoningOutput, reasoning, OutputSide(price.ReasoningOutputUsdPerMtok ?? price.OutputUsdPerMtok)));
         return parts;

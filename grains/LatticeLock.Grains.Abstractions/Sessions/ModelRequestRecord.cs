@@ -56,6 +56,8 @@ public sealed record ModelRequestRecord
     [Id(37)] public ServiceTier? ServiceTier { get; init; }
     /// <summary>The model_prices row the costs were computed from (cost source price_table); set by LatticeLock.</summary>
     [Id(38)] public long? PriceId { get; init; }
+    /// <summary>Of <see cref="CacheWriteInputTokens"/>, how many were written to a one-hour cache (priced as one-hour cache writes).</summary>
+    [Id(39)] public int? CacheWrite1hInputTokens { get; init; }
 
     /// <summary>True when neither cost was given, so the price table decides.</summary>
     public bool CostsOmitted => InputCostUsd is null && OutputCostUsd is null;

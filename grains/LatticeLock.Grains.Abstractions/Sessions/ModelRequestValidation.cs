@@ -33,6 +33,9 @@ public static class ModelRequestValidation
             throw new InvalidFieldException("cached_input_tokens", $"is a part of input_tokens and must not exceed it ({r.CachedInputTokens} > {r.InputTokens})");
         if ((long)(r.CachedInputTokens ?? 0) + (r.CacheWriteInputTokens ?? 0) > r.InputTokens)
             throw new InvalidFieldException("cache_write_input_tokens", $"with cached_input_tokens is a part of input_tokens and must not exceed it ({(long)(r.CachedInputTokens ?? 0) + (r.CacheWriteInputTokens ?? 0)} > {r.InputTokens})");
+        Require.NonNegative(r.CacheWrite1hInputTokens, "cache_write_1h_input_tokens");
+        if (r.CacheWrite1hInputTokens > (r.CacheWriteInputTokens ?? 0))
+            throw new InvalidFieldException("cache_write_1h_input_tokens", $"is a part of cache_write_input_tokens and must not exceed it ({r.CacheWrite1hInputTokens} > {r.CacheWriteInputTokens ?? 0})");
         if (r.ReasoningOutputTokens > r.OutputTokens)
             throw new InvalidFieldException("reasoning_output_tokens", $"is a part of output_tokens and must not exceed it ({r.ReasoningOutputTokens} > {r.OutputTokens})");
         if (r.ServiceTier is { } tier) Require.Defined(tier, "service_tier");

@@ -17,7 +17,8 @@ public static class PricesCommand
     /// whoever checks it, not stored). Empty optional fields mean "none" (the class defaults to input or output).
     /// </summary>
     public const string FullCsvHeader = CsvHeader + ",cache_write_input_usd_per_mtok,reasoning_output_usd_per_mtok,long_context_threshold_tokens," +
-        "long_context_input_usd_per_mtok,long_context_output_usd_per_mtok,batch_multiplier,flex_multiplier,priority_multiplier,source";
+        "long_context_input_usd_per_mtok,long_context_output_usd_per_mtok,batch_multiplier,flex_multiplier,priority_multiplier," +
+        "cache_write_1h_input_usd_per_mtok,source";
 
     public static Command Create()
     {
@@ -29,6 +30,7 @@ public static class PricesCommand
         var output = new Option<decimal>("--output") { Description = "USD per million output tokens", Required = true };
         var cached = new Option<decimal?>("--cached-input") { Description = "USD per million cached input tokens (cache reads; default: the input price)" };
         var cacheWrite = new Option<decimal?>("--cache-write-input") { Description = "USD per million cache-write input tokens (default: the input price)" };
+        var cacheWrite1h = new Option<decimal?>("--cache-write-1h-input") { Description = "USD per million tokens written to a one-hour cache (default: the cache-write price)" };
         var reasoning = new Option<decimal?>("--reasoning-output") { Description = "USD per million reasoning output tokens (default: the output price)" };
         var longThreshold = new Option<int?>("--long-context-threshold") { Description = "Input tokens above which the long-context prices apply" };
         var longInput = new Option<decimal?>("--long-context-input") { Description = "USD per million input tokens above the threshold" };
@@ -38,7 +40,7 @@ public static class PricesCommand
         var priority = new Option<decimal?>("--priority-multiplier") { Description = "Price multiplier for service_tier priority" };
         var from = CliOptions.Timestamp("--effective-from", "When the price starts (default: now)");
         var set = new Command("set", "Set a price from a date on (earlier prices stay for earlier requests)")
-            { provider, model, input, output, cached, cacheWrite, reasoning, longThreshold, longInput, longOutput, batch, flex, priority, from };
+            { provider, model, input, output, cached, cacheWrite, cacheWrite1h, reasoning, longThreshold, longInput, longOutput, batch, flex, priority, from };
         set.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
@@ -46,6 +48,7 @@ public static class PricesCommand
                 parse.GetValue(cached), parse.GetValue(from) ?? DateTimeOffset.UtcNow)
             {
                 CacheWriteInputUsdPerMtok = parse.GetValue(cacheWrite),
+                CacheWrite1hInputUsdPerMtok = parse.GetValue(cacheWrite1h),
                 ReasoningOutputUsdPerMtok = parse.GetValue(reasoning),
                 LongContextThresholdTokens = parse.GetValue(longThreshold),
                 LongContextInputUsdPerMtok = parse.GetValue(longInput),
@@ -114,6 +117,7 @@ public static class PricesCommand
                     BatchMultiplier = full ? Optional(11, "batch_multiplier") : null,
                     FlexMultiplier = full ? Optional(12, "flex_multiplier") : null,
                     PriorityMultiplier = full ? Optional(13, "priority_multiplier") : null,
+                    CacheWrite1hInputUsdPerMtok = full ? Optional(14, "cache_write_1h_input_usd_per_mtok") : null,
                 }.Validated(), i + 1));
             }
             await using var dataSource = CliSettings.OpenDataSource(configuration);

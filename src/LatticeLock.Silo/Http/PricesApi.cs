@@ -11,7 +11,7 @@ public static class PricesApi
     public sealed record PriceBody(string Provider, string Model, decimal? InputUsdPerMtok, decimal? OutputUsdPerMtok, decimal? CachedInputUsdPerMtok,
         DateTimeOffset? EffectiveFrom, decimal? CacheWriteInputUsdPerMtok = null, decimal? ReasoningOutputUsdPerMtok = null,
         int? LongContextThresholdTokens = null, decimal? LongContextInputUsdPerMtok = null, decimal? LongContextOutputUsdPerMtok = null,
-        decimal? BatchMultiplier = null, decimal? FlexMultiplier = null, decimal? PriorityMultiplier = null);
+        decimal? BatchMultiplier = null, decimal? FlexMultiplier = null, decimal? PriorityMultiplier = null, decimal? CacheWrite1hInputUsdPerMtok = null);
     public sealed record PricesResponse(IReadOnlyList<ModelPrice> Prices);
 
     public static RouteGroupBuilder MapPricesApi(this RouteGroupBuilder v1)
@@ -32,6 +32,7 @@ public static class PricesApi
             body.EffectiveFrom ?? throw ApiProblem.BadRequest("effective_from", "effective_from: is required"))
         {
             CacheWriteInputUsdPerMtok = body.CacheWriteInputUsdPerMtok,
+            CacheWrite1hInputUsdPerMtok = body.CacheWrite1hInputUsdPerMtok,
             ReasoningOutputUsdPerMtok = body.ReasoningOutputUsdPerMtok,
             LongContextThresholdTokens = body.LongContextThresholdTokens,
             LongContextInputUsdPerMtok = body.LongContextInputUsdPerMtok,

@@ -61,6 +61,8 @@ public static class ModelRequestColumns
             (r, v) => With(r, q => q with { ReasoningOutputTokens = v })) { HashedWhenNull = false },
         new NullableEnumColumn<ServiceTier>("service_tier", r => r.Request.ServiceTier, (r, v) => With(r, q => q with { ServiceTier = v })) { HashedWhenNull = false },
         new NullableColumn<long>("price_id", NpgsqlDbType.Bigint, r => r.Request.PriceId, (r, v) => With(r, q => q with { PriceId = v })) { ServerSet = true },
+        new NullableColumn<int>("cache_write_1h_input_tokens", NpgsqlDbType.Integer, r => r.Request.CacheWrite1hInputTokens,
+            (r, v) => With(r, q => q with { CacheWrite1hInputTokens = v })) { HashedWhenNull = false },
     ];
 
     /// <summary>The columns read back, in declared order: what <see cref="SelectList"/> selects and <see cref="Read"/> reads.</summary>

@@ -14,7 +14,8 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource)
     private const string Columns = """
         id, provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
         cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
-        long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier
+        long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier,
+        cache_write_1h_input_usd_per_mtok
         """;
 
     /// <summary>Stores the price at its effective date (retiring a current one there); the stored row, and whether the date was new.</summary>
@@ -33,8 +34,9 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource)
         await using var insert = new NpgsqlCommand("""
             INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
                 cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
-                long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier,
+                cache_write_1h_input_usd_per_mtok)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             RETURNING id
             """, connection, transaction);
         insert.Parameters.AddWithValue(price.Provider);
@@ -51,6 +53,7 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource)
         insert.Parameters.AddNullable(price.BatchMultiplier, NpgsqlDbType.Numeric);
         insert.Parameters.AddNullable(price.FlexMultiplier, NpgsqlDbType.Numeric);
         insert.Parameters.AddNullable(price.PriorityMultiplier, NpgsqlDbType.Numeric);
+        insert.Parameters.AddNullable(price.CacheWrite1hInputUsdPerMtok, NpgsqlDbType.Numeric);
         var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
         await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
         return (price with { Id = id }, !replaced);
@@ -94,6 +97,7 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource)
             BatchMultiplier = Decimal(r, 12),
             FlexMultiplier = Decimal(r, 13),
             PriorityMultiplier = Decimal(r, 14),
+            CacheWrite1hInputUsdPerMtok = Decimal(r, 15),
         };
 
     private static decimal? Decimal(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetDecimal(ordinal);

@@ -1,0 +1,2 @@
+ALTER TABLE model_prices DROP COLUMN cache_write_1h_input_usd_per_mtok;
+ALTER TABLE model_requests DROP COLUMN cache_write_1h_input_tokens;
