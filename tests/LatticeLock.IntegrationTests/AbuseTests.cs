@@ -377,7 +377,8 @@ public sealed class AbuseTests(ServersFixture servers)
                 await Task.Delay(20);
             }
         });
-        await Eventually.Until(() => Task.FromResult(analyticsAnswers.Count), n => n >= 64, TimeSpan.FromSeconds(60), what: "the analytics flood under way");
+        var answeredBeforeWrites = await Eventually.Until(() => Task.FromResult(analyticsAnswers.Count), n => n >= 64, TimeSpan.FromSeconds(60), what: "the analytics flood under way");
+        Assert.True(answeredBeforeWrites >= 64, $"only {answeredBeforeWrites} analytics answers before the flooded writes");
         var flooded = await WritesAsync(16, 40);
         await stop.CancelAsync();
         await Task.WhenAll(flood);

@@ -33,12 +33,16 @@ public sealed partial class RunSingleTests
         }
 
         await first.InterruptAsync();
-        await Eventually.Until(() => Task.FromResult(LoopbackPorts.Listening(first.PostgresPort) || LoopbackPorts.Listening(first.Api.Port)), open => !open, TimeSpan.FromSeconds(60));
+        var firstStillOpen = await Eventually.Until(() => Task.FromResult(LoopbackPorts.Listening(first.PostgresPort) || LoopbackPorts.Listening(first.Api.Port)),
+            open => !open, TimeSpan.FromSeconds(60), what: "the first run's PostgreSQL and API ports closed after Ctrl-C");
+        Assert.False(firstStillOpen, "the first run left its PostgreSQL or API port listening");
         // The second run is untouched by the first one's exit.
         using var probe = new HttpClient { BaseAddress = second.Api };
         Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/health/ready")).StatusCode);
         await second.InterruptAsync();
-        await Eventually.Until(() => Task.FromResult(LoopbackPorts.Listening(second.PostgresPort) || LoopbackPorts.Listening(second.Api.Port)), open => !open, TimeSpan.FromSeconds(60));
+        var secondStillOpen = await Eventually.Until(() => Task.FromResult(LoopbackPorts.Listening(second.PostgresPort) || LoopbackPorts.Listening(second.Api.Port)),
+            open => !open, TimeSpan.FromSeconds(60), what: "the second run's PostgreSQL and API ports closed after Ctrl-C");
+        Assert.False(secondStillOpen, "the second run left its PostgreSQL or API port listening");
     }
 
 
@@ -92,11 +96,12 @@ public sealed partial class RunSingleTests
             (var url, run.Postgres) = api.Task.Result;
             run.Api = new Uri(url);
             using var http = new HttpClient { BaseAddress = run.Api, Timeout = TimeSpan.FromSeconds(5) };
-            await Eventually.Until(async () =>
+            var ready = await Eventually.Until(async () =>
             {
                 try { return (await http.GetAsync("/health/ready")).StatusCode; }
                 catch (HttpRequestException) { return HttpStatusCode.ServiceUnavailable; }
-            }, status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(90));
+            }, status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(90), what: "the single run's silo ready");
+            Assert.Equal(HttpStatusCode.OK, ready);
             return run;
         }
 
