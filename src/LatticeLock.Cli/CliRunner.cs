@@ -23,6 +23,11 @@ public static class CliRunner
             Error($"cannot use PostgreSQL: {e.Message} (check ConnectionStrings__postgres)");
             return 1;
         }
+        catch (LatticeLock.Grains.Abstractions.Errors.InvalidFieldException e)
+        {
+            Error(e.Message);
+            return 2;
+        }
         catch (InvalidOperationException e)
         {
             Error(e.Message);

@@ -31,4 +31,9 @@ public sealed record MetricPoint(
     /// <summary>The cost by side (input: uncached, cached and cache-write input; output: output and reasoning); null when unpriced.</summary>
     public decimal? InputCostUsd { get; init; }
     public decimal? OutputCostUsd { get; init; }
+    /// <summary>
+    /// The point's position in the feed (the row's xact_id): a reprice that corrects the cost moves it later, so the
+    /// corrected point is sent again with a larger version; sinks that keep versions overwrite with it.
+    /// </summary>
+    public long Version { get; init; }
 }

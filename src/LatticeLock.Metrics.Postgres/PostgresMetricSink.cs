@@ -6,7 +6,8 @@ namespace LatticeLock.Metrics.Postgres;
 
 /// <summary>
 /// The default sink: metric_points in PostgreSQL, partitioned by month. A batch is binary-COPYed into a temporary
-/// table and inserted with ON CONFLICT DO NOTHING on (time, request_id), so a replayed point is stored once.
+/// table and upserted on (time, request_id), so a replayed point is stored once and a repriced one (sent again with
+/// its corrected cost) replaces the stored cost.
 /// Its upkeep creates the partitions of this month and the next <see cref="MonthsAhead"/> ahead of time.
 /// </summary>
 public sealed class PostgresMetricSink(NpgsqlDataSource dataSource, TimeProvider clock) : IMetricSink, IMaintainedMetricSink
@@ -50,7 +51,8 @@ public sealed class PostgresMetricSink(NpgsqlDataSource dataSource, TimeProvider
             await importer.CompleteAsync(cancellationToken);
         }
         await using (var insert = new NpgsqlCommand(
-            "INSERT INTO metric_points SELECT * FROM metric_points_incoming ON CONFLICT (time, request_id) DO NOTHING", connection, transaction))
+            "INSERT INTO metric_points SELECT * FROM metric_points_incoming ON CONFLICT (time, request_id) DO UPDATE SET cost_usd = excluded.cost_usd " +
+            "WHERE metric_points.cost_usd IS DISTINCT FROM excluded.cost_usd", connection, transaction))
         {
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }

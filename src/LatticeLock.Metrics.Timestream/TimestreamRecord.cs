@@ -13,6 +13,9 @@ namespace LatticeLock.Metrics.Timestream;
 /// </summary>
 public sealed record TimestreamRecord(IReadOnlyList<TimestreamRecord.Dimension> Dimensions, IReadOnlyList<TimestreamRecord.Measure> Measures, long TimeMilliseconds)
 {
+    /// <summary>The record's version (Timestream keeps the highest; none: 1).</summary>
+    public long? Version { get; init; }
+
     /// <summary>Timestream's limit on the size of one record.</summary>
     public const int MaxSizeBytes = 2048;
 
@@ -46,7 +49,9 @@ public sealed record TimestreamRecord(IReadOnlyList<TimestreamRecord.Dimension> 
         if (point.CostUsd is { } cost) measures.Add(new("cost_usd", cost.ToString(CultureInfo.InvariantCulture), "DOUBLE"));
         measures.Add(new("success", point.IsSuccess ? "1" : "0", "BIGINT"));
 
-        var record = new TimestreamRecord(dimensions, measures, point.Time.ToUnixTimeMilliseconds());
+        // The point's feed position as the record's version: a repriced point comes again with a larger one and
+        // replaces the stored record (Timestream refuses a changed value at an equal or lower version).
+        var record = new TimestreamRecord(dimensions, measures, point.Time.ToUnixTimeMilliseconds()) { Version = point.Version > 0 ? point.Version : null };
         var size = record.SizeBytes(measureName);
         return size > MaxSizeBytes ? (null, $"the record is {size} bytes, over Timestream's limit of {MaxSizeBytes} bytes") : (record, null);
     }

@@ -49,6 +49,7 @@ public static class WriteRecordsRequestBody
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();
+                if (record.Version is { } version) json.WriteNumber("Version", version);
                 json.WriteEndObject();
             }
             json.WriteEndArray();

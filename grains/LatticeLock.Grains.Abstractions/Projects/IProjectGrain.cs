@@ -27,4 +27,6 @@ public interface IProjectGrain : IGrainWithGuidKey
     [Alias("ReleaseReservation")] Task ReleaseReservation(Guid reservationId, CancellationToken cancellationToken = default);
     /// <summary>Counts a newly stored request's cost (called by sessions); settles its reservation, if any, and says whether it did and whether a budget exists.</summary>
     [Alias("RecordSpend")] Task<SpendRecorded> RecordSpend(ProjectSpend spend, CancellationToken cancellationToken = default);
+    /// <summary>A reprice changed stored costs of this project: month-to-date spend is summed from model_requests again now.</summary>
+    [Alias("ResyncSpend")] Task ResyncSpend(CancellationToken cancellationToken = default);
 }

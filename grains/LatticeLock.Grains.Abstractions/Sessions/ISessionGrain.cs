@@ -9,6 +9,8 @@ public interface ISessionGrain : IGrainWithGuidKey
     [Alias("Start")] Task<SessionSummary> Start(StartSession command, CancellationToken cancellationToken = default);
     [Alias("GetSummary")] Task<SessionSummary> GetSummary();
     [Alias("End")] Task<SessionSummary> End(CancellationToken cancellationToken = default);
+    /// <summary>A reprice changed stored costs of this session: the activation gives way, the next one sums the table again.</summary>
+    [Alias("CostsCorrected")] Task CostsCorrected();
 
     /// <summary>
     /// Returns once the request's row is committed in <c>model_requests</c>. Idempotent by

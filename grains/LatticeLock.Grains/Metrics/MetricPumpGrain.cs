@@ -147,7 +147,7 @@ public sealed class MetricPumpGrain(
         if (!result.Advanced)
         {
             // Someone else moved the cursor (two pumps during a split cluster): continue from where it really is.
-            logger.LogWarning("The cursor of metric consumer {Consumer} moved underneath this pump; re-reading it", Name);
+            logger.LogInformation("The cursor of metric consumer {Consumer} moved underneath this pump, or a reprice changed costs of the batch it read; re-reading", Name);
             _cursor = null;
             return (0, true);
         }

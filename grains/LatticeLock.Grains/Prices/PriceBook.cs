@@ -17,7 +17,7 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(10);
 
     private readonly SemaphoreSlim _reload = new(1, 1);
-    private Dictionary<(string Provider, string Model), ModelPrice[]>? _byModel;
+    private PriceHistory? _history;
     private DateTimeOffset _loadedAt;
 
     /// <summary>The request with costs and price_id filled in (CostSource PriceTable), or marked Unpriced; costs given are kept (Client).</summary>
@@ -50,33 +50,22 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
             : throw new InvalidFieldException(field, $"{tokens} tokens cost {cost} USD at the price table's prices, more than the {Limits.MaxCostUsd} USD one request can cost");
 
     /// <summary>The latest price with <c>effective_from</c> at or before <paramref name="at"/>, or null.</summary>
-    public async Task<ModelPrice?> ResolveAsync(string provider, string model, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var table = await TableAsync(cancellationToken);
-        if (!table.TryGetValue((provider, model), out var history)) return null;
-        ModelPrice? found = null;
-        foreach (var p in history)
-        {
-            if (p.EffectiveFrom > at) break;
-            found = p;
-        }
-        return found;
-    }
+    public async Task<ModelPrice?> ResolveAsync(string provider, string model, DateTimeOffset at, CancellationToken cancellationToken) =>
+        (await HistoryAsync(cancellationToken)).Resolve(provider, model, at);
 
     /// <summary>Forget the cached table (after a price was set on this silo).</summary>
-    public void Invalidate() => _byModel = null;
+    public void Invalidate() => _history = null;
 
-    private async Task<Dictionary<(string, string), ModelPrice[]>> TableAsync(CancellationToken cancellationToken)
+    private async Task<PriceHistory> HistoryAsync(CancellationToken cancellationToken)
     {
-        if (_byModel is { } cached && clock.GetUtcNow() - _loadedAt < RefreshInterval) return cached;
+        if (_history is { } cached && clock.GetUtcNow() - _loadedAt < RefreshInterval) return cached;
         await _reload.WaitAsync(cancellationToken);
         try
         {
-            if (_byModel is { } fresh && clock.GetUtcNow() - _loadedAt < RefreshInterval) return fresh;
-            var all = await prices.ListAsync(null, null, cancellationToken);
-            _byModel = all.GroupBy(p => (p.Provider, p.Model)).ToDictionary(g => g.Key, g => g.OrderBy(p => p.EffectiveFrom).ToArray());
+            if (_history is { } fresh && clock.GetUtcNow() - _loadedAt < RefreshInterval) return fresh;
+            _history = new PriceHistory(await prices.ListAsync(null, null, cancellationToken));
             _loadedAt = clock.GetUtcNow();
-            return _byModel;
+            return _history;
         }
         finally
         {

@@ -194,6 +194,8 @@ public sealed class ProjectGrain(
         _resync = this.RegisterGrainTimer(ResyncAsync, new GrainTimerCreationOptions(ProjectBudgetLedger.ResyncInterval, ProjectBudgetLedger.ResyncInterval));
     }
 
+    Task IProjectGrain.ResyncSpend(CancellationToken cancellationToken) => Budget.HasBudget ? ResyncAsync(cancellationToken) : Task.CompletedTask;
+
     /// <summary>Re-sums spend; reservations it found settled by stored requests are persisted as gone.</summary>
     private async Task ResyncAsync(CancellationToken cancellationToken)
     {

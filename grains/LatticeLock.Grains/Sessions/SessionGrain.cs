@@ -94,6 +94,14 @@ public sealed class SessionGrain(
 
     Task<SessionSummary> ISessionGrain.GetSummary() => Task.FromResult(Summary());
 
+    Task ISessionGrain.CostsCorrected()
+    {
+        // Not reloaded in place: a record in flight may or may not be in a fresh sum. The next activation sums the
+        // checkpoint (which the reprice corrected) and the rows after it, as every activation does.
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     async Task<SessionSummary> ISessionGrain.End(CancellationToken cancellationToken)
     {
         var session = Session();

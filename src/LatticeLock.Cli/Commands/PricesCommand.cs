@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace LatticeLock.Cli.Commands;
 
-/// <summary><c>lattice prices set | list | import FILE.csv</c> (USD per million tokens; history is kept).</summary>
+/// <summary><c>lattice prices set | list | import FILE.csv | reprice | runs</c> (USD per million tokens; history is kept).</summary>
 public static class PricesCommand
 {
     public const string CsvHeader = "provider,model,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,effective_from";
@@ -137,6 +137,8 @@ public static class PricesCommand
         prices.Subcommands.Add(set);
         prices.Subcommands.Add(list);
         prices.Subcommands.Add(import);
+        prices.Subcommands.Add(RepriceCommands.Reprice());
+        prices.Subcommands.Add(RepriceCommands.Runs());
         return prices;
     }
 

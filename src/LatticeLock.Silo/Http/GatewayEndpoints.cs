@@ -31,6 +31,8 @@ public static class GatewayEndpoints
         services.AddSingleton<ApiKeyResolver>();
         services.AddSingleton<ApiKeyAuthentication>();
         services.AddHostedService<ApiKeyChangeListener>();
+        services.AddSingleton<Prices.CorrectedCostOwners>();
+        services.AddHostedService<Prices.CostCorrectionListener>();
         return services;
     }
 

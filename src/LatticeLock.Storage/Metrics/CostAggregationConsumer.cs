@@ -9,7 +9,9 @@ namespace LatticeLock.Storage.Metrics;
 /// Keeps cost_aggregations current: each batch of new model requests is summed per (UTC day, user, project, provider,
 /// model, task type, service tier) and added to the stored rows in the same transaction that advances the cursor, so every request
 /// is counted exactly once. Each row also keeps a <see cref="LatencyHistogram"/> of its latencies (summed bucket by
-/// bucket), so latency percentiles of any window come from these rows as well.
+/// bucket), so latency percentiles of any window come from these rows as well. A request a reprice corrected here
+/// directly (<see cref="Prices.CostRepricer"/>) is met again at its new feed position and skipped once; a batch read
+/// before a reprice chunk committed is refused and read again, so its costs are the corrected ones.
 /// </summary>
 public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricCursorStore cursors) : IMetricConsumer
 {
@@ -19,7 +21,25 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
 
     public async Task<MetricConsumeResult> ConsumeAsync(MetricBatch batch, CancellationToken cancellationToken)
     {
-        var groups = batch.Points
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Waits for a reprice chunk in progress; a batch read under an older generation may hold costs it changed.
+        await using (var generation = new NpgsqlCommand("SELECT generation FROM cost_reprice_state FOR SHARE", connection, transaction))
+        {
+            if ((long)(await generation.ExecuteScalarAsync(cancellationToken))! != batch.CostGeneration)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return new MetricConsumeResult(false, 0, 0);
+            }
+        }
+        var corrected = new HashSet<Guid>();
+        await using (var skip = new NpgsqlCommand("DELETE FROM cost_corrections WHERE request_id = ANY($1) RETURNING request_id", connection, transaction))
+        {
+            skip.Parameters.AddWithValue(batch.Points.Select(p => p.RequestId).ToArray());
+            await using var reader = await skip.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) corrected.Add(reader.GetGuid(0));
+        }
+        var groups = batch.Points.Where(p => !corrected.Contains(p.RequestId))
             .GroupBy(p => (Day: DateOnly.FromDateTime(p.Time.UtcDateTime), p.UserId, p.ProjectId, p.Provider, p.ModelId, p.TaskType, p.ServiceTier))
             .Select(g => (g.Key, Requests: (long)g.Count(), Successes: (long)g.Count(p => p.IsSuccess),
                 Input: g.Sum(p => (long)p.InputTokens), Output: g.Sum(p => (long)p.OutputTokens), Cost: g.Sum(p => p.CostUsd ?? 0m),
@@ -38,8 +58,6 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
                 if (point.LatencyMs is { } latency) histograms[i * width + LatencyHistogram.Bucket(latency)]++;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (groups.Count > 0)
         {
             await using var upsert = new NpgsqlCommand("""

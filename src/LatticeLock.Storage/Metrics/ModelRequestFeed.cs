@@ -31,7 +31,7 @@ public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
                    CASE WHEN input_cost_usd IS NULL AND output_cost_usd IS NULL THEN NULL
                         ELSE coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0) END,
                    cached_input_tokens, cache_write_input_tokens, reasoning_output_tokens, nullif(service_tier, 'standard'),
-                   input_cost_usd, output_cost_usd
+                   input_cost_usd, output_cost_usd, (SELECT generation FROM cost_reprice_state)
             FROM model_requests
             WHERE (xact_id, id) > ($1, $2) AND xact_id < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY xact_id, id
@@ -42,6 +42,7 @@ public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(limit);
         var points = new List<MetricPoint>();
         var last = after;
+        long generation = 0;
         await using var r = await command.ExecuteReaderAsync(cancellationToken);
         while (await r.ReadAsync(cancellationToken))
         {
@@ -58,8 +59,10 @@ public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
                 ServiceTier = r.IsDBNull(17) ? null : r.GetString(17),
                 InputCostUsd = r.IsDBNull(18) ? null : r.GetDecimal(18),
                 OutputCostUsd = r.IsDBNull(19) ? null : r.GetDecimal(19),
+                Version = (long)last.XactId,
             });
+            generation = r.GetInt64(20);
         }
-        return new MetricBatch(after, last, points);
+        return new MetricBatch(after, last, points) { CostGeneration = generation };
     }
 }

@@ -95,11 +95,20 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
     /// <summary>
     /// Moves the session's checkpoint forward: adds the rows written by transactions between the old horizon and the
     /// oldest transaction still running now (all finished, so that set never changes again) and records the new horizon.
-    /// One statement; the cost is the rows since the previous checkpoint. Returns the rows it folded in.
+    /// The cost is the rows since the previous checkpoint. Returns the rows it folded in. The row is locked by a
+    /// statement of its own first, so the sum's snapshot is taken after any reprice that holds it has committed
+    /// (<see cref="Prices.CostRepricer"/> moves rows past the horizon while it holds the lock).
     /// </summary>
     public async Task<long> CheckpointTotalsAsync(Guid sessionId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            lockRow.Parameters.AddWithValue(sessionId);
+            await lockRow.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var command = new NpgsqlCommand("""
             WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x),
             s AS (SELECT id, totals_xmin FROM sessions WHERE id = $1 FOR UPDATE),
             d AS (SELECT count(*) AS n, coalesce(sum(m.input_tokens), 0)::bigint AS i, coalesce(sum(m.output_tokens), 0)::bigint AS o,
@@ -114,8 +123,10 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
             FROM s, h, d
             WHERE t.id = s.id AND h.x > s.totals_xmin
             RETURNING d.n
-            """);
+            """, connection, transaction);
         command.Parameters.AddWithValue(sessionId);
-        return await command.ExecuteScalarAsync(cancellationToken) is long folded ? folded : 0;
+        var folded = await command.ExecuteScalarAsync(cancellationToken) is long n ? n : 0;
+        await transaction.CommitAsync(cancellationToken);
+        return folded;
     }
 }
