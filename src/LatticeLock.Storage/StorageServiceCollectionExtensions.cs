@@ -49,6 +49,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Auth.AuthEventLog>();
         services.AddSingleton<Auth.AuthFailureLog>();
         services.AddSingleton<Prices.PriceRepository>();
+        services.AddSingleton<Prices.PriceRows>();
         services.AddSingleton<Prices.RepriceRunStore>();
         services.AddSingleton<Prices.CostRepricer>();
         services.AddSingleton<Budgets.BudgetRepository>();

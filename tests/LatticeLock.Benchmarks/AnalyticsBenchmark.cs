@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LatticeLock.Storage.Analytics;
 using LatticeLock.Storage.Metrics;
+using LatticeLock.Storage.Prices;
 using LatticeLock.Storage.ModelRequests;
 using Npgsql;
 
@@ -52,7 +53,7 @@ public static class AnalyticsBenchmark
         // Build the aggregates the way the silo does: the consumer follows its cursor in batches.
         var cursors = new MetricCursorStore(dataSource);
         var feed = new ModelRequestFeed(dataSource);
-        var consumer = new CostAggregationConsumer(dataSource, cursors);
+        var consumer = new CostAggregationConsumer(dataSource, cursors, new PriceRows(new PriceRepository(dataSource)));
         var cursor = await cursors.GetOrCreateAsync(consumer.Name, CancellationToken.None);
         var aggregated = 0;
         var watch = Stopwatch.StartNew();

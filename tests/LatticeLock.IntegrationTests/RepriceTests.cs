@@ -28,7 +28,7 @@ public sealed class RepriceTests(ServersFixture servers)
              "batch_multiplier":0.5,"effective_from":"{{from}}"}
             """, HttpStatusCode.Created);
 
-        var (_, key) = await env.NewUserWithKeyAsync("sessions:read", "sessions:write", "projects:read", "projects:write");
+        var (_, key) = await env.NewUserWithKeyAsync("sessions:read", "sessions:write", "projects:read", "projects:write", "analytics:read");
         var api = env.Client(key);
         var projectId = (await api.SendAsync(HttpMethod.Post, "/v1/projects", """{"name":"repriced"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
         await api.SendAsync(HttpMethod.Put, $"/v1/projects/{projectId}/budget", """{"monthly_usd":1000}""", HttpStatusCode.OK);
@@ -124,6 +124,17 @@ public sealed class RepriceTests(ServersFixture servers)
             $"AND (SELECT sum(total_output_cost_usd) FROM cost_aggregations WHERE {Ours}) = (SELECT sum(coalesce(output_cost_usd, 0)) FROM model_requests WHERE {Ours}) " +
             "AND NOT EXISTS (SELECT 1 FROM cost_corrections)", // every corrected row met again and skipped once
             (int)PumpWait.TotalSeconds);
+        // Cost per token class, counted before the correction and corrected by it: 6 standard and 3 batch requests
+        // with 400 cache reads at 1.50 (0.75 in batch), five with 100 reasoning tokens at 12.00, each written while
+        // the reprice ran with 100 cache reads at 1.50.
+        var classes = await db.RowsAsync(
+            "SELECT sum(total_cached_input_cost_usd), sum(total_reasoning_output_cost_usd) FROM cost_aggregations WHERE model_id = 'gpt-reprice'");
+        Assert.Equal((0.0045m + written * 0.00015m, 0.006m), ((decimal)classes[0][0]!, (decimal)classes[0][1]!));
+        var costs = await api.SendAsync(HttpMethod.Get, "/v1/analytics/costs?group_by=model", null, HttpStatusCode.OK);
+        var row = costs["rows"]!.AsArray().Single(r => r!["key"]!.GetValue<string>() == "gpt-reprice")!;
+        Assert.Equal((0.0045m + written * 0.00015m, 0.006m), (row["cached_input_cost_usd"]!.GetValue<decimal>(), row["reasoning_output_cost_usd"]!.GetValue<decimal>()));
+        Assert.Equal(row["input_cost_usd"]!.GetValue<decimal>(),
+            row["uncached_input_cost_usd"]!.GetValue<decimal>() + row["cached_input_cost_usd"]!.GetValue<decimal>() + row["cache_write_input_cost_usd"]!.GetValue<decimal>());
         await Eventually.TrueInDatabaseAsync(db,
             $"SELECT (SELECT count(*) FROM metric_points WHERE {Ours}) = (SELECT count(*) FROM model_requests WHERE {Ours}) " +
             $"AND (SELECT sum(cost_usd) FROM metric_points WHERE {Ours}) = (SELECT sum(total_cost_usd) FROM model_requests WHERE {Ours})",
@@ -178,7 +189,7 @@ public sealed class RepriceTests(ServersFixture servers)
         // The run is stopped after its first chunk (as a crash would stop it, between two transactions).
         await using var dataSource = NpgsqlDataSource.Create(env.Database);
         var runs = new RepriceRunStore(dataSource);
-        var repricer = new CostRepricer(dataSource, new PriceRepository(dataSource), runs);
+        var repricer = new CostRepricer(dataSource, new PriceRepository(dataSource), runs, new PriceRows(new PriceRepository(dataSource)));
         using var interrupt = new CancellationTokenSource();
         Guid? runId = null;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => repricer.RunAsync(

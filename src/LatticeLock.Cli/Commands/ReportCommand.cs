@@ -32,17 +32,20 @@ public static class ReportCommand
             await using var sources = CliSettings.OpenDataSources(configuration);
             var rows = await new CostAnalytics(new ReadOnlyDataSource(sources.ReadOnly)).CostsAsync(first, last, grouping, new AnalyticsScope(parse.GetValue(user), parse.GetValue(project)), ct);
             var table = new Table().AddColumns(g, "Requests", "Input tokens", "of which cache reads / writes", "Output tokens", "of which reasoning",
-                "Input (USD)", "Output (USD)", "Cost (USD)");
+                "Input (USD)", "of which cache reads / writes", "Output (USD)", "of which reasoning", "Cost (USD)");
             foreach (var column in table.Columns.Skip(1)) column.RightAligned();
             foreach (var r in rows)
                 table.AddRow(Markup.Escape(r.Key ?? "(none)"), r.Requests.ToString("N0", c), r.InputTokens.ToString("N0", c),
                     $"{r.CachedInputTokens.ToString("N0", c)} / {r.CacheWriteInputTokens.ToString("N0", c)}", r.OutputTokens.ToString("N0", c),
-                    r.ReasoningOutputTokens.ToString("N0", c), r.InputCostUsd.ToString("0.00######", c), r.OutputCostUsd.ToString("0.00######", c),
-                    r.CostUsd.ToString("0.00######", c));
+                    r.ReasoningOutputTokens.ToString("N0", c), r.InputCostUsd.ToString("0.00######", c),
+                    $"{r.CachedInputCostUsd.ToString("0.00######", c)} / {r.CacheWriteInputCostUsd.ToString("0.00######", c)}",
+                    r.OutputCostUsd.ToString("0.00######", c), r.ReasoningOutputCostUsd.ToString("0.00######", c), r.CostUsd.ToString("0.00######", c));
             table.AddRow("[bold]total[/]", rows.Sum(r => r.Requests).ToString("N0", c), rows.Sum(r => r.InputTokens).ToString("N0", c),
                 $"{rows.Sum(r => r.CachedInputTokens).ToString("N0", c)} / {rows.Sum(r => r.CacheWriteInputTokens).ToString("N0", c)}",
                 rows.Sum(r => r.OutputTokens).ToString("N0", c), rows.Sum(r => r.ReasoningOutputTokens).ToString("N0", c),
-                rows.Sum(r => r.InputCostUsd).ToString("0.00######", c), rows.Sum(r => r.OutputCostUsd).ToString("0.00######", c),
+                rows.Sum(r => r.InputCostUsd).ToString("0.00######", c),
+                $"{rows.Sum(r => r.CachedInputCostUsd).ToString("0.00######", c)} / {rows.Sum(r => r.CacheWriteInputCostUsd).ToString("0.00######", c)}",
+                rows.Sum(r => r.OutputCostUsd).ToString("0.00######", c), rows.Sum(r => r.ReasoningOutputCostUsd).ToString("0.00######", c),
                 rows.Sum(r => r.CostUsd).ToString("0.00######", c));
             table.Title = new TableTitle($"Costs {first:yyyy-MM-dd} to {last:yyyy-MM-dd} (exclusive) by {g}");
             AnsiConsole.Write(table);

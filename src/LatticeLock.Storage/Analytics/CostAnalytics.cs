@@ -59,7 +59,8 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
         await using var command = source.CreateCommand($"""
             SELECT {key}, sum(request_count)::bigint, sum(total_input_tokens)::bigint, sum(total_output_tokens)::bigint, sum(total_cost_usd),
                    sum(total_cached_input_tokens)::bigint, sum(total_cache_write_input_tokens)::bigint, sum(total_reasoning_output_tokens)::bigint,
-                   sum(total_input_cost_usd), sum(total_output_cost_usd)
+                   sum(total_input_cost_usd), sum(total_output_cost_usd),
+                   sum(total_cached_input_cost_usd), sum(total_cache_write_input_cost_usd), sum(total_reasoning_output_cost_usd)
             FROM cost_aggregations
             WHERE aggregation_date >= $1 AND aggregation_date < $2
               {ScopeFilter(scope, "$3", "$4")}
@@ -72,7 +73,7 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
         var rows = new List<CostRow>();
         while (await r.ReadAsync(cancellationToken))
             rows.Add(new CostRow(r.IsDBNull(0) ? null : r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetDecimal(4),
-                r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetDecimal(8), r.GetDecimal(9)));
+                r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetDecimal(8), r.GetDecimal(9), r.GetDecimal(10), r.GetDecimal(11), r.GetDecimal(12)));
         return rows;
     }
 

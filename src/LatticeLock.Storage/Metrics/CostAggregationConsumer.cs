@@ -1,4 +1,6 @@
+using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Metrics.Abstractions;
+using LatticeLock.Storage.Prices;
 using LatticeLock.Storage.Analytics;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,7 +15,7 @@ namespace LatticeLock.Storage.Metrics;
 /// directly (<see cref="Prices.CostRepricer"/>) is met again at its new feed position and skipped once; a batch read
 /// before a reprice chunk committed is refused and read again, so its costs are the corrected ones.
 /// </summary>
-public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricCursorStore cursors) : IMetricConsumer
+public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricCursorStore cursors, PriceRows priceRows) : IMetricConsumer
 {
     public const string ConsumerName = "aggregates";
 
@@ -39,7 +41,17 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
             await using var reader = await skip.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken)) corrected.Add(reader.GetGuid(0));
         }
-        var groups = batch.Points.Where(p => !corrected.Contains(p.RequestId))
+        var counted = batch.Points.Where(p => !corrected.Contains(p.RequestId)).ToList();
+        // The cost of cache reads, cache writes and reasoning, from each table-priced request's price row.
+        var classCosts = new Dictionary<Guid, ClassCosts>();
+        foreach (var p in counted)
+        {
+            var costs = await priceRows.ClassCostsAsync(p.PriceId, p.Provider, p.ModelId, p.Time, p.InputTokens, p.OutputTokens, p.CachedInputTokens,
+                p.CacheWriteInputTokens, p.CacheWrite1hInputTokens, p.ReasoningOutputTokens, PriceRows.Tier(p.ServiceTier), cancellationToken);
+            if (costs != ClassCosts.None) classCosts[p.RequestId] = costs;
+        }
+        ClassCosts ClassCostsOf(MetricPoint p) => classCosts.GetValueOrDefault(p.RequestId, ClassCosts.None);
+        var groups = counted
             .GroupBy(p => (Day: DateOnly.FromDateTime(p.Time.UtcDateTime), p.UserId, p.ProjectId, p.Provider, p.ModelId, p.TaskType, p.ServiceTier))
             .Select(g => (g.Key, Requests: (long)g.Count(), Successes: (long)g.Count(p => p.IsSuccess),
                 Input: g.Sum(p => (long)p.InputTokens), Output: g.Sum(p => (long)p.OutputTokens), Cost: g.Sum(p => p.CostUsd ?? 0m),
@@ -47,7 +59,8 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
                 LatencyMin: g.Min(p => p.LatencyMs), LatencyMax: g.Max(p => p.LatencyMs),
                 Cached: g.Sum(p => (long)p.CachedInputTokens), Written: g.Sum(p => (long)p.CacheWriteInputTokens),
                 Reasoning: g.Sum(p => (long)p.ReasoningOutputTokens),
-                InputCost: g.Sum(p => p.InputCostUsd ?? 0m), OutputCost: g.Sum(p => p.OutputCostUsd ?? 0m), Points: g))
+                InputCost: g.Sum(p => p.InputCostUsd ?? 0m), OutputCost: g.Sum(p => p.OutputCostUsd ?? 0m),
+                Classes: g.Aggregate(ClassCosts.None, (sum, p) => sum + ClassCostsOf(p)), Points: g))
             .ToList();
         // One histogram per group, laid end to end: the statement slices group i's out of the flat array.
         var width = LatencyHistogram.Length;
@@ -64,13 +77,15 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
                 INSERT INTO cost_aggregations AS a (aggregation_date, user_id, project_id, provider, model_id, task_type, request_count,
                     success_count, error_count, total_input_tokens, total_output_tokens, total_cost_usd, latency_count, latency_sum_ms,
                     latency_min_ms, latency_max_ms, latency_histogram, service_tier, total_cached_input_tokens,
-                    total_cache_write_input_tokens, total_reasoning_output_tokens, total_input_cost_usd, total_output_cost_usd)
+                    total_cache_write_input_tokens, total_reasoning_output_tokens, total_input_cost_usd, total_output_cost_usd,
+                    total_cached_input_cost_usd, total_cache_write_input_cost_usd, total_reasoning_output_cost_usd)
                 SELECT d, u, p, pr, m, t, n, s, n - s, i, o, c, lc, ls, mn, mx,
-                       CASE WHEN lc > 0 THEN ($16::bigint[])[(g - 1) * $17 + 1 : g * $17] END, st, ci, cw, ro, ic, oc
+                       CASE WHEN lc > 0 THEN ($16::bigint[])[(g - 1) * $17 + 1 : g * $17] END, st, ci, cw, ro, ic, oc, cic, cwc, roc
                 FROM unnest($1::date[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
                             $9::bigint[], $10::bigint[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[], $15::integer[],
-                            $18::text[], $19::bigint[], $20::bigint[], $21::bigint[], $22::numeric[], $23::numeric[])
-                     WITH ORDINALITY AS x (d, u, p, pr, m, t, n, s, i, o, c, lc, ls, mn, mx, st, ci, cw, ro, ic, oc, g)
+                            $18::text[], $19::bigint[], $20::bigint[], $21::bigint[], $22::numeric[], $23::numeric[],
+                            $24::numeric[], $25::numeric[], $26::numeric[])
+                     WITH ORDINALITY AS x (d, u, p, pr, m, t, n, s, i, o, c, lc, ls, mn, mx, st, ci, cw, ro, ic, oc, cic, cwc, roc, g)
                 ON CONFLICT (aggregation_date, user_id, project_id, provider, model_id, task_type, service_tier) DO UPDATE SET
                     request_count = a.request_count + excluded.request_count,
                     success_count = a.success_count + excluded.success_count,
@@ -85,6 +100,9 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
                     total_reasoning_output_tokens = a.total_reasoning_output_tokens + excluded.total_reasoning_output_tokens,
                     total_input_cost_usd = a.total_input_cost_usd + excluded.total_input_cost_usd,
                     total_output_cost_usd = a.total_output_cost_usd + excluded.total_output_cost_usd,
+                    total_cached_input_cost_usd = a.total_cached_input_cost_usd + excluded.total_cached_input_cost_usd,
+                    total_cache_write_input_cost_usd = a.total_cache_write_input_cost_usd + excluded.total_cache_write_input_cost_usd,
+                    total_reasoning_output_cost_usd = a.total_reasoning_output_cost_usd + excluded.total_reasoning_output_cost_usd,
                     latency_min_ms = least(a.latency_min_ms, excluded.latency_min_ms),
                     latency_max_ms = greatest(a.latency_max_ms, excluded.latency_max_ms),
                     latency_histogram = coalesce(latency_histogram_add(a.latency_histogram, excluded.latency_histogram),
@@ -114,6 +132,9 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
             upsert.Parameters.AddWithValue(groups.Select(g => g.Reasoning).ToArray());
             upsert.Parameters.AddWithValue(groups.Select(g => g.InputCost).ToArray());
             upsert.Parameters.AddWithValue(groups.Select(g => g.OutputCost).ToArray());
+            upsert.Parameters.AddWithValue(groups.Select(g => g.Classes.CachedInputUsd).ToArray());
+            upsert.Parameters.AddWithValue(groups.Select(g => g.Classes.CacheWriteInputUsd).ToArray());
+            upsert.Parameters.AddWithValue(groups.Select(g => g.Classes.ReasoningOutputUsd).ToArray());
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
         if (!await cursors.AdvanceAsync(Name, batch.From, batch.To, batch.Points.Count, 0, cancellationToken, connection, transaction))

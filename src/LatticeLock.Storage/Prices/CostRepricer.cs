@@ -18,7 +18,7 @@ namespace LatticeLock.Storage.Prices;
 /// <list type="bullet">
 /// <item>takes the cost a session's stored checkpoint counted off the checkpoint (the row is then summed again, at its
 /// new cost, as a row after the checkpoint);</item>
-/// <item>corrects cost_aggregations by the difference for rows the aggregates consumer had counted, and lists them in
+/// <item>corrects cost_aggregations (cost by side and by token class) by the difference for rows the aggregates consumer had counted, and lists them in
 /// cost_corrections so that consumer skips them once;</item>
 /// <item>writes the new costs and price_id and moves each changed row to the end of the metric feed (xact_id), so
 /// every metric sink is sent the point again with its new cost;</item>
@@ -27,7 +27,7 @@ namespace LatticeLock.Storage.Prices;
 /// Running it again changes nothing (the rows already have the costs their prices give). Its last chunk announces the
 /// run (NOTIFY <see cref="ChangeChannel"/>), on which silos have live session grains reload and project grains re-sum.
 /// </summary>
-public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository prices, RepriceRunStore runs)
+public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository prices, RepriceRunStore runs, PriceRows priceRows)
 {
     public const string ChangeChannel = "lattice_cost_corrections";
     public const int ChunkRows = 1_000;
@@ -104,7 +104,7 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
              Tier is null or ServiceTier.Standard ? null : WireNames.Of(Tier.Value));
     }
 
-    private sealed record Repriced(StoredCost Row, bool Changed, bool OverLimit, decimal? Input, decimal? Output, long? PriceId)
+    private sealed record Repriced(StoredCost Row, bool Changed, bool OverLimit, decimal? Input, decimal? Output, long? PriceId, ClassCosts Classes = default)
     {
         public decimal NewTotal => Changed ? Input!.Value + Output!.Value : Row.OldTotal;
     }
@@ -113,17 +113,13 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
     private static Repriced Reprice(StoredCost row, PriceHistory history)
     {
         if (history.Resolve(row.Provider, row.Model, row.RequestedAt) is not { } price) return new(row, false, false, null, null, null);
-        var request = new ModelRequestRecord
-        {
-            Id = row.Id, Provider = row.Provider, ModelId = row.Model, RequestedAt = row.RequestedAt,
-            InputTokens = row.InputTokens, OutputTokens = row.OutputTokens, CachedInputTokens = row.Cached,
-            CacheWriteInputTokens = row.Written, CacheWrite1hInputTokens = row.Written1h, ReasoningOutputTokens = row.Reasoning,
-            ServiceTier = row.Tier,
-        };
-        var (input, output) = TokenPricing.Costs(TokenPricing.Breakdown(request, price));
+        var parts = TokenPricing.Breakdown(
+            PriceRows.Record(row.Provider, row.Model, row.RequestedAt, row.InputTokens, row.OutputTokens, row.Cached, row.Written, row.Written1h, row.Reasoning, row.Tier),
+            price);
+        var (input, output) = TokenPricing.Costs(parts);
         if (input > Limits.MaxCostUsd || output > Limits.MaxCostUsd || input + output > Limits.MaxCostUsd) return new(row, false, true, null, null, null);
         var same = row.PricedFromTable && row.PriceId == price.Id && row.InputCost == input && row.OutputCost == output;
-        return new(row, !same, false, input, output, price.Id);
+        return new(row, !same, false, input, output, price.Id, ClassCosts.Of(parts));
     }
 
     private static async Task<List<StoredCost>> ReadChunkAsync(
@@ -175,7 +171,7 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
     /// statement works from the chunk as read (the log has no index on id alone: its rows are found within the chunk's
     /// span of requested_at, [<paramref name="lo"/>, <paramref name="hi"/>), through the BRIN index).
     /// </summary>
-    private static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid runId, List<Repriced> changed,
+    private async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid runId, List<Repriced> changed,
         DateTimeOffset lo, DateTimeOffset hi, CancellationToken cancellationToken)
     {
         // Sessions first (in id order), in a statement of its own: a checkpoint that began earlier has committed by
@@ -209,19 +205,34 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
         var counted = changed.Where(c => c.Row.Counted).ToList();
         if (counted.Count > 0)
         {
+            // The class costs the consumer counted came from the old price row (none for a row then unpriced).
+            var classDelta = new Dictionary<Guid, ClassCosts>();
+            foreach (var c in counted)
+            {
+                var r = c.Row;
+                var old = await priceRows.ClassCostsAsync(r.PricedFromTable ? r.PriceId : null, r.Provider, r.Model, r.RequestedAt, r.InputTokens,
+                    r.OutputTokens, r.Cached, r.Written, r.Written1h, r.Reasoning, r.Tier, cancellationToken);
+                classDelta[r.Id] = c.Classes - old;
+            }
             var groups = counted.GroupBy(c => c.Row.Group)
-                .Select(g => (g.Key, Input: g.Sum(c => c.Input!.Value - (c.Row.InputCost ?? 0)), Output: g.Sum(c => c.Output!.Value - (c.Row.OutputCost ?? 0))))
+                .Select(g => (g.Key, Input: g.Sum(c => c.Input!.Value - (c.Row.InputCost ?? 0)), Output: g.Sum(c => c.Output!.Value - (c.Row.OutputCost ?? 0)),
+                    Classes: g.Aggregate(ClassCosts.None, (sum, c) => sum + classDelta[c.Row.Id])))
                 .ToList();
             await using (var aggregates = new NpgsqlCommand("""
                 INSERT INTO cost_aggregations AS a (aggregation_date, user_id, project_id, provider, model_id, task_type, service_tier,
-                    total_cost_usd, total_input_cost_usd, total_output_cost_usd)
-                SELECT d, u, p, pr, m, t, st, i + o, i, o
-                FROM unnest($1::date[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::numeric[])
-                     AS x (d, u, p, pr, m, t, st, i, o)
+                    total_cost_usd, total_input_cost_usd, total_output_cost_usd, total_cached_input_cost_usd,
+                    total_cache_write_input_cost_usd, total_reasoning_output_cost_usd)
+                SELECT d, u, p, pr, m, t, st, i + o, i, o, ci, cw, ro
+                FROM unnest($1::date[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::numeric[],
+                            $10::numeric[], $11::numeric[], $12::numeric[])
+                     AS x (d, u, p, pr, m, t, st, i, o, ci, cw, ro)
                 ON CONFLICT ON CONSTRAINT cost_aggregations_group_key DO UPDATE SET
                     total_cost_usd = a.total_cost_usd + excluded.total_cost_usd,
                     total_input_cost_usd = a.total_input_cost_usd + excluded.total_input_cost_usd,
                     total_output_cost_usd = a.total_output_cost_usd + excluded.total_output_cost_usd,
+                    total_cached_input_cost_usd = a.total_cached_input_cost_usd + excluded.total_cached_input_cost_usd,
+                    total_cache_write_input_cost_usd = a.total_cache_write_input_cost_usd + excluded.total_cache_write_input_cost_usd,
+                    total_reasoning_output_cost_usd = a.total_reasoning_output_cost_usd + excluded.total_reasoning_output_cost_usd,
                     updated_at = now()
                 """, connection, transaction))
             {
@@ -234,6 +245,9 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
                 aggregates.Parameters.Add(Texts(groups.Select(g => g.Key.Tier)));
                 aggregates.Parameters.AddWithValue(groups.Select(g => g.Input).ToArray());
                 aggregates.Parameters.AddWithValue(groups.Select(g => g.Output).ToArray());
+                aggregates.Parameters.AddWithValue(groups.Select(g => g.Classes.CachedInputUsd).ToArray());
+                aggregates.Parameters.AddWithValue(groups.Select(g => g.Classes.CacheWriteInputUsd).ToArray());
+                aggregates.Parameters.AddWithValue(groups.Select(g => g.Classes.ReasoningOutputUsd).ToArray());
                 await aggregates.ExecuteNonQueryAsync(cancellationToken);
             }
             await using var skip = new NpgsqlCommand(
