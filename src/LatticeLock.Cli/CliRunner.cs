@@ -23,7 +23,7 @@ public static class CliRunner
             Error($"cannot use PostgreSQL: {e.Message} (check ConnectionStrings__postgres)");
             return 1;
         }
-        catch (LatticeLock.Grains.Abstractions.Errors.InvalidFieldException e)
+        catch (Exception e) when (e is LatticeLock.Grains.Abstractions.Errors.InvalidFieldException or LatticeLock.Grains.Abstractions.Errors.ConflictException)
         {
             Error(e.Message);
             return 2;

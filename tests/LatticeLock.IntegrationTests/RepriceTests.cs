@@ -172,17 +172,20 @@ public sealed class RepriceTests(ServersFixture servers)
         var (_, key) = await env.NewUserWithKeyAsync("sessions:read", "sessions:write");
         var api = env.Client(key);
         var session = (await api.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
-        // Twelve requests spread over six hours: the walk takes several chunks.
+        // 1,500 requests spread over six hours: more than one chunk of 1,000.
+        const int Count = 1_500;
         var start = DateTimeOffset.UtcNow.AddHours(-6);
-        for (var i = 0; i < 12; i++)
+        for (var b = 0; b < Count / 500; b++)
         {
-            await api.SendAsync(HttpMethod.Post, "/v1/model-requests", $$"""
-                {"session_id":"{{session}}","model_id":"resumable","provider":"acme","requested_at":"{{start.AddMinutes(30 * i):O}}",
+            var items = Enumerable.Range(b * 500, 500).Select(i => $$"""
+                {"session_id":"{{session}}","model_id":"resumable","provider":"acme","requested_at":"{{start.AddSeconds(14.4 * i):O}}",
                  "input_tokens":1000,"output_tokens":1000,"status":"success"}
-                """, HttpStatusCode.Created);
+                """);
+            var batch = await api.SendAsync(HttpMethod.Post, "/v1/model-requests/batch", $$"""{"requests":[{{string.Join(",", items)}}]}""", HttpStatusCode.OK);
+            Assert.Equal(500, batch["accepted"]!.GetValue<int>());
         }
         var before = await api.SendAsync(HttpMethod.Get, $"/v1/sessions/{session}", null, HttpStatusCode.OK);
-        Assert.Equal(0.024m, before["total_cost_usd"]!.GetValue<decimal>());
+        Assert.Equal(3.0m, before["total_cost_usd"]!.GetValue<decimal>());
         await admin.SendAsync(HttpMethod.Put, "/v1/model-prices",
             $$"""{"provider":"acme","model":"resumable","input_usd_per_mtok":2,"output_usd_per_mtok":3,"effective_from":"{{from}}"}""", HttpStatusCode.OK);
 
@@ -198,24 +201,30 @@ public sealed class RepriceTests(ServersFixture servers)
         var stopped = await runs.GetAsync(runId!.Value, CancellationToken.None);
         Assert.NotNull(stopped);
         Assert.Equal(RepriceRun.Running, stopped.Status);
-        Assert.InRange(stopped.RowsExamined, 1, 11);
+        Assert.Equal(1_000L, stopped.RowsExamined);
 
         var (code, output) = await BuiltProgram.RunCliAsync(env.Database, "prices", "reprice", "--resume", runId.Value.ToString());
         Assert.True(code == 0, output);
         var finished = await runs.GetAsync(runId.Value, CancellationToken.None);
-        Assert.Equal((RepriceRun.Finished, 12L, 12L, 0.024m, 0.06m),
+        Assert.Equal((RepriceRun.Finished, 1_500L, 1_500L, 3.0m, 7.5m),
             (finished!.Status, finished.RowsExamined, finished.RowsChanged, finished.OldTotalUsd, finished.NewTotalUsd));
 
         // The CLI wrote PostgreSQL directly; its NOTIFY has the silo's live session grain sum again.
         var after = await Eventually.Until(() => api.SendAsync(HttpMethod.Get, $"/v1/sessions/{session}", null, HttpStatusCode.OK),
-            s => s["total_cost_usd"]!.GetValue<decimal>() == 0.06m, TimeSpan.FromSeconds(30), what: "the live session total after the CLI's reprice");
-        Assert.Equal((12L, 0.06m), (after["request_count"]!.GetValue<long>(), after["total_cost_usd"]!.GetValue<decimal>()));
+            s => s["total_cost_usd"]!.GetValue<decimal>() == 7.5m, TimeSpan.FromSeconds(30), what: "the live session total after the CLI's reprice");
+        Assert.Equal((1_500L, 7.5m), (after["request_count"]!.GetValue<long>(), after["total_cost_usd"]!.GetValue<decimal>()));
+        // Resuming a finished run changes nothing.
+        var (again, againOutput) = await BuiltProgram.RunCliAsync(env.Database, "prices", "reprice", "--resume", runId.Value.ToString());
+        Assert.True(again == 0, againOutput);
+        Assert.Equal(1_500L, (await runs.GetAsync(runId.Value, CancellationToken.None))!.RowsChanged);
 
         // A window that ends before it starts is refused naming --to (exit 2); an unknown run to resume likewise.
         var (badCode, badOutput) = await BuiltProgram.RunCliAsync(env.Database, "prices", "reprice", "--from", "2026-02-01T00:00:00Z", "--to", "2026-01-01T00:00:00Z");
         Assert.True(badCode != 0 && badOutput.Contains("to: must be later"), badOutput);
         var (unknownCode, unknownOutput) = await BuiltProgram.RunCliAsync(env.Database, "prices", "reprice", "--resume", Guid.NewGuid().ToString());
         Assert.True(unknownCode == 2 && unknownOutput.Contains("no reprice run"), unknownOutput);
+        var (farCode, farOutput) = await BuiltProgram.RunCliAsync(env.Database, "prices", "reprice", "--from", "2020-01-01T00:00:00Z", "--to", "2026-01-01T00:00:00Z");
+        Assert.True(farCode == 2 && farOutput.Contains("at most 800 days"), farOutput);
     }
 
     private sealed class SynchronousProgress(Action<RepriceRun> report) : IProgress<RepriceRun>

@@ -20,6 +20,9 @@ public sealed record ModelPrice(
     decimal? CachedInputUsdPerMtok,
     DateTimeOffset EffectiveFrom)
 {
+    /// <summary>How long a silo prices from a copy of the table it read (a change elsewhere reaches it within this).</summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(10);
+
     /// <summary>The row's id (set when stored; what a priced request records as its price_id).</summary>
     [Id(10)] public long Id { get; init; }
     [Id(11)] public decimal? CacheWriteInputUsdPerMtok { get; init; }

@@ -14,7 +14,7 @@ namespace LatticeLock.Grains.Prices;
 /// </summary>
 public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
 {
-    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan RefreshInterval = ModelPrice.CacheLifetime;
 
     private readonly SemaphoreSlim _reload = new(1, 1);
     private PriceHistory? _history;

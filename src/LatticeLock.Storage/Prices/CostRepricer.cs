@@ -12,7 +12,8 @@ namespace LatticeLock.Storage.Prices;
 /// client-given cost) from the current price rows, and keeps everything derived from those costs equal to a sum over
 /// the corrected rows. Rows are walked in (requested_at, id) order, up to <see cref="ChunkRows"/> at a time from a
 /// span of requested_at that adapts to the log's density (at most <see cref="MaxSpan"/>; about two chunks' worth, so
-/// each read scans a bounded part of the log through its BRIN index); a chunk whose costs change is one transaction
+/// each read scans a bounded part of the log through its BRIN index). A run first waits until every silo prices from
+/// the current table and requests priced before that are in the log. A chunk whose costs change is one transaction
 /// that, while it holds the
 /// <c>cost_reprice_state</c> row:
 /// <list type="bullet">
@@ -31,24 +32,33 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
 {
     public const string ChangeChannel = "lattice_cost_corrections";
     public const int ChunkRows = 1_000;
-    public static readonly TimeSpan MaxSpan = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxSpan = TimeSpan.FromDays(1);
+    /// <summary>How often a long run announces its corrections so far (NOTIFY <see cref="ChangeChannel"/>).</summary>
+    public static readonly TimeSpan AnnounceEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan InFlightMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MinSpan = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Starts a run over <paramref name="window"/>, or continues run <paramref name="resume"/>, to its end; reports after each chunk.</summary>
     public async Task<RepriceRun> RunAsync(RepriceWindow? window, Guid? resume, string requestedBy, IProgress<RepriceRun>? progress, CancellationToken cancellationToken)
     {
         var run = resume is { } id
-            ? await runs.GetAsync(id, cancellationToken) ?? throw new Grains.Abstractions.Errors.InvalidFieldException("resume", $"there is no reprice run {id}")
+            ? await runs.GetAsync(id, cancellationToken) ?? throw new Grains.Abstractions.Errors.InvalidFieldException("resume_run_id", $"there is no reprice run {id}")
             : await runs.StartAsync(Guid.NewGuid(), (window ?? throw new ArgumentNullException(nameof(window))).Validated(), requestedBy, cancellationToken);
+        if (run.IsFinished) return run;
+        await SettleAsync(cancellationToken);
         var history = new PriceHistory(await prices.ListAsync(run.Provider, run.Model, cancellationToken));
         var position = await runs.ResumePositionAsync(run.Id, cancellationToken);
         var span = MaxSpan;
+        var announced = DateTimeOffset.UtcNow;
         while (!run.IsFinished)
         {
             var sliceEnd = position.At + span < run.To ? position.At + span : run.To;
             var from = position.At;
             bool full;
-            (run, position, full) = await ChunkAsync(run, position, sliceEnd, history, cancellationToken);
+            var announce = DateTimeOffset.UtcNow - announced >= AnnounceEvery;
+            bool changed;
+            (run, position, full, changed) = await ChunkAsync(run, position, sliceEnd, history, announce, cancellationToken);
+            if (changed && announce) announced = DateTimeOffset.UtcNow;
             // A full chunk covered part of the span: aim the next at about twice what it covered; otherwise widen.
             var next = full ? (position.At - from) * 2 : span * 2;
             span = next < MinSpan ? MinSpan : next > MaxSpan ? MaxSpan : next;
@@ -57,8 +67,41 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
         return run;
     }
 
-    private async Task<(RepriceRun Run, (DateTimeOffset At, Guid Id) Position, bool Full)> ChunkAsync(
-        RepriceRun run, (DateTimeOffset At, Guid Id) position, DateTimeOffset sliceEnd, PriceHistory history, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until no silo can still price from a copy of the table older than its last change (the copies' lifetime
+    /// and a margin for requests priced just before a copy was replaced, still on their way to the log), and until
+    /// every transaction running then has finished: a request priced from an old row is in the log before the walk.
+    /// Also summarizes the log's new BRIN ranges, so each chunk's read scans only the blocks of its span.
+    /// </summary>
+    private async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        await using (var age = dataSource.CreateCommand(
+            "SELECT coalesce(extract(epoch FROM max(greatest(created_at, coalesce(superseded_at, created_at))) + $1 - now()), 0)::float8 FROM model_prices"))
+        {
+            age.Parameters.AddWithValue(ModelPrice.CacheLifetime + InFlightMargin);
+            var wait = (double)(await age.ExecuteScalarAsync(cancellationToken))!;
+            if (wait > 0) await Task.Delay(TimeSpan.FromSeconds(wait), cancellationToken);
+        }
+        ulong horizon;
+        await using (var next = dataSource.CreateCommand("SELECT pg_snapshot_xmax(pg_current_snapshot())"))
+            horizon = (ulong)(await next.ExecuteScalarAsync(cancellationToken))!;
+        var deadline = DateTimeOffset.UtcNow + InFlightMargin * 6;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            await using var finished = dataSource.CreateCommand("SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1");
+            finished.Parameters.Add(new NpgsqlParameter { Value = horizon, NpgsqlDbType = NpgsqlDbType.Xid8 });
+            if ((bool)(await finished.ExecuteScalarAsync(cancellationToken))!) break;
+            await Task.Delay(50, cancellationToken);
+        }
+        await using var summarize = dataSource.CreateCommand("""
+            SELECT count(brin_summarize_new_values(i.inhrelid::regclass))
+            FROM pg_inherits i WHERE i.inhparent = 'idx_model_requests_requested_brin'::regclass
+            """);
+        await summarize.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private async Task<(RepriceRun Run, (DateTimeOffset At, Guid Id) Position, bool Full, bool Changed)> ChunkAsync(
+        RepriceRun run, (DateTimeOffset At, Guid Id) position, DateTimeOffset sliceEnd, PriceHistory history, bool announce, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -78,21 +121,24 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
         var full = rows.Count == ChunkRows;
         var next = full ? (rows[^1].RequestedAt, rows[^1].Id) : (sliceEnd, Guid.Empty);
         var finished = !full && sliceEnd >= run.To;
-        var updated = await runs.RecordChunkAsync(connection, transaction, run.Id, next, rows.Count, priced.Count(p => p.Changed),
+        var changedRows = priced.Count(p => p.Changed);
+        var updated = await runs.RecordChunkAsync(connection, transaction, run.Id, position, next, rows.Count, changedRows,
             priced.Count(p => p.OverLimit), priced.Sum(p => p.Row.OldTotal), priced.Sum(p => p.NewTotal), finished, cancellationToken);
-        if (finished)
+        if (finished || (announce && changedRows > 0))
         {
+            // Live session grains and project grains of the sessions changed so far follow (at the end, and every
+            // AnnounceEvery during a long run, so an interrupted run has corrected them up to its last announcement).
             await using var notify = new NpgsqlCommand("SELECT pg_notify($1, $2)", connection, transaction);
             notify.Parameters.AddWithValue(ChangeChannel);
             notify.Parameters.AddWithValue(run.Id.ToString());
             await notify.ExecuteNonQueryAsync(cancellationToken);
         }
         await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
-        return (updated, next, full);
+        return (updated, next, full, changedRows > 0);
     }
 
     private sealed record StoredCost(
-        Guid Id, DateTimeOffset RequestedAt, ulong XactId, Guid SessionId, Guid? UserId, Guid? ProjectId, string Provider, string Model,
+        Guid Id, DateTimeOffset RequestedAt, ulong XactId, Guid? SessionId, Guid? UserId, Guid? ProjectId, string Provider, string Model,
         string? TaskType, ServiceTier? Tier, int InputTokens, int OutputTokens, int? Cached, int? Written, int? Written1h, int? Reasoning,
         decimal? InputCost, decimal? OutputCost, bool PricedFromTable, long? PriceId, bool Counted)
     {
@@ -153,7 +199,7 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
         while (await r.ReadAsync(cancellationToken))
         {
             rows.Add(new StoredCost(
-                r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<ulong>(2), r.GetGuid(3), Uuid(r, 4), Uuid(r, 5),
+                r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<ulong>(2), Uuid(r, 3), Uuid(r, 4), Uuid(r, 5),
                 r.GetString(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
                 r.IsDBNull(9) ? null : WireNames.Parse<ServiceTier>(r.GetString(9)),
                 r.GetInt32(10), r.GetInt32(11), Int(r, 12), Int(r, 13), Int(r, 14), Int(r, 15),
@@ -176,9 +222,10 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
     {
         // Sessions first (in id order), in a statement of its own: a checkpoint that began earlier has committed by
         // the time the lock is held, and one that begins later sums in a snapshot that already has these changes.
-        await using (var lockSessions = new NpgsqlCommand("SELECT id FROM sessions WHERE id = ANY($1) ORDER BY id FOR UPDATE", connection, transaction))
+        var inSessions = changed.Where(c => c.Row.SessionId is not null).ToList();
+        await using (var lockSessions = new NpgsqlCommand("SELECT id FROM sessions WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE", connection, transaction))
         {
-            lockSessions.Parameters.AddWithValue(changed.Select(c => c.Row.SessionId).Distinct().ToArray());
+            lockSessions.Parameters.AddWithValue(inSessions.Select(c => c.Row.SessionId!.Value).Distinct().ToArray());
             await lockSessions.ExecuteNonQueryAsync(cancellationToken);
         }
         // Rows a checkpoint has folded in (written before its horizon) are taken off it: moved past it, they are summed again.
@@ -194,11 +241,11 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
             WHERE s.id = d.sid
             """, connection, transaction))
         {
-            checkpoints.Parameters.AddWithValue(changed.Select(c => c.Row.SessionId).ToArray());
-            checkpoints.Parameters.Add(new NpgsqlParameter { Value = changed.Select(c => c.Row.XactId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 });
-            checkpoints.Parameters.AddWithValue(changed.Select(c => c.Row.InputTokens).ToArray());
-            checkpoints.Parameters.AddWithValue(changed.Select(c => c.Row.OutputTokens).ToArray());
-            checkpoints.Parameters.AddWithValue(changed.Select(c => c.Row.OldTotal).ToArray());
+            checkpoints.Parameters.AddWithValue(inSessions.Select(c => c.Row.SessionId!.Value).ToArray());
+            checkpoints.Parameters.Add(new NpgsqlParameter { Value = inSessions.Select(c => c.Row.XactId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Xid8 });
+            checkpoints.Parameters.AddWithValue(inSessions.Select(c => c.Row.InputTokens).ToArray());
+            checkpoints.Parameters.AddWithValue(inSessions.Select(c => c.Row.OutputTokens).ToArray());
+            checkpoints.Parameters.AddWithValue(inSessions.Select(c => c.Row.OldTotal).ToArray());
             await checkpoints.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -281,8 +328,8 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
             ON CONFLICT DO NOTHING
             """, connection, transaction);
         touched.Parameters.AddWithValue(runId);
-        touched.Parameters.AddWithValue(changed.Select(c => c.Row.SessionId).ToArray());
-        touched.Parameters.Add(Uuids(changed.Select(c => c.Row.ProjectId)));
+        touched.Parameters.AddWithValue(inSessions.Select(c => c.Row.SessionId!.Value).ToArray());
+        touched.Parameters.Add(Uuids(inSessions.Select(c => c.Row.ProjectId)));
         await touched.ExecuteNonQueryAsync(cancellationToken);
     }
 

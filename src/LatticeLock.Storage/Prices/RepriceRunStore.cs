@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Errors;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -60,8 +61,13 @@ public sealed class RepriceRunStore(NpgsqlDataSource dataSource)
         return (reader.GetFieldValue<DateTimeOffset>(0), reader.GetGuid(1));
     }
 
-    /// <summary>Adds a chunk's counts and moves the run's position, in the chunk's transaction.</summary>
-    public async Task<RepriceRun> RecordChunkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, (DateTimeOffset At, Guid Id) position,
+    /// <summary>
+    /// Adds a chunk's counts and moves the run's position from <paramref name="from"/> to <paramref name="position"/>,
+    /// in the chunk's transaction; a conflict (and the chunk rolls back) when the run is no longer where this driver
+    /// left it: another process is driving it too, or it has finished.
+    /// </summary>
+    public async Task<RepriceRun> RecordChunkAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id,
+        (DateTimeOffset At, Guid Id) from, (DateTimeOffset At, Guid Id) position,
         int examined, int changed, int overLimit, decimal oldTotal, decimal newTotal, bool finished, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
@@ -71,7 +77,7 @@ public sealed class RepriceRunStore(NpgsqlDataSource dataSource)
                 updated_at = now(),
                 status = CASE WHEN $9 THEN 'finished' ELSE status END,
                 finished_at = CASE WHEN $9 THEN now() ELSE finished_at END
-            WHERE id = $1
+            WHERE id = $1 AND status = 'running' AND resume_at = $10 AND resume_id = $11
             RETURNING {Columns}
             """, connection, transaction);
         command.Parameters.AddWithValue(id);
@@ -83,8 +89,11 @@ public sealed class RepriceRunStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(oldTotal);
         command.Parameters.AddWithValue(newTotal);
         command.Parameters.AddWithValue(finished);
+        command.Parameters.AddWithValue(from.At);
+        command.Parameters.AddWithValue(from.Id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException($"reprice run {id} is not stored");
+        if (!await reader.ReadAsync(cancellationToken))
+            throw new ConflictException("resume_run_id", $"reprice run {id} was moved on by another process (or has finished); this driver stops, nothing of its last chunk is kept");
         return Read(reader);
     }
 

@@ -103,7 +103,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE", connection, transaction))
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM sessions WHERE id = $1 FOR NO KEY UPDATE", connection, transaction))
         {
             lockRow.Parameters.AddWithValue(sessionId);
             await lockRow.ExecuteNonQueryAsync(cancellationToken);

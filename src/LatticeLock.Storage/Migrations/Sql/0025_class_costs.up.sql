@@ -1,6 +1,9 @@
 -- Issue 21: cost analytics in USD per token class. Beside the cost by side, cost_aggregations keeps the cost of the
 -- cache reads, of the cache writes (both lifetimes) and of the reasoning tokens of table-priced requests; the
 -- uncached input and the plain output are what remains of each side. A client-given cost is known by side only.
+-- (ALTER TABLE waits for the pump transactions running and holds cost_aggregations until commit, so the cursor the
+-- backfill reads does not move under it. Silos still running the previous version afterwards count new requests
+-- without class costs: stop them, or let them finish, before migrating.)
 ALTER TABLE cost_aggregations
     ADD COLUMN total_cached_input_cost_usd      numeric NOT NULL DEFAULT 0,
     ADD COLUMN total_cache_write_input_cost_usd numeric NOT NULL DEFAULT 0,
