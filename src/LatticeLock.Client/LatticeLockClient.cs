@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Chats;
+using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Traces;
@@ -8,7 +9,7 @@ using LatticeLock.Grains.Abstractions.Users;
 namespace LatticeLock.Client;
 
 /// <summary>
-/// The typed entry point for .NET orchestrators: <c>client.Sessions.Start(...)</c>,
+/// The typed entry point for .NET orchestrators: <c>client.Sessions.Start(...)</c>, <c>client.Prices.Set(...)</c>,
 /// <c>client.Sessions.RecordModelRequest(...)</c>, <c>client.Chats.AppendTurn(...)</c>. Every call goes to the owning
 /// grain; errors arrive as the grain contracts' exceptions (InvalidFieldException, NotFoundException, ConflictException…).
 /// </summary>
@@ -20,6 +21,7 @@ public sealed class LatticeLockClient(IGrainFactory grains)
     public ChatsClient Chats { get; } = new(grains);
     public BudgetsClient Budgets { get; } = new(grains);
     public TracesClient Traces { get; } = new(grains);
+    public PricesClient Prices { get; } = new(grains);
 }
 
 /// <summary>Traces stored from OTLP exports (<c>/otlp/v1/traces</c>), read in pages of spans in tree order with costs per subtree.</summary>
@@ -48,6 +50,20 @@ public sealed class TracesClient(IGrainFactory grains)
     /// <summary>The session's traces, newest first.</summary>
     public Task<IReadOnlyList<TraceSummary>> ListForSession(Guid sessionId, int limit = 100, CancellationToken cancellationToken = default) =>
         grains.GetGrain<ITraceReaderGrain>(0).ListForSession(sessionId, limit, cancellationToken);
+}
+
+/// <summary>
+/// The model price table (USD per million tokens, per token class, with a long-context tier and service-tier
+/// multipliers): requests recorded without costs are priced from it.
+/// </summary>
+public sealed class PricesClient(IGrainFactory grains)
+{
+    /// <summary>Stores the price from its effective date on (at an existing date it replaces that row, which is retired, not changed).</summary>
+    public Task<PriceSet> Set(ModelPrice price, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IPriceTableGrain>(0).Set(price, cancellationToken);
+
+    public Task<IReadOnlyList<ModelPrice>> List(string? provider = null, string? model = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IPriceTableGrain>(0).List(provider, model, cancellationToken);
 }
 
 public sealed class UsersClient(IGrainFactory grains)

@@ -1,6 +1,8 @@
 using LatticeLock.Client;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Grains.Abstractions.Prices;
+using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Storage.Traces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -47,6 +49,20 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         Assert.Equal(["q4", "a4"], (await lattice.Chats.GetLastTurns(chat.Id, 2)).Select(t => t.Content));
         var error = await Assert.ThrowsAsync<InvalidFieldException>(() => lattice.Chats.AppendTurn(chat.Id, new AppendTurn((TurnRole)9, "x")));
         Assert.Equal("role", error.Field);
+
+        // Prices per token class through the client: a request recorded without costs is priced from them, class by class.
+        var price = await lattice.Prices.Set(new ModelPrice("openai", "gpt-client-classes", 2.50m, 10.00m, 1.25m, DateTimeOffset.UtcNow.AddDays(-1)) { BatchMultiplier = 0.5m });
+        Assert.True(price.Created);
+        Assert.Equal(price.Price.Id, Assert.Single(await lattice.Prices.List("openai", "gpt-client-classes")).Id);
+        var badPrice = await Assert.ThrowsAsync<InvalidFieldException>(() => lattice.Prices.Set(new ModelPrice("openai", "x", -1m, 1m, null, DateTimeOffset.UtcNow)));
+        Assert.Equal("input_usd_per_mtok", badPrice.Field);
+        var classed = Scenario.Request("gpt-client-classes", input: 1000, output: 500) with
+            { InputCostUsd = null, OutputCostUsd = null, CachedInputTokens = 400, ReasoningOutputTokens = 200 };
+        var pricedSession = await lattice.Sessions.Start(user.Id);
+        var pricedAck = await lattice.Sessions.RecordModelRequest(pricedSession.Id, classed);
+        Assert.Equal((0.002m, 0.005m, CostSource.PriceTable, (long?)price.Price.Id),
+            (pricedAck.InputCostUsd, pricedAck.OutputCostUsd, pricedAck.CostSource, pricedAck.PriceId)); // 600 × 2.50 + 400 × 1.25; 300 × 10 + 200 × 10
+        Assert.Equal(0.007m, (await lattice.Sessions.Get(pricedSession.Id)).TotalCostUsd);
 
         // Budgets through the facade: reserve, settle by recording, refuse what does not fit.
         var project = await lattice.Projects.Create(user.Id, "budgeted");

@@ -27,7 +27,7 @@ public static class PricesApi
         return v1;
     }
 
-    private static async Task<IResult> SetAsync(HttpContext http, PriceRepository prices, PriceBook book)
+    private static async Task<IResult> SetAsync(HttpContext http, IGrainFactory grains)
     {
         http.RequireScope(ApiScopes.Admin);
         var body = await JsonBody.ReadAsync<PriceBody>(http);
@@ -46,18 +46,18 @@ public static class PricesApi
             BatchMultiplier = body.BatchMultiplier,
             FlexMultiplier = body.FlexMultiplier,
             PriorityMultiplier = body.PriorityMultiplier,
-        }.Validated();
-        var (stored, created) = await prices.SetAsync(price, http.RequestAborted);
-        book.Invalidate();
+        };
+        var (stored, created) = await grains.GetGrain<IPriceTableGrain>(0).Set(price, http.RequestAborted);
         return created ? Results.Created($"/v1/model-prices?provider={Uri.EscapeDataString(price.Provider)}&model={Uri.EscapeDataString(price.Model)}", stored) : Results.Ok(stored);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, PriceRepository prices)
+    private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains)
     {
         http.Caller(); // any valid key may read prices
         var provider = http.Request.Query["provider"].ToString();
         var model = http.Request.Query["model"].ToString();
-        return Results.Ok(new PricesResponse(await prices.ListAsync(provider.Length == 0 ? null : provider, model.Length == 0 ? null : model, http.RequestAborted)));
+        return Results.Ok(new PricesResponse(await grains.GetGrain<IPriceTableGrain>(0).List(
+            provider.Length == 0 ? null : provider, model.Length == 0 ? null : model, http.RequestAborted)));
     }
 
     /// <summary>
