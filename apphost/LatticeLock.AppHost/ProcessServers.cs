@@ -25,7 +25,7 @@ internal static class ProcessServers
         if (replicas)
         {
             // A primary, a synchronous standby and a read replica; the silos get all three hosts and let Npgsql
-            // pick the primary for writes and a standby for analytics (README "Failover").
+            // pick the primary for writes and a standby for analytics (docs/operations.md, "Failover").
             var standbyPort = LoopbackPorts.Next();
             var replicaPort = LoopbackPorts.Next();
             postgresConnection = $"Host=127.0.0.1:{postgresPort},127.0.0.1:{standbyPort},127.0.0.1:{replicaPort};Username=postgres;Database=lattice;Host Recheck Seconds=1";

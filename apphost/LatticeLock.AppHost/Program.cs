@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using LatticeLock.Tls;
 
-// The local cluster in one command (README "Local cluster"): PostgreSQL and Redis (processes, containers or existing
+// The local cluster in one command (docs/operations.md, "Local cluster"): PostgreSQL and Redis (processes, containers or existing
 // servers), the schema migration the silos wait for, an Orleans resource that configures N silos (clustering on
 // Redis, reminders on PostgreSQL), mutual TLS between them from a throwaway development CA, the
 // Orleans Dashboard on each silo, and the Aspire dashboard that receives every silo's OpenTelemetry.

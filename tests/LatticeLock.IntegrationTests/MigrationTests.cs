@@ -69,7 +69,7 @@ public sealed class MigrationTests(ServersFixture servers)
         {
             Assert.Contains("column model_requests." + column, dump);
         }
-        // Only the indexes a query of ours uses (migration 9; README "Model-request log: indexes").
+        // Only the indexes a query of ours uses (migration 9; docs/architecture.md, "The request log").
         foreach (var index in new[] { "session_xact", "project", "xact", "requested_brin" })
             Assert.Contains($"index model_requests idx_model_requests_{index} ", dump);
         foreach (var index in new[] { "chat", "user", "model", "provider", "task", "trace", "date", "status", "unpriced" })

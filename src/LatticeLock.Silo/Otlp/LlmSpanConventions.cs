@@ -6,7 +6,7 @@ namespace LatticeLock.Silo.Otlp;
 
 /// <summary>
 /// Recognises a span that describes a model call under the conventions agents are instrumented with, and reads the
-/// call from its attributes (the README's "Attribute mapping" table lists every key, in the order they are tried):
+/// call from its attributes (docs/otlp-traces.md, "Attribute mapping", lists every key, in the order they are tried):
 /// <list type="bullet">
 /// <item>OpenTelemetry GenAI semantic conventions: <c>gen_ai.operation.name</c>, <c>gen_ai.request.model</c>, <c>gen_ai.usage.*</c>;</item>
 /// <item>OpenInference (Arize Phoenix): <c>openinference.span.kind</c> = LLM / EMBEDDING, <c>llm.model_name</c>, <c>llm.token_count.*</c>;</item>
