@@ -23,7 +23,8 @@ public static class CliRunner
             Error($"cannot use PostgreSQL: {e.Message} (check ConnectionStrings__postgres)");
             return 1;
         }
-        catch (Exception e) when (e is LatticeLock.Grains.Abstractions.Errors.InvalidFieldException or LatticeLock.Grains.Abstractions.Errors.ConflictException)
+        catch (Exception e) when (e is LatticeLock.Grains.Abstractions.Errors.InvalidFieldException or LatticeLock.Grains.Abstractions.Errors.ConflictException
+                                       or LatticeLock.Grains.Abstractions.Errors.NotFoundException or LatticeLock.Grains.Abstractions.Errors.ForbiddenException)
         {
             Error(e.Message);
             return 2;

@@ -47,6 +47,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ChatRepository>();
         services.AddSingleton<Auth.ApiKeyRepository>();
         services.AddSingleton<Auth.AuthEventLog>();
+        services.AddSingleton<Auth.ApiKeyIssuer>();
         services.AddSingleton<Auth.AuthFailureLog>();
         services.AddSingleton<Prices.PriceRepository>();
         services.AddSingleton<Prices.PriceRows>();

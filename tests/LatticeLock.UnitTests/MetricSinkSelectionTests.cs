@@ -20,6 +20,13 @@ public sealed class MetricSinkSelectionTests
     }
 
     [Fact]
+    public void The_default_sink_is_the_postgres_sink_the_grains_do_not_reference()
+    {
+        Assert.Equal(LatticeLock.Metrics.Postgres.PostgresMetricSink.SinkName, LatticeLock.Grains.Metrics.MetricDeliveryOptions.DefaultSinks);
+        Assert.Equal(LatticeLock.Metrics.Postgres.PostgresMetricSink.SinkName, new LatticeLock.Grains.Metrics.MetricDeliveryOptions().Sinks);
+    }
+
+    [Fact]
     public void An_unknown_sink_name_fails_naming_the_setting_and_the_sinks_the_silo_has()
     {
         using var host = Build(new() { ["Metrics:Sinks"] = "postgres,influx" });

@@ -1,4 +1,3 @@
-using LatticeLock.Metrics.Postgres;
 using Microsoft.Extensions.Configuration;
 
 namespace LatticeLock.Grains.Metrics;
@@ -10,8 +9,11 @@ public sealed class MetricDeliveryOptions
 
     /// <summary>False turns metric delivery and cost aggregation off entirely (points wait in model_requests until it is on again).</summary>
     public bool Enabled { get; set; } = true;
-    /// <summary>Comma-separated sink names (<c>postgres</c> by default); several means dual write. Known names are the sinks the silo adds.</summary>
-    public string Sinks { get; set; } = PostgresMetricSink.SinkName;
+    /// <summary>The sink every silo writes to unless configured otherwise: the PostgreSQL sink's name (a unit test holds them equal).</summary>
+    public const string DefaultSinks = "postgres";
+
+    /// <summary>Comma-separated sink names (<see cref="DefaultSinks"/> by default); several means dual write. Known names are the sinks the silo adds.</summary>
+    public string Sinks { get; set; } = DefaultSinks;
     /// <summary>Points read and written per batch.</summary>
     public int BatchSize { get; set; } = 1000;
     /// <summary>How often a pump looks for new requests when it has caught up (the time-based flush).</summary>

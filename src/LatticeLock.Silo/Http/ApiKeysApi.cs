@@ -28,56 +28,29 @@ public static class ApiKeysApi
         return v1;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, AuthEventLog events, TimeProvider clock,
-        Microsoft.Extensions.Options.IOptions<AuthOptions> options, UnknownKeyPrefixes unknownPrefixes, string id)
+    private static async Task<IResult> CreateAsync(HttpContext http, ApiKeyIssuer issuer, Microsoft.Extensions.Options.IOptions<AuthOptions> options,
+        UnknownKeyPrefixes unknownPrefixes, string id)
     {
         var userId = RouteValues.Id(id);
         var caller = http.RequireScope(ApiScopes.KeysWrite);
         caller.RequireOwner(userId);
         var body = await JsonBody.ReadAsync<CreateKeyBody>(http);
-        var name = Require.Text(body.Name, "name", Limits.NameMaxLength);
-        if (body.Scopes is null || body.Scopes.Count == 0) throw ApiProblem.BadRequest("scopes", "scopes: at least one scope is required");
-        foreach (var scope in body.Scopes)
-        {
-            if (!ApiScopes.IsKnown(scope)) throw ApiProblem.BadRequest("scopes", $"scopes: unknown scope '{scope}'; known: {string.Join(", ", ApiScopes.All)}");
-            if (!caller.Has(scope) || (scope == ApiScopes.Admin && !caller.IsAdmin))
-                throw ApiProblem.Forbidden($"this API key cannot grant the '{scope}' scope it does not hold");
-        }
-        var now = clock.GetUtcNow();
-        if (body.ExpiresAt is { } expires && expires <= now) throw ApiProblem.BadRequest("expires_at", "expires_at: must lie in the future");
-        if (!caller.IsAdmin && caller.ExpiresAt is { } callerExpires && (body.ExpiresAt is null || body.ExpiresAt > callerExpires))
-            throw ApiProblem.Forbidden($"this API key expires at {callerExpires:O}; it cannot create a key that outlives it");
-        // A key's limits: the body's, else its creator's own overrides; only an admin key may raise them past its own.
         var limits = options.Value;
-        var rate = Limit(body.RateLimitPerSecond, caller.RateLimitPerSecond, limits.KeyRequestsPerSecond, caller.IsAdmin, "rate_limit_per_second", 10_000_000);
-        var concurrent = Limit(body.MaxConcurrentRequests, caller.MaxConcurrentRequests, limits.KeyMaxConcurrentRequests, caller.IsAdmin, "max_concurrent_requests", 1_000_000);
-        await grains.GetGrain<IUserGrain>(userId).Get(); // 404 for an unknown user
-
-        var (key, prefix) = ApiKeyFormat.Generate();
-        var info = new ApiKeyInfo(Guid.NewGuid(), userId, name, prefix, body.Scopes.Distinct().ToList(), now, body.ExpiresAt?.ToUniversalTime(), null, null,
-            CreatedBy: caller.KeyId, RateLimitPerSecond: rate, MaxConcurrentRequests: concurrent);
+        IssuedKey issued;
         try
         {
-            await keys.InsertAsync(info, ApiKeyFormat.Hash(key), options.Value.MaxActiveKeysPerUser, http.RequestAborted);
+            issued = await issuer.IssueAsync(new KeyIssue(userId, body.Name, body.Scopes, body.ExpiresAt, body.RateLimitPerSecond, body.MaxConcurrentRequests),
+                caller, new KeyIssuePolicy(limits.MaxActiveKeysPerUser, limits.KeyRequestsPerSecond, limits.KeyMaxConcurrentRequests),
+                $"created by {ApiKeyFormat.Display(caller.Prefix)} (key {caller.KeyId})", http.Connection.RemoteIpAddress?.ToString(),
+                http.Request.Headers.UserAgent.ToString(), http.RequestAborted);
         }
         catch (KeyQuotaExceededException e)
         {
             throw new ApiProblem(StatusCodes.Status409Conflict, e.Message);
         }
-        unknownPrefixes.Forget(prefix);
-        await events.RecordAsync(new AuthEvent("created", ApiKeyFormat.Display(prefix), userId, $"created by {ApiKeyFormat.Display(caller.Prefix)} (key {caller.KeyId})",
-            http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString()), http.RequestAborted);
-        return Results.Created($"/v1/api-keys/{info.Id}", new CreatedKeyResponse(info.Id, key, ApiKeyFormat.Display(prefix), info.Scopes, info.ExpiresAt));
-    }
-
-    /// <summary>The override to store: null keeps the silo's default. A non-admin key cannot grant more than it has itself.</summary>
-    private static int? Limit(int? requested, int? callers, int fallback, bool admin, string field, int max)
-    {
-        if (requested is { } value && (value < 1 || value > max)) throw ApiProblem.BadRequest(field, $"{field}: must be between 1 and {max}");
-        if (admin) return requested;
-        var own = callers ?? fallback;
-        if (requested > own) throw ApiProblem.Forbidden($"{field}: this API key's own limit is {own}; it cannot create a key with a higher one");
-        return requested ?? callers;
+        unknownPrefixes.Forget(issued.Info.Prefix);
+        var info = issued.Info;
+        return Results.Created($"/v1/api-keys/{info.Id}", new CreatedKeyResponse(info.Id, issued.Key, ApiKeyFormat.Display(info.Prefix), info.Scopes, info.ExpiresAt));
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, string id)

@@ -67,6 +67,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         ApiProblem p => (p.Status, p.Message, p.Field),
         InvalidFieldException f => (StatusCodes.Status400BadRequest, f.Message, f.Field),
         NotFoundException n => (StatusCodes.Status404NotFound, n.Message, null),
+        ForbiddenException f => (StatusCodes.Status403Forbidden, f.Message, null),
         ConflictException c => (StatusCodes.Status409Conflict, c.Message, c.Field),
         BudgetExceededException b => (StatusCodes.Status402PaymentRequired, b.Message, "estimated_cost_usd"),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "the body is larger than 1 MiB", "body"),
