@@ -40,6 +40,17 @@ while [ $# -gt 0 ]; do
   shift
 done
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# The Release build, one line per project as it is built (no MSBuild summary); on failure, the errors.
+build() {
+  echo "building (the first build takes a minute or two)…"
+  local log; log="$(mktemp)"
+  if ! dotnet build LatticeLock.sln -c Release -warnaserror -v minimal -nologo -clp:NoSummary 2>&1 | tee "$log" \
+       | sed -un 's|^ *\([A-Za-z.]*\) -> .*|  built \1|p'; then
+    grep -E ': (error|warning) ' "$log" | sort -u >&2 || cat "$log" >&2
+    rm -f "$log"; echo "run.sh: the build failed" >&2; exit 1
+  fi
+  rm -f "$log"
+}
 
 if [ "$single" = 0 ]; then
   if [ "$servers" = existing ] && { [ -z "${ConnectionStrings__postgres:-}" ] || [ -z "${ConnectionStrings__redis:-}" ]; }; then
@@ -50,8 +61,7 @@ if [ "$single" = 0 ]; then
   fi
   if [ "$servers" = processes ]; then infrastructure/local/prerequisites.sh; fi
   if [ -n "$cluster_sinks" ]; then infrastructure/local/prerequisites.sh --emulators; fi
-  echo "building (the first build takes a minute or two)…"
-  dotnet build LatticeLock.sln -c Release -warnaserror -v quiet -nologo
+  build
   export ASPNETCORE_URLS="http://127.0.0.1:$(port)" ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL="http://127.0.0.1:$(port)"
   export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true Logging__LogLevel__Default=Warning Silos="$silos" Servers="$servers" Sinks="$cluster_sinks" Replicas="$replicas"
   if [ "$servers" != existing ]; then unset ConnectionStrings__postgres ConnectionStrings__redis; fi
@@ -103,7 +113,7 @@ export Metrics__Sinks="${Metrics__Sinks:-$sinks}"
 export ConnectionStrings__postgres
 [ -n "${ConnectionStrings__redis:-}" ] && export ConnectionStrings__redis
 
-dotnet build LatticeLock.sln -c Release -warnaserror -v quiet -nologo
+build
 dotnet src/LatticeLock.Cli/bin/Release/net10.0/lattice.dll migrate up
 
 export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:$(port)}"

@@ -19,6 +19,11 @@ var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
     // One line in the user's terms, not the whole help: the help stays one --help away.
+    if (LatticeLock.Cli.UnknownCommand.Describe(parsed) is { } unknown)
+    {
+        LatticeLock.Cli.CliRunner.Error(unknown);
+        return 2;
+    }
     var path = new List<string>();
     for (var r = parsed.CommandResult; r.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent) path.Insert(0, r.Command.Name);
     LatticeLock.Cli.CliRunner.Error($"{parsed.Errors[0].Message} (see: lattice {string.Join(' ', path.Append("--help"))})");

@@ -5,6 +5,17 @@ namespace LatticeLock.IntegrationTests;
 public sealed class CliTests(ServersFixture servers)
 {
     [Fact]
+    public async Task An_unknown_command_is_named_with_where_it_stood_and_the_nearest_known_one()
+    {
+        var (code, output) = await BuiltProgram.RunCliAsync(null, "frobnicate");
+        Assert.True(code == 2 && output.Contains("unknown command 'frobnicate' for 'lattice'; commands: migrate, users, keys"), output);
+        (code, output) = await BuiltProgram.RunCliAsync(null, "prices", "repricee");
+        Assert.True(code == 2 && output.Contains("unknown command 'repricee' for 'lattice prices'; did you mean 'reprice'?"), output);
+        (code, output) = await BuiltProgram.RunCliAsync(null, "sesions", "show");
+        Assert.True(code == 2 && output.Contains("did you mean 'sessions'?"), output);
+    }
+
+    [Fact]
     public async Task Bad_options_answer_one_line_in_the_users_terms_and_the_same_limits_as_http()
     {
         // The same formats and limits as the HTTP API, checked before any database is needed.
