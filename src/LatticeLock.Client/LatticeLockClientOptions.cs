@@ -20,7 +20,7 @@ public sealed class LatticeLockClientOptions
 
     /// <summary>
     /// How long a grain call may take before the client gives up on it. Keep it above the silos'
-    /// <c>LatticeLock:ModelRequestLog:CommitTimeout</c> (30 s by default), so a record call still waiting for its commit
+    /// <c>LatticeLock:Commit:Timeout</c> (30 s by default), so a record call still waiting for its commit
     /// gets the commit's answer rather than a timeout whose outcome is unknown.
     /// </summary>
     public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(45);

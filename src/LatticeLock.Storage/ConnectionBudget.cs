@@ -33,7 +33,7 @@ public sealed class ConnectionBudget
     public int DataSourceConnections => MaxConnections - OrleansConnections - AnalyticsConnections;
 
     /// <summary>What is wrong with the numbers; empty when they can work.</summary>
-    public List<string> Problems(int concurrentLogBatches)
+    public List<string> Problems(int requestLogBatches, int spanLogBatches)
     {
         var errors = new List<string>();
         if (OrleansConnections < 2)
@@ -43,10 +43,10 @@ public sealed class ConnectionBudget
             errors.Add($"{Section}:AnalyticsConnections must be at least 1 (is {AnalyticsConnections})");
         if (AnalyticsStatementTimeout < TimeSpan.FromSeconds(1) || AnalyticsStatementTimeout > TimeSpan.FromHours(1))
             errors.Add($"{Section}:AnalyticsStatementTimeout must be between 1 second and 1 hour (is {AnalyticsStatementTimeout})");
-        var needed = concurrentLogBatches + Traces.SpanLog.ConcurrentCommits + 3;
+        var needed = requestLogBatches + spanLogBatches + 3;
         if (DataSourceConnections < needed)
             errors.Add($"{Section}:MaxConnections ({MaxConnections}) leaves {DataSourceConnections} connections after {Section}:OrleansConnections ({OrleansConnections}) and {Section}:AnalyticsConnections ({AnalyticsConnections}); "
-                + $"the data source needs at least {needed} ({ModelRequests.ModelRequestLogOptions.Section}:ConcurrentBatches = {concurrentLogBatches}, the span log's {Traces.SpanLog.ConcurrentCommits}, plus 3)");
+                + $"the data source needs at least {needed} ({ModelRequests.ModelRequestLog.Section}:ConcurrentBatches = {requestLogBatches}, {Traces.SpanLog.Section}:ConcurrentBatches = {spanLogBatches}, plus 3)");
         if (MaxConnections > 10_000) errors.Add($"{Section}:MaxConnections must be at most 10000 (is {MaxConnections})");
         return errors;
     }
@@ -85,8 +85,8 @@ public sealed class ConnectionBudget
 }
 
 /// <summary>Fails start-up naming the <see cref="ConnectionBudget"/> setting at fault.</summary>
-public sealed class ConnectionBudgetValidator(IOptions<ModelRequests.ModelRequestLogOptions> log) : IValidateOptions<ConnectionBudget>
+public sealed class ConnectionBudgetValidator(IOptionsMonitor<Commits.GroupCommitOptions> logs) : IValidateOptions<ConnectionBudget>
 {
     public ValidateOptionsResult Validate(string? name, ConnectionBudget budget) =>
-        budget.Problems(log.Value.ConcurrentBatches) is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+        budget.Problems(logs.Get(ModelRequests.ModelRequestLog.Section).ConcurrentBatches, logs.Get(Traces.SpanLog.Section).ConcurrentBatches) is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
 }

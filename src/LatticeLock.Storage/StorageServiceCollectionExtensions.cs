@@ -1,4 +1,5 @@
 using LatticeLock.Storage.Chats;
+using LatticeLock.Storage.Commits;
 using LatticeLock.Storage.Migrations;
 using LatticeLock.Storage.ModelRequests;
 using LatticeLock.Storage.Projects;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -22,16 +24,20 @@ public static class StorageServiceCollectionExtensions
             .Configure(o => o.ConnectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
-        services.AddOptions<ModelRequestLogOptions>()
-            .Bind(configuration.GetSection(ModelRequestLogOptions.Section))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ModelRequestLogOptions>, ModelRequestLogOptionsValidator>();
+        services.AddOptions<CommitOptions>().Bind(configuration.GetSection(CommitOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CommitOptions>, CommitOptionsValidator>();
+        // One group-commit engine, one set of batching settings per log (named by its section).
+        services.AddOptions<GroupCommitOptions>(ModelRequestLog.Section).Bind(configuration.GetSection(ModelRequestLog.Section)).ValidateOnStart();
+        services.AddOptions<GroupCommitOptions>(Traces.SpanLog.Section).Configure(o => Traces.SpanLog.Defaults(o))
+            .Bind(configuration.GetSection(Traces.SpanLog.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GroupCommitOptions>, GroupCommitOptionsValidator>();
 
         services.AddOptions<ConnectionBudget>().Bind(configuration.GetSection(ConnectionBudget.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ConnectionBudget>, ConnectionBudgetValidator>();
 
-        services.AddSingleton(sp => new PostgresDataSources(sp.GetRequiredService<IOptions<ConnectionBudget>>().Value.ForDataSource(
-            PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!))));
+        services.AddSingleton(sp => new PostgresDataSources(sp.GetRequiredService<IOptions<CommitOptions>>().Value.ForDataSource(
+            sp.GetRequiredService<IOptions<ConnectionBudget>>().Value.ForDataSource(
+                PostgresConnectionString.Normalize(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!)))));
         // Every repository writes (or reads its own writes) through the primary; analytics may read a standby.
         services.AddSingleton(sp => sp.GetRequiredService<PostgresDataSources>().Primary);
         // Analytics and reports: their own small pool with a statement timeout, on a standby when there is one.
@@ -56,11 +62,17 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Budgets.BudgetRepository>();
         services.AddSingleton<Budgets.BudgetReservationRepository>();
         services.AddSingleton<Budgets.AlertEventRepository>();
-        // Not a hosted service: the silo drains it from its lifecycle once grains have stopped (ModelRequestLogLifecycle).
-        services.AddSingleton<ModelRequestLog>();
+        // The group commits are drained by the silo, all of them at once, once grains have stopped (GroupCommitDrain).
+        services.AddSingleton(sp => new ModelRequestLog(sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<IOptionsMonitor<GroupCommitOptions>>().Get(ModelRequestLog.Section),
+            sp.GetRequiredService<IOptions<CommitOptions>>().Value, sp.GetRequiredService<ILogger<ModelRequestLog>>()));
+        services.AddSingleton<IGroupCommit>(sp => sp.GetRequiredService<ModelRequestLog>().Commits);
         services.AddSingleton<ModelRequestQueries>();
         services.AddSingleton<ModelRequestPartitions>();
-        services.AddSingleton<Traces.SpanLog>();
+        services.AddSingleton(sp => new Traces.SpanLog(sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<IOptionsMonitor<GroupCommitOptions>>().Get(Traces.SpanLog.Section),
+            sp.GetRequiredService<IOptions<CommitOptions>>().Value, sp.GetRequiredService<ILogger<Traces.SpanLog>>()));
+        services.AddSingleton<IGroupCommit>(sp => sp.GetRequiredService<Traces.SpanLog>().Commits);
         services.AddSingleton<Traces.SpanPartitions>();
         services.AddSingleton<Traces.TraceQueries>();
         services.AddOptions<Traces.TraceReadOptions>().Bind(configuration.GetSection(Traces.TraceReadOptions.Section)).ValidateOnStart();

@@ -169,7 +169,7 @@ public static class IngestBenchmark
         {
             Console.WriteLine("memory per active session grain and the log's bound");
             await MemoryBenchmark.RunAsync(grains, database, userId, settings.MemorySessions, rows,
-                host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ModelRequestLogOptions>>().Value, Report);
+                host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<LatticeLock.Storage.Commits.GroupCommitOptions>>().Get(ModelRequestLog.Section), Report);
         }
         await host.StopAsync();
         return rows;

@@ -13,7 +13,7 @@ namespace LatticeLock.Benchmarks;
 public static class MemoryBenchmark
 {
     public static async Task RunAsync(IGrainFactory grains, string database, Guid userId, int sessions, IReadOnlyList<ModelRequestRow> sample,
-        ModelRequestLogOptions log, BenchmarkReport report)
+        LatticeLock.Storage.Commits.GroupCommitOptions log, BenchmarkReport report)
     {
         var ids = Enumerable.Range(0, sessions).Select(_ => Guid.NewGuid()).ToArray();
         await using (var dataSource = NpgsqlDataSource.Create(database))

@@ -18,8 +18,8 @@ public sealed class BoundedShutdownTests(ITestOutputHelper output)
         // Timeouts long enough that only the shutdown bounds the wait: commits would hang for a minute or two.
         await using var cluster = await FaultCluster.StartAsync("shutdown", 1, new()
         {
-            ["LatticeLock__ModelRequestLog__CommitTimeout"] = "00:01:00",
-            ["LatticeLock__ModelRequestLog__ShutdownDrainTimeout"] = "00:00:03",
+            ["LatticeLock__Commit__Timeout"] = "00:01:00",
+            ["LatticeLock__Commit__ShutdownDrainTimeout"] = "00:00:03",
             ["LatticeLock__Silo__ShutdownTimeout"] = "00:00:15",
         }, server: "postgres-replicated", commandTimeoutSeconds: 120);
         using var http = ClusterApi.Client(cluster, timeout: TimeSpan.FromMinutes(3));

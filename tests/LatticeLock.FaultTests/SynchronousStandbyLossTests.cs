@@ -18,7 +18,7 @@ public sealed class SynchronousStandbyLossTests(ITestOutputHelper output)
     public async Task Block_answers_503_while_no_synchronous_standby_streams_even_to_a_repeat_and_a_retry_is_stored_once_when_it_is_back()
     {
         await using var cluster = await FaultCluster.StartAsync("sync_block", 1,
-            new() { ["LatticeLock__ModelRequestLog__CommitTimeout"] = "00:00:03" }, server: "postgres-replicated");
+            new() { ["LatticeLock__Commit__Timeout"] = "00:00:03" }, server: "postgres-replicated");
         using var api = ClusterApi.Client(cluster);
         var (session, chat) = await SessionAndChatAsync(api);
         var id = Guid.NewGuid();

@@ -53,9 +53,11 @@ public sealed class ConfigurationTests
     [Fact]
     public void Bad_log_options_name_the_setting()
     {
-        var result = new ModelRequestLogOptionsValidator().Validate(null, new ModelRequestLogOptions { MaxBatchSize = 0 });
+        var result = new LatticeLock.Storage.Commits.GroupCommitOptionsValidator().Validate(ModelRequestLog.Section, new LatticeLock.Storage.Commits.GroupCommitOptions { MaxBatchSize = 0 });
         Assert.True(result.Failed);
         Assert.Contains("LatticeLock:ModelRequestLog:MaxBatchSize", result.FailureMessage);
+        var commit = new LatticeLock.Storage.Commits.CommitOptionsValidator().Validate(null, new LatticeLock.Storage.Commits.CommitOptions { Timeout = TimeSpan.Zero });
+        Assert.Contains("LatticeLock:Commit:Timeout", commit.FailureMessage);
     }
 
     [Fact]

@@ -16,17 +16,17 @@ public sealed class ConnectionBudgetRulesTests
         // Analytics: 4 connections of their own, a 5 s wait for one, statements cut after 10 s.
         var analytics = new NpgsqlConnectionStringBuilder(budget.ForAnalytics("Host=db;Database=lattice"));
         Assert.Equal((4, 5, "-c statement_timeout=10000"), (analytics.MaxPoolSize, analytics.Timeout, analytics.Options));
-        Assert.Empty(budget.Problems(concurrentLogBatches: 2));
+        Assert.Empty(budget.Problems(requestLogBatches: 2, spanLogBatches: 2));
     }
 
     [Theory]
     [InlineData(10, 4, 2, "LatticeLock:Database:MaxConnections (10) leaves 2 connections after LatticeLock:Database:OrleansConnections (4) and LatticeLock:Database:AnalyticsConnections (4); the data source needs at least 7")]
     [InlineData(50, 1, 2, "LatticeLock:Database:OrleansConnections must be at least 2")]
     [InlineData(20000, 10, 2, "LatticeLock:Database:MaxConnections must be at most 10000")]
-    [InlineData(24, 4, 16, "the data source needs at least 21 (LatticeLock:ModelRequestLog:ConcurrentBatches = 16")]
+    [InlineData(24, 4, 16, "the data source needs at least 21 (LatticeLock:ModelRequestLog:ConcurrentBatches = 16, LatticeLock:SpanLog:ConcurrentBatches = 2")]
     public void Budgets_that_cannot_work_are_refused_naming_the_setting(int max, int orleans, int batches, string expected)
     {
-        var problems = new ConnectionBudget { MaxConnections = max, OrleansConnections = orleans }.Problems(batches);
+        var problems = new ConnectionBudget { MaxConnections = max, OrleansConnections = orleans }.Problems(batches, 2);
         Assert.Contains(problems, p => p.StartsWith(expected, StringComparison.Ordinal) || p.Contains(expected, StringComparison.Ordinal));
     }
 

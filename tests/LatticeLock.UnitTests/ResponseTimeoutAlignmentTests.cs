@@ -1,5 +1,5 @@
 using LatticeLock.Silo.Persistence;
-using LatticeLock.Storage.ModelRequests;
+using LatticeLock.Storage.Commits;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -16,7 +16,7 @@ public sealed class ResponseTimeoutAlignmentTests
     public void The_silo_response_timeout_stays_above_the_commit_timeout(int commitSeconds, int expectedSeconds)
     {
         var services = new ServiceCollection();
-        services.AddOptions<ModelRequestLogOptions>().Configure(o => o.CommitTimeout = TimeSpan.FromSeconds(commitSeconds));
+        services.AddOptions<CommitOptions>().Configure(o => o.Timeout = TimeSpan.FromSeconds(commitSeconds));
         services.AlignResponseTimeoutWithCommitTimeout();
         using var provider = services.BuildServiceProvider();
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), provider.GetRequiredService<IOptions<SiloMessagingOptions>>().Value.ResponseTimeout);

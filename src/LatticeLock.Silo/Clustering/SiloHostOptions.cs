@@ -22,7 +22,7 @@ public sealed class SiloHostOptions
     /// <summary>
     /// How long a stop (SIGTERM, Ctrl-C) may take before the process exits with whatever still hangs abandoned
     /// (the host's shutdown timeout). Callers of uncommitted model requests are answered 503 earlier, after
-    /// <c>LatticeLock:ModelRequestLog:ShutdownDrainTimeout</c> (10 s).
+    /// <c>LatticeLock:Commit:ShutdownDrainTimeout</c> (10 s).
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

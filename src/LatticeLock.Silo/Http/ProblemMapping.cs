@@ -72,7 +72,7 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         BudgetExceededException b => (StatusCodes.Status402PaymentRequired, b.Message, "estimated_cost_usd"),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "the body is larger than 1 MiB", "body"),
         BadHttpRequestException b => (b.StatusCode, b.Message, null),
-        ModelRequestLogException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
+        NotAcknowledgedException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
         OverloadedException o => (StatusCodes.Status503ServiceUnavailable, o.Message, null),
         // A permanent database refusal is the input's fault, and a retry would fail the same way: 4xx, never 503.
         StorageFailureException { SqlState: ['2', '2', ..] or ['5', '4', ..] } s => (StatusCodes.Status400BadRequest, $"a value could not be stored (SQLSTATE {s.SqlState})", "body"),

@@ -12,13 +12,13 @@ namespace LatticeLock.Silo.Persistence;
 public static class PersistenceSiloBuilderExtensions
 {
     /// <summary>
-    /// Storage: the PostgreSQL data source and repositories, the model-request log (drained by the silo lifecycle) and
+    /// Storage: the PostgreSQL data source and repositories, the group commits (drained by the silo lifecycle) and
     /// its monthly partitions kept ahead,
     /// the filter that turns database failures into errors clients can read, and Orleans grain state and reminders
     /// on the same database through ADO.NET — unless the <c>Orleans</c> section configures those providers (the AppHost's
     /// Orleans resource does, with the same database and serializer), in which case Orleans registers them from it.
     /// </summary>
-    /// <summary>How much longer than the log's CommitTimeout a grain call may take before Orleans times it out.</summary>
+    /// <summary>How much longer than <c>LatticeLock:Commit:Timeout</c> a grain call may take before Orleans times it out.</summary>
     public static readonly TimeSpan CommitAnswerMargin = TimeSpan.FromSeconds(10);
 
     public static ISiloBuilder AddLatticeLockPersistence(this ISiloBuilder silo, IConfiguration configuration)
@@ -36,10 +36,11 @@ public static class PersistenceSiloBuilderExtensions
         silo.Services.AddSingleton<IValidateOptions<ReplicationOptions>, ReplicationOptionsValidator>();
         silo.Services.AddSingleton<SynchronousStandbySetting>();
         silo.Services.AddHostedService<SynchronousStandbyGuard>();
-        silo.Services.AddHostedService<ModelRequestLogShutdown>();
+        silo.Services.AddSingleton<GroupCommitDrain>();
+        silo.Services.AddHostedService(sp => sp.GetRequiredService<GroupCommitDrain>());
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<GroupCommitDrain>());
         silo.Services.AddOptions<HostOptions>().Configure<IOptions<SiloHostOptions>>((host, silo) => host.ShutdownTimeout = silo.Value.ShutdownTimeout);
         silo.Services.AlignResponseTimeoutWithCommitTimeout();
-        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelRequestLogLifecycle>();
         silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
         // No Orleans grain storage: every grain keeps its state in tables of its own, through its repositories.
@@ -56,14 +57,14 @@ public static class PersistenceSiloBuilderExtensions
 
     /// <summary>
     /// A grain call waiting for its row's commit must get the commit's own answer (done, or failed: retry) before
-    /// Orleans gives up on the call: the silo's response timeout is kept above the log's CommitTimeout, after every
+    /// Orleans gives up on the call: the silo's response timeout is kept above <c>LatticeLock:Commit:Timeout</c>, after every
     /// other setting (including <c>LatticeLock:Messaging:ResponseTimeout</c>) was applied.
     /// </summary>
     public static IServiceCollection AlignResponseTimeoutWithCommitTimeout(this IServiceCollection services)
     {
-        services.AddOptions<SiloMessagingOptions>().PostConfigure<IOptions<LatticeLock.Storage.ModelRequests.ModelRequestLogOptions>>((messaging, log) =>
+        services.AddOptions<SiloMessagingOptions>().PostConfigure<IOptions<LatticeLock.Storage.Commits.CommitOptions>>((messaging, commit) =>
         {
-            var needed = log.Value.CommitTimeout + CommitAnswerMargin;
+            var needed = commit.Value.Timeout + CommitAnswerMargin;
             if (messaging.ResponseTimeout < needed) messaging.ResponseTimeout = needed;
         });
         return services;

@@ -1,4 +1,5 @@
 using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Storage.Commits;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Validation;
+using LatticeLock.Storage.Commits;
 using Npgsql;
 
 namespace LatticeLock.Storage.Chats;

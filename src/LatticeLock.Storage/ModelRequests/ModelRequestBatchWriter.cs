@@ -1,3 +1,5 @@
+using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Storage.Commits;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -8,9 +10,10 @@ namespace LatticeLock.Storage.ModelRequests;
 /// statement trigger registers their ids in <c>model_request_ids</c>, the one unique index over every monthly
 /// partition), commit. Repeated ids are rare (client retries), so the fast path does not look for them: when one is
 /// present the COPY fails with a unique violation, the transaction rolls back, and the batch is written again after
-/// looking up which ids are already stored. Owns one connection, reopened after a failure.
+/// looking up which ids are already stored. Owns one connection, reopened after a failure. The model-request log's
+/// committer: each row is answered true when it was stored now, false when its id was stored already.
 /// </summary>
-public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyncDisposable
+public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IBatchCommitter<ModelRequestRow, bool>
 {
     /// <summary>The COPY column list, from <see cref="ModelRequestColumns"/>.</summary>
     public static string Columns => ModelRequestColumns.CopyList;
@@ -18,6 +21,36 @@ public sealed class ModelRequestBatchWriter(NpgsqlDataSource dataSource) : IAsyn
     private const int MaxAttempts = 3;
 
     private NpgsqlConnection? _connection;
+
+    /// <summary>
+    /// Commits the batch: the first occurrence of an id is written, later ones in the same batch are answered as the
+    /// duplicates they are (false).
+    /// </summary>
+    public async Task<IReadOnlyList<bool>> CommitAsync(IReadOnlyList<ModelRequestRow> items, CancellationToken cancellationToken)
+    {
+        var firsts = new List<ModelRequestRow>(items.Count);
+        var seen = new HashSet<Guid>(items.Count);
+        var isFirst = new bool[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!seen.Add(items[i].Request.Id)) continue;
+            isFirst[i] = true;
+            firsts.Add(items[i]);
+        }
+        var inserted = await WriteAsync(firsts, cancellationToken);
+        var answers = new bool[items.Count];
+        for (var i = 0; i < items.Count; i++) answers[i] = isFirst[i] && inserted.Contains(items[i].Request.Id);
+        return answers;
+    }
+
+    /// <summary>A row refused for its data alone: 400 naming the column or the field its constraint guards.</summary>
+    public Exception Refused(PostgresException e) => new InvalidFieldException(e.ColumnName ?? FieldOfConstraint(e.ConstraintName) ?? "body",
+        $"the database refused the value (SQLSTATE {e.SqlState}{(e.ConstraintName is { } c ? $", constraint {c}" : "")}); nothing was stored");
+
+    /// <summary>The column a CHECK constraint guards (<c>model_requests_input_tokens_check</c> → <c>input_tokens</c>), when it names one.</summary>
+    private static string? FieldOfConstraint(string? constraint) =>
+        constraint is null ? null : ModelRequestColumns.All.Select(c => c.Name).Where(c => constraint.Contains($"_{c}_", StringComparison.Ordinal))
+            .OrderByDescending(c => c.Length).FirstOrDefault();
 
     /// <summary>Commits <paramref name="rows"/> (ids distinct) and returns the ids that were newly inserted.</summary>
     public async Task<HashSet<Guid>> WriteAsync(IReadOnlyList<ModelRequestRow> rows, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Validation;
+using LatticeLock.Storage.Commits;
 using LatticeLock.Storage.Metrics;
 using Npgsql;
 using NpgsqlTypes;

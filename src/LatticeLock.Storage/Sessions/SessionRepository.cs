@@ -1,3 +1,4 @@
+using LatticeLock.Storage.Commits;
 using Npgsql;
 using NpgsqlTypes;
 

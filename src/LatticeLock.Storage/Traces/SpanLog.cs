@@ -1,229 +1,33 @@
-using System.Text;
+using LatticeLock.Storage.Commits;
+using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace LatticeLock.Storage.Traces;
 
 /// <summary>
-/// Durable span ingest with group commit: every export request waits until its spans are committed, and the requests
-/// that arrive while a commit runs share the next one (leader/follower: the caller that finds no commit in flight
-/// commits everything pending, then whatever queued meanwhile). Idempotent by (trace_id, span_id): an exporter's
-/// retry conflicts on the primary key and stores nothing (binary COPY first; a group holding a retried span falls back
-/// to INSERT … ON CONFLICT DO NOTHING). A trace id is scoped to the user whose key sent it: the same id sent by
-/// another user is another trace. Each resource is stored once per user and referenced by its spans. At most <see cref="ConcurrentCommits"/> commits run at
-/// once, each on its own connection.
+/// Durable span ingest: each export request waits until its spans are committed and confirmed, and the requests that
+/// arrive while a commit runs share the next one, through the one <see cref="GroupCommit{TItem, TResult}"/> engine
+/// (committer: <see cref="SpanBatchWriter"/>). Batching settings: section <see cref="Section"/>.
 /// </summary>
-public sealed class SpanLog(NpgsqlDataSource dataSource)
+public sealed class SpanLog(NpgsqlDataSource dataSource, GroupCommitOptions options, CommitOptions commit, ILogger<SpanLog> logger) : IAsyncDisposable
 {
-    public const int ConcurrentCommits = 2;
-    private readonly Lock _gate = new();
-    private readonly List<(SpanBatch Batch, TaskCompletionSource<SpanBatchResult> Done)> _pending = [];
-    private int _committers;
+    public const string Section = "LatticeLock:SpanLog";
 
-    public async Task<SpanBatchResult> AppendAsync(SpanBatch batch, CancellationToken cancellationToken)
+    /// <summary>The defaults: two commits at a time, each of at most 256 export requests or 32 MiB.</summary>
+    public static GroupCommitOptions Defaults(GroupCommitOptions o)
     {
-        var done = new TaskCompletionSource<SpanBatchResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool lead;
-        lock (_gate)
-        {
-            _pending.Add((batch, done));
-            lead = _committers < ConcurrentCommits;
-            if (lead) _committers++;
-        }
-        if (lead) await CommitPendingAsync();
-        return await done.Task.WaitAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(o);
+        o.MaxBatchSize = 256;
+        o.MaxBatchBytes = 32L * 1024 * 1024;
+        o.QueueCapacity = 10_000;
+        return o;
     }
 
-    private async Task CommitPendingAsync()
-    {
-        while (true)
-        {
-            List<(SpanBatch Batch, TaskCompletionSource<SpanBatchResult> Done)> group;
-            lock (_gate)
-            {
-                if (_pending.Count == 0)
-                {
-                    _committers--;
-                    return;
-                }
-                group = [.. _pending];
-                _pending.Clear();
-            }
-            try
-            {
-                var results = await CommitAsync(group.Select(g => g.Batch).ToList());
-                for (var i = 0; i < group.Count; i++) group[i].Done.TrySetResult(results[i]);
-            }
-            catch (Exception e)
-            {
-                foreach (var (_, done) in group) done.TrySetException(e);
-            }
-        }
-    }
+    /// <summary>The engine (drained by the silo with every other group commit).</summary>
+    public GroupCommit<SpanBatch, SpanBatchResult> Commits { get; } = new("spans", Section, options, commit.Timeout,
+        () => new SpanBatchWriter(dataSource), SpanBatchSize.Estimate, logger);
 
-    /// <summary>
-    /// One transaction for the whole group. First, in one round trip, each trace is registered for its owner (a session
-    /// named later fills an empty one) and each resource stored once. Then the spans go in with one binary COPY, the
-    /// fastest way in. A retried span makes the COPY fail on the primary key: the transaction goes back to before the
-    /// COPY (a savepoint) and inserts the same rows with ON CONFLICT DO NOTHING instead, so retries cost the slow path
-    /// and fresh spans never do.
-    /// </summary>
-    private async Task<List<SpanBatchResult>> CommitAsync(List<SpanBatch> batches)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
-        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-        await RegisterAsync(connection, transaction, batches);
+    public Task<SpanBatchResult> AppendAsync(SpanBatch batch, CancellationToken cancellationToken) => Commits.AppendAsync(batch, cancellationToken);
 
-        var own = batches.SelectMany(b => b.Spans.Select(s => (b.UserId, Span: s))).ToList();
-        HashSet<(Guid, string, string)>? inserted = null; // null: every row of `own` was inserted
-        if (own.Count > 0)
-        {
-            await transaction.SaveAsync("spans_copy", CancellationToken.None);
-            try
-            {
-                await CopyAsync(connection, own);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                await transaction.RollbackAsync("spans_copy", CancellationToken.None);
-                inserted = await InsertNewAsync(connection, transaction, own);
-            }
-        }
-        // Only repeats: the commit would not wait for a synchronous standby that may not hold them yet (see SynchronousBarrier).
-        if (inserted is { Count: 0 }) await SynchronousBarrier.MarkAsync(connection, transaction, CancellationToken.None);
-        await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, CancellationToken.None);
-
-        var results = new List<SpanBatchResult>(batches.Count);
-        foreach (var batch in batches)
-        {
-            var stored = inserted is null ? batch.Spans.Count : batch.Spans.Count(s => inserted.Contains((batch.UserId, s.TraceId, s.SpanId)));
-            results.Add(new SpanBatchResult(stored, batch.Spans.Count - stored));
-        }
-        return results;
-    }
-
-    /// <summary>Registers each trace for its owner (a session named later fills an empty one) and stores each new resource.</summary>
-    private static async Task RegisterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<SpanBatch> batches)
-    {
-        var traceIds = new List<string>();
-        var traceOwners = new List<Guid>();
-        var sessions = new List<Guid?>();
-        var resourceIds = new List<byte[]>();
-        var resourceOwners = new List<Guid>();
-        var resourceJson = new List<string>();
-        foreach (var batch in batches)
-        {
-            foreach (var traceId in batch.Spans.Select(s => s.TraceId).Distinct())
-            {
-                traceIds.Add(traceId);
-                traceOwners.Add(batch.UserId);
-                sessions.Add(batch.TraceSessions.TryGetValue(traceId, out var session) ? session : null);
-            }
-            foreach (var resource in batch.Resources)
-            {
-                resourceIds.Add(resource.Id);
-                resourceOwners.Add(batch.UserId);
-                resourceJson.Add(resource.AttributesJson);
-            }
-        }
-        await using var commands = new NpgsqlBatch(connection, transaction);
-        var claim = new NpgsqlBatchCommand("""
-            INSERT INTO traces (user_id, trace_id, session_id)
-            SELECT DISTINCT ON (t.user_id, t.trace_id) t.user_id, t.trace_id, t.session_id
-            FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS t(user_id, trace_id, session_id)
-            ORDER BY t.user_id, t.trace_id, t.session_id NULLS LAST
-            ON CONFLICT (user_id, trace_id) DO UPDATE SET session_id = EXCLUDED.session_id
-                WHERE traces.session_id IS NULL AND EXCLUDED.session_id IS NOT NULL
-            """);
-        claim.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = traceOwners.ToArray() });
-        claim.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = traceIds.ToArray() });
-        claim.Parameters.Add(Nullable(NpgsqlDbType.Uuid, sessions.Select(s => (object?)s)));
-        commands.BatchCommands.Add(claim);
-        if (resourceIds.Count > 0)
-        {
-            var resources = new NpgsqlBatchCommand("""
-                INSERT INTO span_resources (user_id, resource_id, attributes)
-                SELECT DISTINCT ON (r.user_id, r.resource_id) r.user_id, r.resource_id, r.attributes::jsonb
-                FROM unnest($1::uuid[], $2::bytea[], $3::text[]) AS r(user_id, resource_id, attributes)
-                ORDER BY r.user_id, r.resource_id
-                ON CONFLICT DO NOTHING
-                """);
-            resources.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = resourceOwners.ToArray() });
-            resources.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = resourceIds.ToArray() });
-            resources.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = resourceJson.ToArray() });
-            commands.BatchCommands.Add(resources);
-        }
-        await commands.ExecuteNonQueryAsync(CancellationToken.None);
-    }
-
-    private static async Task CopyAsync(NpgsqlConnection connection, List<(Guid UserId, SpanRow Span)> rows)
-    {
-        await using var copy = await connection.BeginBinaryImportAsync("""
-            COPY spans (user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at, status_code,
-                        status_message, scope_name, attributes, resource_id, events, model_request_id) FROM STDIN (FORMAT BINARY)
-            """, CancellationToken.None);
-        foreach (var (userId, r) in rows)
-        {
-            await copy.StartRowAsync(CancellationToken.None);
-            await copy.WriteAsync(userId, NpgsqlDbType.Uuid, CancellationToken.None);
-            await copy.WriteAsync(r.TraceId, NpgsqlDbType.Text, CancellationToken.None);
-            await copy.WriteAsync(r.SpanId, NpgsqlDbType.Text, CancellationToken.None);
-            if (r.ParentSpanId is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.ParentSpanId, NpgsqlDbType.Text, CancellationToken.None);
-            await copy.WriteAsync(r.Name, NpgsqlDbType.Text, CancellationToken.None);
-            await copy.WriteAsync(r.Kind, NpgsqlDbType.Smallint, CancellationToken.None);
-            await copy.WriteAsync(r.StartUnixNano, NpgsqlDbType.Bigint, CancellationToken.None);
-            await copy.WriteAsync(r.EndUnixNano, NpgsqlDbType.Bigint, CancellationToken.None);
-            await copy.WriteAsync(r.StartedAt.UtcDateTime, NpgsqlDbType.TimestampTz, CancellationToken.None);
-            await copy.WriteAsync(r.StatusCode, NpgsqlDbType.Smallint, CancellationToken.None);
-            if (r.StatusMessage is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.StatusMessage, NpgsqlDbType.Text, CancellationToken.None);
-            if (r.ScopeName is null) await copy.WriteNullAsync(CancellationToken.None); else await copy.WriteAsync(r.ScopeName, NpgsqlDbType.Text, CancellationToken.None);
-            await copy.WriteAsync(r.AttributesJson, NpgsqlDbType.Jsonb, CancellationToken.None);
-            await copy.WriteAsync(r.ResourceId, NpgsqlDbType.Bytea, CancellationToken.None);
-            await copy.WriteAsync(r.EventsJson, NpgsqlDbType.Jsonb, CancellationToken.None);
-            if (r.ModelRequestId is { } id) await copy.WriteAsync(id, NpgsqlDbType.Uuid, CancellationToken.None); else await copy.WriteNullAsync(CancellationToken.None);
-        }
-        await copy.CompleteAsync(CancellationToken.None);
-    }
-
-    /// <summary>The slow path for a group holding retried spans: insert what is new, report which rows that was.</summary>
-    private static async Task<HashSet<(Guid, string, string)>> InsertNewAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        List<(Guid UserId, SpanRow Span)> own)
-    {
-        var rows = own.Select(o => o.Span).ToList();
-        await using var insert = new NpgsqlCommand("""
-            INSERT INTO spans (user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
-                               status_code, status_message, scope_name, attributes, resource_id, events, model_request_id)
-            SELECT s.user_id, s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.start_unix_nano, s.end_unix_nano, s.started_at,
-                   s.status_code, s.status_message, s.scope_name, s.attributes::jsonb, s.resource_id, s.events::jsonb, s.model_request_id
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::bigint[], $8::bigint[], $9::timestamptz[],
-                        $10::smallint[], $11::text[], $12::text[], $13::text[], $14::bytea[], $15::text[], $16::uuid[])
-                 AS s(user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,
-                      status_code, status_message, scope_name, attributes, resource_id, events, model_request_id)
-            ON CONFLICT DO NOTHING
-            RETURNING user_id, trace_id, span_id
-            """, connection, transaction);
-        insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = own.Select(o => o.UserId).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.TraceId).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.SpanId).ToArray() });
-        insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.ParentSpanId)));
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.Name).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = rows.Select(r => r.Kind).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rows.Select(r => r.StartUnixNano).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = rows.Select(r => r.EndUnixNano).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = rows.Select(r => r.StartedAt.UtcDateTime).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = rows.Select(r => r.StatusCode).ToArray() });
-        insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.StatusMessage)));
-        insert.Parameters.Add(Nullable(NpgsqlDbType.Text, rows.Select(r => (object?)r.ScopeName)));
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => Encoding.UTF8.GetString(r.AttributesJson)).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = rows.Select(r => r.ResourceId).ToArray() });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => Encoding.UTF8.GetString(r.EventsJson)).ToArray() });
-        insert.Parameters.Add(Nullable(NpgsqlDbType.Uuid, rows.Select(r => (object?)r.ModelRequestId)));
-        var inserted = new HashSet<(Guid, string, string)>();
-        await using var reader = await insert.ExecuteReaderAsync(CancellationToken.None);
-        while (await reader.ReadAsync(CancellationToken.None)) inserted.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2)));
-        return inserted;
-    }
-
-    private static NpgsqlParameter Nullable(NpgsqlDbType type, IEnumerable<object?> values) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Array | type, Value = values.Select(v => v ?? DBNull.Value).ToArray() };
+    public ValueTask DisposeAsync() => Commits.DisposeAsync();
 }

@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Users;
+using LatticeLock.Storage.Commits;
 using Npgsql;
 
 namespace LatticeLock.Storage.Users;

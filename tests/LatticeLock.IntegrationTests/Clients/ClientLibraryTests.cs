@@ -90,7 +90,7 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         await lattice.Sessions.RecordModelRequest(session.Id, call);
         var start = (DateTimeOffset.UtcNow.AddMinutes(-1) - DateTimeOffset.UnixEpoch).Ticks * 100;
         await using var spanSource = Npgsql.NpgsqlDataSource.Create(database);
-        var spanLog = new SpanLog(spanSource);
+        await using var spanLog = new SpanLog(spanSource, SpanLog.Defaults(new()), new(), Microsoft.Extensions.Logging.Abstractions.NullLogger<SpanLog>.Instance);
         var resource = SpanResource.Of("""{"service.name":"client-test"}"""u8.ToArray());
         var stored = await spanLog.AppendAsync(new SpanBatch(user.Id,
         [

@@ -1,7 +1,7 @@
 using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Storage.Commits;
 using LatticeLock.Storage.ModelRequests;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace LatticeLock.IntegrationTests;
@@ -18,7 +18,7 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
         var (sessionId, userId) = await SeedSessionAsync(database);
         // One batch of exactly 11 rows: the size closes it, the long delay keeps the rows together until then.
         await using var dataSource = NpgsqlDataSource.Create(database);
-        await using var log = NewLog(dataSource, new ModelRequestLogOptions { MaxBatchSize = 11, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 100 });
+        await using var log = NewLog(dataSource, new GroupCommitOptions { MaxBatchSize = 11, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 100 });
 
         var good = Enumerable.Range(0, 10).Select(_ => new ModelRequestRow(sessionId, userId, Scenario.Request())).ToList();
         var poisoned = new ModelRequestRow(sessionId, userId, Scenario.Request() with { InputTokens = -1 }); // only the CHECK constraint stops it
@@ -38,11 +38,11 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
     public async Task When_the_database_is_unreachable_every_caller_in_the_batch_fails_and_nothing_is_acknowledged()
     {
         await using var unreachable = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2");
-        await using var log = NewLog(unreachable, new ModelRequestLogOptions { MaxBatchSize = 5, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 100 });
+        await using var log = NewLog(unreachable, new GroupCommitOptions { MaxBatchSize = 5, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 100 });
         var calls = Enumerable.Range(0, 5).Select(_ => log.AppendAsync(new ModelRequestRow(Guid.NewGuid(), Guid.NewGuid(), Scenario.Request()))).ToList();
         foreach (var call in calls)
         {
-            var error = await Assert.ThrowsAsync<ModelRequestLogException>(() => call);
+            var error = await Assert.ThrowsAsync<NotAcknowledgedException>(() => call);
             Assert.Contains("batch of 5 model requests", error.Message);
             Assert.Contains("not acknowledged", error.Message);
         }
@@ -53,7 +53,7 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
     {
         // 1 MiB of rows awaiting commit at most; each row carries a 100 KiB raw request (about 205 KB in memory).
         await using var unreachable = NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2");
-        await using var log = NewLog(unreachable, new ModelRequestLogOptions { MaxBatchSize = 100, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 1000, QueueCapacityBytes = 1024 * 1024 });
+        await using var log = NewLog(unreachable, new GroupCommitOptions { MaxBatchSize = 100, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 1000, QueueCapacityBytes = 1024 * 1024 });
         var raw = "{\"prompt\":\"" + new string('p', 100 * 1024) + "\"}";
         var calls = Enumerable.Range(0, 20).Select(_ => log.AppendAsync(new ModelRequestRow(Guid.NewGuid(), Guid.NewGuid(), Scenario.Request() with { RawRequestJson = raw }))).ToList();
 
@@ -62,7 +62,7 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
         Assert.Equal(15, refused.Count);
         Assert.Contains("QueueCapacityBytes", refused[0].Exception!.InnerException!.Message);
         Assert.InRange(log.QueuedBytes, 5 * 204_800, 1024 * 1024);
-        foreach (var queued in calls.Except(refused)) await Assert.ThrowsAsync<ModelRequestLogException>(() => queued); // the database is unreachable
+        foreach (var queued in calls.Except(refused)) await Assert.ThrowsAsync<NotAcknowledgedException>(() => queued); // the database is unreachable
         Assert.Equal(0, log.QueuedBytes); // every answered row gives its bytes back
     }
 
@@ -73,10 +73,10 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
         await using var db = new Db(database);
         var (sessionId, userId) = await SeedSessionAsync(database);
         await using var dataSource = NpgsqlDataSource.Create(database);
-        await using var log = NewLog(dataSource, new ModelRequestLogOptions { MaxBatchSize = 6, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 100 });
+        await using var log = NewLog(dataSource, new GroupCommitOptions { MaxBatchSize = 6, MaxBatchDelay = TimeSpan.FromSeconds(1), ConcurrentBatches = 1, QueueCapacity = 100 });
 
         var first = Enumerable.Range(0, 3).Select(_ => new ModelRequestRow(sessionId, userId, Scenario.Request())).ToList();
-        await using (var warm = NewLog(dataSource, new ModelRequestLogOptions { ConcurrentBatches = 1 }))
+        await using (var warm = NewLog(dataSource, new GroupCommitOptions { ConcurrentBatches = 1 }))
         {
             Assert.All(await Task.WhenAll(first.Select(r => warm.AppendAsync(r))), Assert.True);
         }
@@ -95,7 +95,7 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
         await using var db = new Db(database);
         var (sessionId, userId) = await SeedSessionAsync(database);
         await using var dataSource = NpgsqlDataSource.Create(database);
-        await using var log = NewLog(dataSource, new ModelRequestLogOptions());
+        await using var log = NewLog(dataSource, new GroupCommitOptions());
         var requestedAt = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.FromHours(2));
         var request = Scenario.Request() with
         {
@@ -128,8 +128,8 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
         }, row);
     }
 
-    private static ModelRequestLog NewLog(NpgsqlDataSource dataSource, ModelRequestLogOptions options) =>
-        new(dataSource, Options.Create(options), NullLogger<ModelRequestLog>.Instance);
+    private static ModelRequestLog NewLog(NpgsqlDataSource dataSource, GroupCommitOptions options) =>
+        new(dataSource, options, new CommitOptions(), NullLogger<ModelRequestLog>.Instance);
 
     private static async Task<(Guid SessionId, Guid UserId)> SeedSessionAsync(string database)
     {

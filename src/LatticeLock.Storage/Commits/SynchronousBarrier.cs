@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace LatticeLock.Storage;
+namespace LatticeLock.Storage.Commits;
 
 /// <summary>
 /// Makes a repeat's answer as durable as a first commit. A retry whose row is stored already writes nothing, and a

@@ -1,14 +1,15 @@
 using Npgsql;
 
-namespace LatticeLock.Storage;
+namespace LatticeLock.Storage.Commits;
 
 /// <summary>
 /// Commits that are acknowledged only when PostgreSQL confirmed them in time, synchronous standby included. When a
 /// commit waiting for a synchronous standby is cancelled (a timeout), PostgreSQL ends the wait with a warning and
 /// reports success: the row is committed on the primary alone. A commit that returns after its timeout fired is
 /// therefore refused here (<see cref="TimeoutException"/>, answered 503): the caller retries with the same id and is
-/// answered from the stored row. The timeout is the connection string's <c>Command Timeout</c>, less one second so it
-/// fires before Npgsql's own. Every write a client is answered for goes through here (one autocommit statement, or a
+/// answered from the stored row. The limit is <see cref="CommitOptions.Timeout"/>: the primary pool's
+/// <c>Command Timeout</c> is set one second above it (<see cref="CommitOptions.ForDataSource"/>), and read back here less
+/// that second, so it fires before Npgsql's own; the group commits pass it directly. Every write a client is answered for goes through here (one autocommit statement, or a
 /// transaction's commit); an idempotent insert that finds its row stored passes the <see cref="SynchronousBarrier"/>.
 /// </summary>
 public static class ConfirmedCommit
@@ -42,9 +43,13 @@ public static class ConfirmedCommit
     public static Task CommitAsync(NpgsqlTransaction transaction, string connectionString, CancellationToken cancellationToken) =>
         WithinAsync(connectionString, async token => { await transaction.CommitAsync(token); return 0; }, cancellationToken);
 
-    private static async Task<T> WithinAsync<T>(string connectionString, Func<CancellationToken, Task<T>> commit, CancellationToken cancellationToken)
+    private static Task<T> WithinAsync<T>(string connectionString, Func<CancellationToken, Task<T>> commit, CancellationToken cancellationToken) =>
+        WithinAsync(Limits.GetOrAdd(connectionString, static s => TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(s).CommandTimeout - 1))),
+            commit, cancellationToken);
+
+    /// <summary>Runs <paramref name="commit"/>; its result stands only when it came within <paramref name="limit"/>.</summary>
+    public static async Task<T> WithinAsync<T>(TimeSpan limit, Func<CancellationToken, Task<T>> commit, CancellationToken cancellationToken)
     {
-        var limit = Limits.GetOrAdd(connectionString, static s => TimeSpan.FromSeconds(Math.Max(1, new NpgsqlConnectionStringBuilder(s).CommandTimeout - 1)));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limit);
         T result;
