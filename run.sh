@@ -73,12 +73,14 @@ own_state=""
 if [ -z "${LL_STATE_DIR:-}" ]; then own_state="$(mktemp -d /tmp/latticelock-run.XXXXXX)"; export LL_STATE_DIR="$own_state"; fi
 infrastructure/local/prerequisites.sh
 started=()
+stopping=0
 cleanup() {
   for s in "${started[@]}"; do infrastructure/local/"$s".sh stop || true; done
   if [ -n "$own_state" ]; then rm -rf "$own_state"; fi
+  if [ "$stopping" = 1 ]; then echo "stopped"; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'stopping=1; echo "stopping…"; exit 130' INT TERM
 
 # `eval "$(cmd)"` would hide a failing cmd from `set -e`; capture first, then evaluate.
 if [ -z "${ConnectionStrings__postgres:-}" ]; then
@@ -128,5 +130,5 @@ echo "Silo HTTP: $ASPNETCORE_URLS (health: $ASPNETCORE_URLS/health/ready). Ctrl-
 # In the background so a TERM to this script (not only Ctrl-C to the terminal) stops the silo and cleans up.
 dotnet src/LatticeLock.Silo/bin/Release/net10.0/LatticeLock.Silo.dll &
 silo=$!
-trap 'kill -TERM "$silo" 2>/dev/null; wait "$silo"; exit 130' INT TERM
+trap 'stopping=1; echo "stopping…"; kill -TERM "$silo" 2>/dev/null; wait "$silo"; exit 130' INT TERM
 wait "$silo"

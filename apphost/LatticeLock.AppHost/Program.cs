@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using System.Globalization;
 using LatticeLock.Tls;
 
@@ -19,6 +21,10 @@ catch (InvalidOperationException e)
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
 }
+// Nothing here serves HTTPS (the dashboard and the silos listen on plain HTTP on loopback; Orleans traffic uses this
+// run's own CA), so Aspire's development certificate is never used and its "no trusted certificate" warning would
+// only puzzle. Its DCP host warns about container runtimes too, which matter when containers run: kept then.
+if (settings.Servers != ServerMode.Containers) builder.Services.AddLogging(logging => logging.AddFilter("Aspire.Hosting.Dcp.DcpHost", LogLevel.Error));
 var root = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", ".."));
 var lattice = Path.Combine(root, "src/LatticeLock.Cli/bin", Configuration(), "net10.0/lattice.dll");
 
@@ -97,13 +103,17 @@ if (settings.Servers == ServerMode.Processes)
     Console.WriteLine($"redis: {await servers.Redis.Resource.GetConnectionStringAsync()}");
 }
 
+var app = builder.Build();
+// Ctrl-C or SIGTERM: say so at once, and again once every resource is stopped and the certificates are gone.
+app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => Console.WriteLine("stopping…"));
 try
 {
-    await builder.Build().RunAsync();
+    await app.RunAsync();
 }
 finally
 {
     if (settings.Certificates is null) Directory.Delete(certificates, recursive: true);
+    Console.WriteLine("stopped");
 }
 return 0;
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Checks (and, as root, installs) what the local stack needs: PostgreSQL 15 server binaries, redis-server, python3.
+# Checks (and, as root, installs) what the local stack needs: PostgreSQL 15 server binaries, redis-server, python3,
+# and curl and jq for the README's walkthrough.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 missing=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The README's walkthrough: curl and jq.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v dotnet >/dev/null 2>&1 || die "the .NET SDK 10 (dotnet) is not on PATH"
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -17,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     die "missing Debian packages: ${missing[*]} (install them with apt-get, or run as root)"
   fi
 fi
-log "prerequisites present: PostgreSQL 15, redis-server, python3, dotnet $(dotnet --version)"
+log "prerequisites present: PostgreSQL 15, redis-server, python3, curl, jq, dotnet $(dotnet --version)"
 
 # --emulators (tests): the Timestream and Bigtable emulators cannot come from Debian's packages, so say early and
 # plainly when one is missing rather than failing test by test.

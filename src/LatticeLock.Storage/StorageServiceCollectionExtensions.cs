@@ -48,6 +48,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<DeploymentKeys>();
         services.AddSingleton<Replication.ReplicationStatus>();
         services.AddSingleton<UserRepository>();
+        services.AddSingleton<UserRegistrar>();
         services.AddSingleton<ProjectRepository>();
         services.AddSingleton<SessionRepository>();
         services.AddSingleton<ChatRepository>();

@@ -10,7 +10,7 @@ namespace LatticeLock.Grains.Users;
 /// A user, held hot. Its one store is the <c>users</c> row: loaded on activation, written once per change with the
 /// row's version as guard, so a second activation (or the CLI) that changed the row first makes this write fail.
 /// </summary>
-public sealed class UserGrain(UserRepository users, TimeProvider clock) : Grain, IUserGrain
+public sealed class UserGrain(UserRepository users, UserRegistrar registrar, TimeProvider clock) : Grain, IUserGrain
 {
     private StoredUser? _user;
 
@@ -21,25 +21,11 @@ public sealed class UserGrain(UserRepository users, TimeProvider clock) : Grain,
 
     async Task<UserProfile> IUserGrain.Create(CreateUser command, CancellationToken cancellationToken)
     {
-        Require.Id(Id, "id");
         ArgumentNullException.ThrowIfNull(command);
-        var email = Require.Email(command.Email);
-        var name = Require.OptionalName(command.Name, "name", Limits.NameMaxLength);
-        if (_user is null)
-        {
-            var now = clock.GetUtcNow();
-            var created = new UserProfile(Id, email, name, now, now);
-            // Not inserted: another activation or the CLI created this id first; answer from what it stored.
-            _user = await users.InsertAsync(created, cancellationToken)
-                ? new StoredUser(created, null, 1)
-                : await users.FindAsync(Id, cancellationToken);
-            if (_user?.Profile == created) return created;
-        }
-        if (_user is null) throw new StorageFailureException($"user {Id} was neither inserted nor found", null);
-        if (_user.IsDeleted) throw new ConflictException("id", $"user {Id} was deleted");
-        return string.Equals(_user.Profile.Email, email, StringComparison.OrdinalIgnoreCase) && _user.Profile.Name == name
-            ? _user.Profile
-            : throw new ConflictException("id", $"user {Id} already exists");
+        _user = _user is null
+            ? await registrar.CreateAsync(Id, command.Email, command.Name, cancellationToken)
+            : UserRegistrar.Repeat(_user, command.Email, command.Name);
+        return _user.Profile;
     }
 
     async Task<UserProfile> IUserGrain.Get()

@@ -22,11 +22,10 @@ public static class UsersCommand
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             try
             {
-                var now = DateTimeOffset.UtcNow;
-                var user = new UserProfile(Guid.NewGuid(), Require.Email(parse.GetValue(email)),
-                    Require.OptionalName(parse.GetValue(name), "name", Limits.NameMaxLength), now, now);
-                await new UserRepository(dataSource).InsertAsync(user, ct);
-                Console.Out.WriteLine(user.Id);
+                // The same registrar as POST /v1/users (through the user grain): same checks, same answers.
+                var user = await new UserRegistrar(new UserRepository(dataSource), TimeProvider.System)
+                    .CreateAsync(Guid.NewGuid(), parse.GetValue(email), parse.GetValue(name), ct);
+                Console.Out.WriteLine(user.Profile.Id);
             }
             catch (Exception e) when (e is InvalidFieldException or ConflictException)
             {

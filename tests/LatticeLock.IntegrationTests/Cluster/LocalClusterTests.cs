@@ -122,6 +122,14 @@ public sealed class LocalClusterTests
             try { await apphost.WaitForExitAsync(patience.Token); }
             catch (OperationCanceledException) { apphost.Kill(entireProcessTree: true); }
         }
+        // What the terminal showed: the build project by project, no certificate warning (nothing serves HTTPS), and
+        // the stop announced and confirmed.
+        var terminal = output.ToString();
+        Assert.Contains("  built LatticeLock.Silo", terminal, StringComparison.Ordinal);
+        Assert.DoesNotContain("Build succeeded", terminal, StringComparison.Ordinal);
+        Assert.DoesNotContain("development certificate", terminal, StringComparison.Ordinal);
+        var shown = terminal.Split('\n').Select(l => l.Trim()).ToList();
+        Assert.InRange(shown.IndexOf("stopping…"), shown.IndexOf("ready") + 1, shown.LastIndexOf("stopped") - 1);
         // Nothing the AppHost started is left: no port listening, no silo process of this cluster, no PostgreSQL or
         // redis-server on its ports.
         await Eventually.Until(() => Task.FromResult(ports.Where(LoopbackPorts.Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60));
