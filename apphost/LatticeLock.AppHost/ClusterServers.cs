@@ -1,3 +1,5 @@
+namespace LatticeLock.AppHost;
+
 /// <summary>
 /// PostgreSQL and Redis as the rest of the model sees them: resources with a connection string (named
 /// <c>postgres</c> and <c>redis</c>, so references become <c>ConnectionStrings__postgres</c> / <c>__redis</c>), and the

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 
+namespace LatticeLock.AppHost;
+
 /// <summary>
 /// Servers that already run — managed PostgreSQL and Redis in a cloud, or ones you started yourself — given to the
 /// AppHost as <c>ConnectionStrings__postgres</c> and <c>ConnectionStrings__redis</c>. Nothing is started; the same
@@ -10,13 +12,13 @@ internal static class ExistingServers
 {
     public static ClusterServers Add(IDistributedApplicationBuilder builder)
     {
-        var postgresConnection = Required(builder.Configuration, "postgres");
-        var redisConnection = Required(builder.Configuration, "redis");
+        var postgresConnection = Required(builder.Configuration, ResourceNames.Postgres);
+        var redisConnection = Required(builder.Configuration, ResourceNames.Redis);
         builder.Services.AddHealthChecks()
-            .AddPostgresAcceptsConnections("postgres-accepts-connections", postgresConnection)
-            .AddRedisAcceptsConnections("redis-accepts-connections", redisConnection);
-        var postgres = builder.AddConnectionString("postgres").WithHealthCheck("postgres-accepts-connections");
-        var redis = builder.AddConnectionString("redis").WithHealthCheck("redis-accepts-connections");
+            .AddPostgresAcceptsConnections(ResourceNames.PostgresHealthCheck, postgresConnection)
+            .AddRedisAcceptsConnections(ResourceNames.RedisHealthCheck, redisConnection);
+        var postgres = builder.AddConnectionString(ResourceNames.Postgres).WithHealthCheck(ResourceNames.PostgresHealthCheck);
+        var redis = builder.AddConnectionString(ResourceNames.Redis).WithHealthCheck(ResourceNames.RedisHealthCheck);
         return new ClusterServers(postgres, redis, [postgres, redis]);
     }
 

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+namespace LatticeLock.AppHost;
+
 /// <summary>
 /// What the terminal shows of a local cluster, one <c>name: value</c> line each so a script can read it: each silo's API
 /// and Orleans Dashboard URLs as it becomes ready, then (once every silo is ready) an admin API key made with the

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 
+namespace LatticeLock.AppHost;
+
 /// <summary>
 /// The AppHost's settings (command line <c>--Silos 3</c>, env <c>Silos=3</c> / <c>Servers=containers</c> /
 /// <c>ClusterId</c> / <c>Certificates</c> / <c>Sinks=timestream,bigtable</c> / <c>Replicas=true</c>), checked at
@@ -26,7 +28,7 @@ internal sealed record LocalClusterSettings(int Silos, ServerMode Servers, strin
         var clusterId = configuration["ClusterId"] is { Length: > 0 } id ? id : "local-" + Guid.NewGuid().ToString("N")[..6];
         var certificates = configuration["Certificates"] is { Length: > 0 } folder ? Path.GetFullPath(folder) : null;
         var sinks = (configuration["Sinks"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(sink => sink != "postgres").Distinct().ToList();
+            .Where(sink => sink != ResourceNames.PostgresSink).Distinct().ToList();
         if (sinks.FirstOrDefault(sink => sink is not ("timestream" or "bigtable")) is { } unknown)
             throw new InvalidOperationException($"Sinks takes timestream and/or bigtable, comma-separated (got '{unknown}')");
         var replicas = configuration["Replicas"] switch

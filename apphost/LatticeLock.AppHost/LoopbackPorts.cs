@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
+namespace LatticeLock.AppHost;
+
 /// <summary>
 /// Free loopback ports for the resources of this run, each handed out once: the operating system can offer a port
 /// again as soon as its probe listener closes, so ports already given to a resource are skipped.

@@ -1,5 +1,7 @@
 using Aspire.Hosting.Orleans;
 
+namespace LatticeLock.AppHost;
+
 /// <summary>
 /// One Orleans provider as the silo's <c>Orleans</c> configuration section names it: <c>ProviderType</c> plus the
 /// connection to use by name (<c>ConnectionName</c>, read from <c>ConnectionStrings</c>), and any provider settings.

@@ -1,7 +1,7 @@
+using LatticeLock.AppHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using System.Globalization;
 using LatticeLock.Tls;
 
 // The local cluster in one command (docs/operations.md, "Local cluster"): PostgreSQL and Redis (processes, containers or existing
@@ -10,6 +10,11 @@ using LatticeLock.Tls;
 // Orleans Dashboard on each silo, and the Aspire dashboard that receives every silo's OpenTelemetry.
 // Settings: Silos (1-9, default 2), Servers (processes | containers | existing), Sinks (timestream,bigtable: their
 // emulators as processes, dual-written next to PostgreSQL), ClusterId, Certificates, Replicas (true: a primary, a synchronous standby and a read replica).
+//
+//   postgres-server ─┐                        ┌─ silo-1 ─┐
+//   redis-server ────┼─ migrate ─ orleans ────┼─ silo-2 ─┼─ aspire-dashboard (OpenTelemetry of every silo)
+//   [emulators] ─────┘  (clustering: redis,   └─ silo-N ─┘
+//                        reminders: postgres)
 LocalClusterSettings settings;
 var builder = DistributedApplication.CreateBuilder(args);
 try
@@ -46,7 +51,7 @@ catch (InvalidOperationException e)
     return 2;
 }
 
-var migrate = builder.AddExecutable("migrate", "dotnet", root, lattice, "migrate", "up")
+var migrate = builder.AddExecutable(ResourceNames.Migrate, "dotnet", root, lattice, "migrate", "up")
     .WithReference(servers.Postgres);
 foreach (var server in servers.StartFirst) migrate.WaitFor(server);
 
@@ -56,41 +61,16 @@ var certificates = settings.Certificates ?? Path.Combine(Path.GetTempPath(), $"l
 using (var authority = DevelopmentCertificateAuthority.Create($"LatticeLock {clusterId} development CA"))
     authority.WriteTo(certificates, ["silo", "client"]);
 
-var orleans = builder.AddOrleans("orleans")
+var orleans = builder.AddOrleans(ResourceNames.Orleans)
     .WithClusterId(clusterId)
-    .WithServiceId("lattice")
+    .WithServiceId(ResourceNames.ServiceId)
     .WithClustering(new OrleansProvider("Redis", servers.Redis))
     .WithReminders(new OrleansProvider("AdoNet", servers.Postgres, ("Invariant", "Npgsql")));
 
 var report = new LocalClusterReport(settings.Silos, servers.Postgres.Resource, lattice);
 builder.Services.AddSingleton(report);
 builder.Services.AddHostedService<ResourceProgress>();
-for (var i = 1; i <= settings.Silos; i++)
-{
-    var name = $"silo-{i}";
-    var httpPort = LoopbackPorts.Next();
-    var api = $"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}";
-    var silo = builder.AddProject<Projects.LatticeLock_Silo>(name, launchProfileName: null)
-        .WithReference(orleans)
-        .WithReference(servers.Postgres)
-        .WithReference(servers.Redis)
-        .WithHttpEndpoint(port: httpPort, isProxied: false, name: "http")
-        .WithEnvironment("LatticeLock__Silo__OrleansDashboard", "true")
-        .WithEnvironment("LatticeLock__Tls__Certificate", Path.Combine(certificates, "silo.pem"))
-        .WithEnvironment("LatticeLock__Tls__Key", Path.Combine(certificates, "silo.key"))
-        .WithEnvironment("LatticeLock__Tls__CertificateAuthority", Path.Combine(certificates, "ca.pem"))
-        .WithUrl($"{api}/orleans-dashboard/", "Orleans Dashboard")
-        .WithHttpHealthCheck("/health/ready")
-        .WaitForCompletion(migrate)
-        .OnResourceReady((_, _, ct) => report.SiloReadyAsync(name, api, ct));
-    foreach (var server in servers.StartFirst) silo.WaitFor(server);
-    if (emulators.Count > 0) silo.WithEnvironment("Metrics__Sinks", string.Join(',', ["postgres", .. settings.Sinks]));
-    foreach (var emulator in emulators)
-    {
-        silo.WaitFor(emulator.Resource);
-        foreach (var (key, value) in emulator.SiloSettings) silo.WithEnvironment(key, value);
-    }
-}
+SiloResources.Add(builder, settings, orleans, servers, migrate, emulators, certificates, report);
 
 var dashboard = builder.Configuration["ASPNETCORE_URLS"]?.Split(';')[0];
 var token = builder.Configuration["AppHost:BrowserToken"];

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Hosting;
 
+namespace LatticeLock.AppHost;
+
 /// <summary>
 /// Start-up progress in the terminal: one line per resource state change (<c>migrate: Finished</c>,
 /// <c>silo-1: Running</c>, …) until every silo is ready, and the last log lines of any resource that fails, so a

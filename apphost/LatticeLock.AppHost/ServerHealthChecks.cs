@@ -4,6 +4,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using StackExchange.Redis;
 
+namespace LatticeLock.AppHost;
+
 /// <summary>Health checks the AppHost runs against PostgreSQL and Redis so that dependents start once each accepts connections.</summary>
 internal static class ServerHealthChecks
 {

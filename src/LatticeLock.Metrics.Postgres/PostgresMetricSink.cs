@@ -7,13 +7,12 @@ namespace LatticeLock.Metrics.Postgres;
 /// <summary>
 /// The default sink: metric_points in PostgreSQL, partitioned by month. A batch is binary-COPYed into a temporary
 /// table and upserted on (time, request_id), so a replayed point is stored once and a repriced one (sent again with
-/// its corrected cost) replaces the stored cost.
-/// Its upkeep creates the partitions of this month and the next <see cref="MonthsAhead"/> ahead of time.
+/// its corrected cost) replaces the stored cost. Its partitions are kept ahead with every other monthly-partitioned
+/// table's, by the silo (<c>LatticeLock.Storage.MonthlyPartitions</c>), not by the sink.
 /// </summary>
-public sealed class PostgresMetricSink(NpgsqlDataSource dataSource, TimeProvider clock) : IMetricSink, IMaintainedMetricSink
+public sealed class PostgresMetricSink(NpgsqlDataSource dataSource) : IMetricSink
 {
     public const string SinkName = "postgres";
-    public const int MonthsAhead = 2;
 
     public string Name => SinkName;
 
@@ -58,18 +57,6 @@ public sealed class PostgresMetricSink(NpgsqlDataSource dataSource, TimeProvider
         }
         await transaction.CommitAsync(cancellationToken);
         return MetricSinkWriteResult.AllWritten(points.Count);
-    }
-
-    /// <summary>Creates the monthly partitions of this month and the next ones (rows already in the default partition move in).</summary>
-    public async Task MaintainAsync(CancellationToken cancellationToken)
-    {
-        var month = clock.GetUtcNow().UtcDateTime;
-        for (var i = 0; i <= MonthsAhead; i++)
-        {
-            await using var command = dataSource.CreateCommand("SELECT ensure_metric_points_partition($1)");
-            command.Parameters.AddWithValue(DateOnly.FromDateTime(month.AddMonths(i)));
-            await command.ExecuteScalarAsync(cancellationToken);
-        }
     }
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter importer, T? value, NpgsqlDbType type, CancellationToken cancellationToken) where T : struct

@@ -2,24 +2,53 @@ using Npgsql;
 
 namespace LatticeLock.Storage;
 
+/// <summary>One table partitioned by month of <see cref="KeyColumn"/>, with a <c>_default</c> partition for the rest.</summary>
+public sealed record PartitionedTable(string Name, string KeyColumn);
+
 /// <summary>
-/// Creates this month's partition of a monthly-partitioned table and the next <paramref name="monthsAhead"/> ahead of
-/// time, through the table's idempotent SQL function (safe from several silos at once). Returns how many it created.
+/// The one helper for every monthly-partitioned table (<see cref="Tables"/>): creates this month's partition and the
+/// next <see cref="MonthsAhead"/> through the one SQL function, <c>ensure_monthly_partition</c> (idempotent, safe from
+/// several silos at once: it takes a per-table advisory lock). A row outside them is never refused: it waits in the
+/// table's default partition and moves into its month when that partition is created.
 /// </summary>
-public static class MonthlyPartitions
+public sealed class MonthlyPartitions(NpgsqlDataSource dataSource, TimeProvider clock)
 {
-    /// <param name="ensureSql">One statement taking the month's first day as <c>$1</c> and returning whether it created the partition.</param>
-    public static async Task<int> EnsureAheadAsync(NpgsqlDataSource dataSource, TimeProvider clock, string ensureSql, int monthsAhead, CancellationToken cancellationToken)
+    public const int MonthsAhead = 2;
+
+    /// <summary>Every monthly-partitioned table; a new one is a line here (and its migration).</summary>
+    public static readonly IReadOnlyList<PartitionedTable> Tables =
+    [
+        new("model_requests", "requested_at"),
+        new("spans", "started_at"),
+        new("metric_points", "time"),
+    ];
+
+    /// <summary>Creates the missing partitions of every table; returns how many each got.</summary>
+    public async Task<IReadOnlyList<(PartitionedTable Table, int Created)>> EnsureAheadAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var month = new DateOnly(now.Year, now.Month, 1);
-        var created = 0;
-        for (var k = 0; k <= monthsAhead; k++)
+        var created = new List<(PartitionedTable, int)>(Tables.Count);
+        foreach (var table in Tables)
         {
-            await using var command = dataSource.CreateCommand(ensureSql);
-            command.Parameters.AddWithValue(month.AddMonths(k));
-            if ((bool)(await command.ExecuteScalarAsync(cancellationToken))!) created++;
+            var count = 0;
+            for (var k = 0; k <= MonthsAhead; k++)
+            {
+                if (await EnsureAsync(table, month.AddMonths(k), cancellationToken)) count++;
+            }
+            created.Add((table, count));
         }
         return created;
+    }
+
+    /// <summary>Creates the partition of <paramref name="table"/> for the month holding <paramref name="month"/>; false when it existed.</summary>
+    public async Task<bool> EnsureAsync(PartitionedTable table, DateOnly month, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        await using var command = dataSource.CreateCommand("SELECT ensure_monthly_partition($1::regclass, $2, $3)");
+        command.Parameters.AddWithValue(table.Name);
+        command.Parameters.AddWithValue(table.KeyColumn);
+        command.Parameters.AddWithValue(month);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

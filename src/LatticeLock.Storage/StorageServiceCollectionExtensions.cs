@@ -69,12 +69,11 @@ public static class StorageServiceCollectionExtensions
             sp.GetRequiredService<IOptions<CommitOptions>>().Value, sp.GetRequiredService<ILogger<ModelRequestLog>>()));
         services.AddSingleton<IGroupCommit>(sp => sp.GetRequiredService<ModelRequestLog>().Commits);
         services.AddSingleton<ModelRequestQueries>();
-        services.AddSingleton<ModelRequestPartitions>();
+        services.AddSingleton<MonthlyPartitions>();
         services.AddSingleton(sp => new Traces.SpanLog(sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<IOptionsMonitor<GroupCommitOptions>>().Get(Traces.SpanLog.Section),
             sp.GetRequiredService<IOptions<CommitOptions>>().Value, sp.GetRequiredService<ILogger<Traces.SpanLog>>()));
         services.AddSingleton<IGroupCommit>(sp => sp.GetRequiredService<Traces.SpanLog>().Commits);
-        services.AddSingleton<Traces.SpanPartitions>();
         services.AddSingleton<Traces.TraceQueries>();
         services.AddOptions<Traces.TraceReadOptions>().Bind(configuration.GetSection(Traces.TraceReadOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Traces.TraceReadOptions>, Traces.TraceReadOptionsValidator>();

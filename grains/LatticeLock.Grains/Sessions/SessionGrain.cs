@@ -147,8 +147,7 @@ public sealed class SessionGrain(
             if (await storedRequests.FindForRepeatAsync(request.Id, cancellationToken) is { } stored)
             {
                 RequireSameRequest(stored, ModelRequestPayload.Hash(Id, request));
-                return new ModelRequestAck(request.Id, WasDuplicate: true, stored.Request.InputCostUsd, stored.Request.OutputCostUsd, stored.Request.CostSource)
-                    { PriceId = stored.Request.PriceId };
+                return new ModelRequestAck(stored.Request, WasDuplicate: true);
             }
             throw new ConflictException("session_id", $"session {Id} has ended; it takes no more model requests");
         }
@@ -200,19 +199,19 @@ public sealed class SessionGrain(
                 LiveModelRequestMeter.Record(request.Provider, request.ModelId, request.TaskType, WireNames.Of(request.Status),
                     request.LatencyMs, request.InputTokens, request.OutputTokens, request.TotalCostUsd);
                 var settled = await ReportSpendAsync(request, duplicate: false);
-                return new ModelRequestAck(request.Id, WasDuplicate: false, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
-                    request.ReservationId is null ? null : settled) { PriceId = request.PriceId };
+                return new ModelRequestAck(request, WasDuplicate: false, request.ReservationId is null ? null : settled);
             }
             // The id is stored: a retry only if it is this session's request with the same payload, else a reused id (409).
-            RequireSameRequest(await storedRequests.FindAsync(request.Id, cancellationToken), payloadHash);
+            var stored = await storedRequests.FindAsync(request.Id, cancellationToken);
+            RequireSameRequest(stored, payloadHash);
             // A retry of a stored request: its reservation is settled (idempotently) and its cost not counted again.
             // Its first attempt may have committed after this activation summed the table (a commit that became
             // visible late: a synchronous standby's wait, a batch that failed its caller yet committed), so the
             // totals are summed again by the next activation rather than trusted.
             DeactivateOnIdle();
             var settledBefore = await ReportSpendAsync(request, duplicate: true);
-            return new ModelRequestAck(request.Id, WasDuplicate: true, request.InputCostUsd, request.OutputCostUsd, request.CostSource,
-                request.ReservationId is null ? null : settledBefore) { PriceId = request.PriceId };
+            // Answered from the stored row (its first attempt's costs), or, while that is not visible yet, from this attempt's.
+            return new ModelRequestAck(stored?.Request ?? request, WasDuplicate: true, request.ReservationId is null ? null : settledBefore);
         }
         finally
         {

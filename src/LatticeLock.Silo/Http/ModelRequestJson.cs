@@ -6,8 +6,8 @@ using LatticeLock.Storage.ModelRequests;
 namespace LatticeLock.Silo.Http;
 
 /// <summary>
-/// A model request's JSON, field for field as <see cref="ModelRequestColumns"/> declares the stored columns (the JSON
-/// name is the column name). Bodies: every column but the server-set ones (user_id, project_id, cost_source);
+/// A model request's JSON, field for field as <see cref="ModelRequestJsonField"/> gives the rules for the stored
+/// columns (the JSON name is the column name). Bodies: every column but the server-set ones (user_id, project_id, cost_source);
 /// <c>id</c> is optional (give it to make retries idempotent). Answers: every column read back, plus totals.
 /// </summary>
 public static class ModelRequestJson
@@ -21,21 +21,21 @@ public static class ModelRequestJson
         if (body.ValueKind != JsonValueKind.Object) throw ApiProblem.BadRequest("body", "the item must be a JSON object");
         var row = ModelRequestColumns.Empty with { Request = ModelRequestColumns.Empty.Request with { Id = idWhenAbsent } };
         string? missing = null; // reported after every given value is checked: a mistyped value is the likelier mistake
-        foreach (var column in ModelRequestColumns.All)
+        foreach (var field in ModelRequestJsonField.All)
         {
-            if (column.ServerSet) continue;
-            if (!body.TryGetProperty(column.Name, out var value) || (value.ValueKind == JsonValueKind.Null && column.Name == "id"))
+            if (field.ServerSet) continue;
+            if (!body.TryGetProperty(field.Name, out var value) || (value.ValueKind == JsonValueKind.Null && field.Name == "id"))
             {
-                if (column.Required) missing ??= column.Name;
+                if (field.IsRequired) missing ??= field.Name;
                 continue;
             }
             try
             {
-                row = column.ReadJson(value, row, options);
+                row = field.Read(value, row, options);
             }
             catch (JsonException e)
             {
-                throw ApiProblem.BadRequest(column.Name, $"{column.Name}: {JsonBody.ReasonOf(e)}");
+                throw ApiProblem.BadRequest(field.Name, $"{field.Name}: {JsonBody.ReasonOf(e)}");
             }
         }
         if (missing is "session_id" || row.SessionId == Guid.Empty) throw ApiProblem.BadRequest("session_id", "session_id: is required and must not be the nil UUID");
@@ -75,10 +75,10 @@ public sealed class ModelRequestResponseConverter : JsonConverter<ModelRequestRe
     {
         var request = value.Row.Request;
         writer.WriteStartObject();
-        foreach (var column in ModelRequestColumns.Readable)
+        foreach (var field in ModelRequestJsonField.Answered)
         {
-            writer.WritePropertyName(column.Name);
-            column.WriteJson(writer, value.Row, options);
+            writer.WritePropertyName(field.Name);
+            field.Write(writer, value.Row, options);
         }
         writer.WriteNumber("total_tokens", request.TotalTokens);
         if (request.CostSource == CostSource.Unpriced) writer.WriteNull("total_cost_usd");

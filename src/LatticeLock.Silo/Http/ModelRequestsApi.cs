@@ -51,7 +51,7 @@ public static class ModelRequestsApi
         return Results.Ok(new ModelRequestResponse(row, CostBreakdown: breakdown, WithBreakdown: true));
     }
 
-    private static async Task<IResult> RecordAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, IOptions<JsonOptions> json)
+    private static async Task<IResult> RecordAsync(HttpContext http, SessionOwners owners, IOptions<JsonOptions> json)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var idempotencyKey = IdempotencyKey.Read(http);
@@ -68,7 +68,7 @@ public static class ModelRequestsApi
         bool? settled;
         try
         {
-            (row, duplicate, settled) = await SiloLossRetry.RunAsync(() => RecordOneAsync(grains, owners, queries, caller, body, http.RequestAborted), http.RequestAborted);
+            (row, duplicate, settled) = await SiloLossRetry.RunAsync(() => RecordOneAsync(owners, caller, body, http.RequestAborted), http.RequestAborted);
         }
         catch (ConflictException c) when (fromHeader && c.Field == "id")
         {
@@ -78,7 +78,7 @@ public static class ModelRequestsApi
         return Results.Ok(new ModelRequestResponse(row));
     }
 
-    private static async Task<IResult> RecordBatchAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, IOptions<JsonOptions> json)
+    private static async Task<IResult> RecordBatchAsync(HttpContext http, SessionOwners owners, IOptions<JsonOptions> json)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var idempotencyKey = IdempotencyKey.Read(http);
@@ -108,7 +108,7 @@ public static class ModelRequestsApi
                 if (!sessions.Contains(request.SessionId))
                     return new BatchItemResult(index, id, "rejected", StatusCodes.Status400BadRequest, "session_id",
                         $"session_id: a batch may name at most {MaxBatchSessions} distinct sessions; send this one in another batch");
-                var (row, duplicate, _) = await SiloLossRetry.RunAsync(() => RecordOneAsync(grains, owners, queries, caller, request, http.RequestAborted), http.RequestAborted);
+                var (row, duplicate, _) = await SiloLossRetry.RunAsync(() => RecordOneAsync(owners, caller, request, http.RequestAborted), http.RequestAborted);
                 return new BatchItemResult(index, row.Request.Id, duplicate ? "duplicate" : "created", duplicate ? 200 : 201, null, null);
             }
             catch (ConflictException c) when (c.Field == "id" && idempotencyKey is not null && ModelRequestJson.IdOf(item) is null)
@@ -128,20 +128,12 @@ public static class ModelRequestsApi
     /// Records one request; for a repeated id returns the stored row. Ids are global, so a repeated id stored under
     /// another session is a conflict: never reveal or count another tenant's request.
     /// </summary>
-    private static async Task<(ModelRequestRow Row, bool Duplicate, bool? ReservationSettled)> RecordOneAsync(IGrainFactory grains, SessionOwners owners, ModelRequestQueries queries, ApiKeyPrincipal caller, ModelRequestRow b, CancellationToken ct)
+    private static async Task<(ModelRequestRow Row, bool Duplicate, bool? ReservationSettled)> RecordOneAsync(SessionOwners owners, ApiKeyPrincipal caller, ModelRequestRow b, CancellationToken ct)
     {
         var session = await owners.RequireOwnedAsync(caller, b.SessionId);
-        var record = b.Request;
-        var ack = await session.Grain.RecordModelRequest(record, ct);
-        if (!ack.WasDuplicate)
-        {
-            var stored = record with { InputCostUsd = ack.InputCostUsd, OutputCostUsd = ack.OutputCostUsd, CostSource = ack.CostSource, PriceId = ack.PriceId };
-            return (new ModelRequestRow(b.SessionId, session.UserId, stored, session.ProjectId), false, ack.ReservationSettled);
-        }
-        var existing = await queries.FindAsync(record.Id, ct);
-        if (existing is null || existing.SessionId != b.SessionId)
-            throw new ConflictException("id", $"id {record.Id} is already used by another model request; choose a new id");
-        return (existing, true, null);
+        // The grain answers with the stored request (a repeat: its first attempt's row, checked to be this session's).
+        var ack = await session.Grain.RecordModelRequest(b.Request, ct);
+        return (new ModelRequestRow(b.SessionId, session.UserId, ack.Stored, session.ProjectId), ack.WasDuplicate, ack.WasDuplicate ? null : ack.ReservationSettled);
     }
 
     /// <summary>A reused id that was derived from the Idempotency-Key header: the header is what the client must change.</summary>

@@ -41,7 +41,7 @@ public static class PersistenceSiloBuilderExtensions
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<GroupCommitDrain>());
         silo.Services.AddOptions<HostOptions>().Configure<IOptions<SiloHostOptions>>((host, silo) => host.ShutdownTimeout = silo.Value.ShutdownTimeout);
         silo.Services.AlignResponseTimeoutWithCommitTimeout();
-        silo.Services.AddHostedService<ModelRequestPartitionMaintenance>();
+        silo.Services.AddHostedService<PartitionMaintenance>();
         silo.AddIncomingGrainCallFilter<StorageFailureCallFilter>();
         // No Orleans grain storage: every grain keeps its state in tables of its own, through its repositories.
         if (!OrleansSectionSettings.ConfiguresReminders(configuration))

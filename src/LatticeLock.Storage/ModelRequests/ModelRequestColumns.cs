@@ -5,27 +5,27 @@ namespace LatticeLock.Storage.ModelRequests;
 
 /// <summary>
 /// The one declaration of a stored model request: every column of <c>model_requests</c> that LatticeLock writes, in
-/// COPY order. The batch writer, the readers and the gateway's JSON all go through this list; a new field is one
-/// line here (plus its migration).
+/// COPY order. The batch writer, the readers, the payload hash and (by visiting each column's kind) the gateway's JSON
+/// all go through this list; a new field is one line here (plus its migration).
 /// </summary>
 public static class ModelRequestColumns
 {
     public static readonly IReadOnlyList<ModelRequestColumn> All =
     [
         new ValueColumn<Guid>("id", NpgsqlDbType.Uuid, r => r.Request.Id, (r, v) => With(r, q => q with { Id = v })),
-        new ValueColumn<Guid>("session_id", NpgsqlDbType.Uuid, r => r.SessionId, (r, v) => r with { SessionId = v }) { Required = true },
+        new ValueColumn<Guid>("session_id", NpgsqlDbType.Uuid, r => r.SessionId, (r, v) => r with { SessionId = v }),
         new NullableColumn<Guid>("chat_id", NpgsqlDbType.Uuid, r => r.Request.ChatId, (r, v) => With(r, q => q with { ChatId = v })),
         new ValueColumn<Guid>("user_id", NpgsqlDbType.Uuid, r => r.UserId, (r, v) => r with { UserId = v }) { ServerSet = true },
         new TextColumn("trace_id", r => r.Request.TraceId, (r, v) => With(r, q => q with { TraceId = v })),
         new TextColumn("parent_span_id", r => r.Request.ParentSpanId, (r, v) => With(r, q => q with { ParentSpanId = v })),
         new TextColumn("span_id", r => r.Request.SpanId, (r, v) => With(r, q => q with { SpanId = v })),
-        new TextColumn("model_id", r => r.Request.ModelId, (r, v) => With(r, q => q with { ModelId = v! })) { Required = true },
+        new TextColumn("model_id", r => r.Request.ModelId, (r, v) => With(r, q => q with { ModelId = v! })),
         new TextColumn("model_name", r => r.Request.ModelName, (r, v) => With(r, q => q with { ModelName = v })),
-        new TextColumn("provider", r => r.Request.Provider, (r, v) => With(r, q => q with { Provider = v! })) { Required = true },
+        new TextColumn("provider", r => r.Request.Provider, (r, v) => With(r, q => q with { Provider = v! })),
         new TextColumn("task_type", r => r.Request.TaskType, (r, v) => With(r, q => q with { TaskType = v })),
         new TextColumn("priority", r => r.Request.Priority, (r, v) => With(r, q => q with { Priority = v })),
         new ValueColumn<DateTimeOffset>("requested_at", NpgsqlDbType.TimestampTz, r => r.Request.RequestedAt.ToUniversalTime(),
-            (r, v) => With(r, q => q with { RequestedAt = v })) { Required = true },
+            (r, v) => With(r, q => q with { RequestedAt = v })),
         new NullableColumn<DateTimeOffset>("responded_at", NpgsqlDbType.TimestampTz, r => r.Request.RespondedAt?.ToUniversalTime(),
             (r, v) => With(r, q => q with { RespondedAt = v })),
         new NullableColumn<int>("latency_ms", NpgsqlDbType.Integer, r => r.Request.LatencyMs, (r, v) => With(r, q => q with { LatencyMs = v })),
@@ -33,7 +33,7 @@ public static class ModelRequestColumns
         new ValueColumn<int>("output_tokens", NpgsqlDbType.Integer, r => r.Request.OutputTokens, (r, v) => With(r, q => q with { OutputTokens = v })),
         new NullableColumn<decimal>("input_cost_usd", NpgsqlDbType.Numeric, r => r.Request.InputCostUsd, (r, v) => With(r, q => q with { InputCostUsd = v })),
         new NullableColumn<decimal>("output_cost_usd", NpgsqlDbType.Numeric, r => r.Request.OutputCostUsd, (r, v) => With(r, q => q with { OutputCostUsd = v })),
-        new EnumColumn<ModelRequestStatus>("status", r => r.Request.Status, (r, v) => With(r, q => q with { Status = v })) { Required = true },
+        new EnumColumn<ModelRequestStatus>("status", r => r.Request.Status, (r, v) => With(r, q => q with { Status = v })),
         new TextColumn("error_code", r => r.Request.ErrorCode, (r, v) => With(r, q => q with { ErrorCode = v })),
         new TextColumn("error_message", r => r.Request.ErrorMessage, (r, v) => With(r, q => q with { ErrorMessage = v })),
         new JsonTextColumn("function_calls", r => r.Request.FunctionCallsJson, (r, v) => With(r, q => q with { FunctionCallsJson = v })),

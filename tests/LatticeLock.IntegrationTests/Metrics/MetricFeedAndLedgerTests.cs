@@ -1,3 +1,4 @@
+using LatticeLock.Storage;
 using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Projects;
 using LatticeLock.Storage.Budgets;
@@ -62,21 +63,25 @@ public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
         var database = await servers.CreateDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(database);
         await using var db = new Db(database);
-        var sink = new PostgresMetricSink(dataSource, TimeProvider.System);
+        var sink = new PostgresMetricSink(dataSource);
         var old = new MetricPoint(Guid.NewGuid(), new DateTimeOffset(2019, 5, 10, 12, 0, 0, TimeSpan.Zero), null, null, null, "p", "m", null, "success", 10, 1, 1, 0.5m);
         Assert.Equal(1, (await sink.WriteAsync([old], default)).Written);
         Assert.Equal(1, (await sink.WriteAsync([old], default)).Written); // a replay stores nothing new
         Assert.Equal("metric_points_default", await db.ScalarAsync<string>("SELECT tableoid::regclass::text FROM metric_points WHERE request_id = $1", old.RequestId));
 
-        Assert.True(await db.ScalarAsync<bool>("SELECT ensure_metric_points_partition('2019-05-01')"));
-        Assert.False(await db.ScalarAsync<bool>("SELECT ensure_metric_points_partition('2019-05-20')"));
+        var partitions = new MonthlyPartitions(dataSource, TimeProvider.System);
+        var metricPoints = MonthlyPartitions.Tables.Single(t => t.Name == "metric_points");
+        Assert.True(await partitions.EnsureAsync(metricPoints, new DateOnly(2019, 5, 1), default));
+        Assert.False(await partitions.EnsureAsync(metricPoints, new DateOnly(2019, 5, 20), default));
         Assert.Equal("metric_points_2019_05", await db.ScalarAsync<string>("SELECT tableoid::regclass::text FROM metric_points WHERE request_id = $1", old.RequestId));
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM metric_points"));
 
-        await sink.MaintainAsync(default); // this month and the next two exist (created by the migration already; idempotent)
+        // The one maintenance keeps this month and the next two of every partitioned table (the migrations made them already: idempotent).
+        Assert.All(await partitions.EnsureAheadAsync(default), t => Assert.Equal(0, t.Created));
         var month = DateTime.UtcNow;
-        foreach (var m in new[] { month, month.AddMonths(1), month.AddMonths(2) })
-            Assert.True(await db.ScalarAsync<bool>("SELECT to_regclass($1) IS NOT NULL", $"metric_points_{m:yyyy_MM}"));
+        foreach (var table in MonthlyPartitions.Tables)
+            foreach (var m in new[] { month, month.AddMonths(1), month.AddMonths(2) })
+                Assert.True(await db.ScalarAsync<bool>("SELECT to_regclass($1) IS NOT NULL", $"{table.Name}_{m:yyyy_MM}"), $"{table.Name}_{m:yyyy_MM}");
     }
 
     [Fact]

@@ -102,7 +102,7 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
             Assert.False((await session.RecordModelRequest(future)).WasDuplicate);
             Assert.True((await session.RecordModelRequest(future)).WasDuplicate);
             Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_default"));
-            Assert.True(await db.ScalarAsync<bool>("SELECT ensure_model_requests_partition($1)", DateOnly.FromDateTime(backfill.UtcDateTime)));
+            Assert.True(await db.ScalarAsync<bool>("SELECT ensure_monthly_partition('model_requests', 'requested_at', $1)", DateOnly.FromDateTime(backfill.UtcDateTime)));
             Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests_default"));
             Assert.Equal(1L, await db.ScalarAsync<long>($"SELECT count(*) FROM model_requests_{backfill:yyyy_MM} WHERE id = $1", future.Id));
             Assert.Equal(301L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
