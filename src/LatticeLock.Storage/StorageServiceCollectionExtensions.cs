@@ -49,6 +49,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Replication.ReplicationStatus>();
         services.AddSingleton<UserRepository>();
         services.AddSingleton<UserRegistrar>();
+        services.AddSingleton<Workspaces.WorkspaceRepository>();
         services.AddSingleton<ProjectRepository>();
         services.AddSingleton<SessionRepository>();
         services.AddSingleton<ChatRepository>();

@@ -25,4 +25,11 @@ public static class Limits
 
     /// <summary>Content bytes (UTF-8) one read of turns returns at most (at least one turn, whatever its size); the rest by cursor.</summary>
     public const int MaxTurnPageBytes = 4 * 1024 * 1024;
+
+    /// <summary>Members one workspace may have (409 beyond), and workspaces one user may belong to (listed; 409 when a 101st is joined).</summary>
+    public const int MaxWorkspaceMembers = 1000;
+    public const int MaxWorkspacesPerUser = 100;
+
+    /// <summary>A workspace slug: 3-64 characters, lower-case letters, digits and inner hyphens; <c>u-</c> is reserved for personal workspaces.</summary>
+    public const int SlugMaxLength = 64;
 }

@@ -61,6 +61,7 @@ public static class GatewayEndpoints
         var v1 = app.MapGroup("/v1");
         v1.MapUsersApi();
         v1.MapApiKeysApi();
+        v1.MapWorkspacesApi();
         v1.MapProjectsApi();
         v1.MapSessionsApi();
         v1.MapChatsApi();

@@ -14,13 +14,21 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
     private const string EmailIndex = "ux_users_email_ci";
 
     /// <summary>
-    /// Inserts the user at version 1; false when a row with this id exists already (a retry or a race), once a
-    /// synchronous standby holds that row too.
+    /// Inserts the user at version 1 with its personal workspace (id = the user's id, the user its owner), in one
+    /// statement; false when a row with this id exists already (a retry or a race), once a synchronous standby holds
+    /// that row too.
     /// </summary>
     public async Task<bool> InsertAsync(UserProfile user, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "INSERT INTO users (id, email, name, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $4, 1) ON CONFLICT (id) DO NOTHING");
+        await using var command = dataSource.CreateCommand("""
+            WITH u AS (
+                INSERT INTO users (id, email, name, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $4, 1)
+                ON CONFLICT (id) DO NOTHING RETURNING id),
+            w AS (
+                INSERT INTO workspaces (id, name, slug, personal_of, created_at, updated_at)
+                SELECT id, 'Personal', 'u-' || replace(id::text, '-', ''), id, $4, $4 FROM u RETURNING id)
+            INSERT INTO workspace_members (workspace_id, user_id, role, added_at) SELECT id, id, 'owner', $4 FROM w
+            """);
         command.Parameters.AddWithValue(user.Id);
         command.Parameters.AddWithValue(user.Email);
         command.Parameters.AddWithValue((object?)user.Name ?? DBNull.Value);

@@ -1,0 +1,146 @@
+using System.Globalization;
+using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Grains.Abstractions.Workspaces;
+using LatticeLock.Silo.Auth;
+using LatticeLock.Storage.Workspaces;
+
+namespace LatticeLock.Silo.Http;
+
+/// <summary>
+/// Workspaces and their members (docs/http-api.md, "Workspaces"). Reads need <c>projects:read</c>, changes
+/// <c>projects:write</c>, and the caller's role in the workspace decides the rest (the grain checks it). A caller who is
+/// not a member gets 404, never a hint that the workspace exists; an operator (<c>admin</c> key) acts in every one.
+/// </summary>
+public static class WorkspacesApi
+{
+    public sealed record CreateWorkspaceBody(string? Name, string? Slug, Guid? Id = null);
+    public sealed record UpdateWorkspaceBody(string? Name, string? Slug);
+    public sealed record MemberBody(Guid? UserId, WorkspaceRole? Role);
+    public sealed record RoleBody(WorkspaceRole? Role);
+    public sealed record WorkspaceResponse(Guid Id, string Name, string Slug, bool Personal, int Version, DateTimeOffset CreatedAt,
+        DateTimeOffset UpdatedAt, WorkspaceRole? Role)
+    {
+        public static WorkspaceResponse From(WorkspaceDetails w, WorkspaceRole? role) =>
+            new(w.Id, w.Name, w.Slug, w.PersonalOf is not null, w.Version, w.CreatedAt, w.UpdatedAt, role);
+    }
+    public sealed record WorkspaceList(IReadOnlyList<WorkspaceResponse> Workspaces);
+    public sealed record MemberList(IReadOnlyList<WorkspaceMember> Members);
+
+    public static RouteGroupBuilder MapWorkspacesApi(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/workspaces", CreateAsync).Accepts<CreateWorkspaceBody>(isOptional: true, "application/json").Produces<WorkspaceResponse>(StatusCodes.Status201Created);
+        v1.MapGet("/workspaces", ListAsync).Produces<WorkspaceList>();
+        v1.MapGet("/workspaces/{id}", GetAsync).Produces<WorkspaceResponse>();
+        v1.MapPatch("/workspaces/{id}", UpdateAsync).Accepts<UpdateWorkspaceBody>(isOptional: true, "application/json").Produces<WorkspaceResponse>();
+        v1.MapDelete("/workspaces/{id}", DeleteAsync).Produces(StatusCodes.Status204NoContent);
+        v1.MapGet("/workspaces/{id}/members", MembersAsync).Produces<MemberList>();
+        v1.MapPost("/workspaces/{id}/members", AddMemberAsync).Accepts<MemberBody>(isOptional: true, "application/json").Produces<WorkspaceMember>(StatusCodes.Status201Created);
+        v1.MapPatch("/workspaces/{id}/members/{userId}", ChangeRoleAsync).Accepts<RoleBody>(isOptional: true, "application/json").Produces<WorkspaceMember>();
+        v1.MapDelete("/workspaces/{id}/members/{userId}", RemoveMemberAsync).Produces(StatusCodes.Status204NoContent);
+        return v1;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var body = await JsonBody.ReadAsync<CreateWorkspaceBody>(http);
+        var id = IdempotencyKey.CreatedId(http, caller.UserId, "workspace", body.Id);
+        var workspace = await grains.GetGrain<IWorkspaceGrain>(id).Create(new CreateWorkspace(caller.UserId, body.Name, body.Slug), http.RequestAborted);
+        return WithVersion(http, workspace, Results.Created($"/v1/workspaces/{id}", WorkspaceResponse.From(workspace, WorkspaceRole.Owner)));
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, WorkspaceRepository workspaces)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsRead);
+        var list = await workspaces.ListForUserAsync(caller.UserId, http.RequestAborted);
+        return Results.Ok(new WorkspaceList([.. list.Select(m => WorkspaceResponse.From(m.Workspace, m.Role))]));
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsRead);
+        var (grain, role) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        var workspace = await grain.Get();
+        return WithVersion(http, workspace, Results.Ok(WorkspaceResponse.From(workspace, role)));
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var (grain, role) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        var ifMatch = http.Request.Headers.IfMatch.ToString().Trim().Trim('"');
+        if (ifMatch.Length == 0) throw new ApiProblem(StatusCodes.Status428PreconditionRequired, "PATCH needs If-Match: <version> (the version you read)", "If-Match");
+        if (!int.TryParse(ifMatch, NumberStyles.None, CultureInfo.InvariantCulture, out var expected) || expected < 1)
+            throw ApiProblem.BadRequest("If-Match", "If-Match: must be a workspace version (a positive integer)");
+        var body = await JsonBody.ReadAsync<UpdateWorkspaceBody>(http);
+        var workspace = await grain.Update(new UpdateWorkspace(Actor(caller), expected, body.Name, body.Slug), http.RequestAborted);
+        return WithVersion(http, workspace, Results.Ok(WorkspaceResponse.From(workspace, role)));
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        await grain.Delete(Actor(caller), http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> MembersAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsRead);
+        var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        return Results.Ok(new MemberList(await grain.Members()));
+    }
+
+    private static async Task<IResult> AddMemberAsync(HttpContext http, IGrainFactory grains, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var workspaceId = RouteValues.Id(id);
+        var (grain, _) = await VisibleAsync(grains, caller, workspaceId);
+        var body = await JsonBody.ReadAsync<MemberBody>(http);
+        var userId = body.UserId ?? throw ApiProblem.BadRequest("user_id", "user_id: is required");
+        var role = body.Role ?? throw ApiProblem.BadRequest("role", "role: is required (viewer, member, admin or owner)");
+        var added = await grain.SetMember(new SetWorkspaceMember(Actor(caller), userId, role), http.RequestAborted);
+        var member = (await grain.Members()).Single(m => m.UserId == userId);
+        return added ? Results.Created($"/v1/workspaces/{workspaceId}/members/{userId}", member) : Results.Ok(member);
+    }
+
+    private static async Task<IResult> ChangeRoleAsync(HttpContext http, IGrainFactory grains, string id, string userId)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        var memberId = RouteValues.Id(userId, "user_id");
+        if ((await grain.Members()).All(m => m.UserId != memberId)) throw new NotFoundException("member", memberId);
+        var body = await JsonBody.ReadAsync<RoleBody>(http);
+        var role = body.Role ?? throw ApiProblem.BadRequest("role", "role: is required (viewer, member, admin or owner)");
+        await grain.SetMember(new SetWorkspaceMember(Actor(caller), memberId, role), http.RequestAborted);
+        return Results.Ok((await grain.Members()).Single(m => m.UserId == memberId));
+    }
+
+    private static async Task<IResult> RemoveMemberAsync(HttpContext http, IGrainFactory grains, string id, string userId)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        await grain.RemoveMember(Actor(caller), RouteValues.Id(userId, "user_id"), http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    /// <summary>The workspace and the caller's role in it; 404 when it does not exist or the caller is no member (operators see every one).</summary>
+    private static async Task<(IWorkspaceGrain Grain, WorkspaceRole? Role)> VisibleAsync(IGrainFactory grains, ApiKeyPrincipal caller, Guid id)
+    {
+        var grain = grains.GetGrain<IWorkspaceGrain>(id);
+        var role = await grain.RoleOf(caller.UserId);
+        if (role is null && !caller.IsAdmin) throw new NotFoundException("workspace", id);
+        return (grain, role);
+    }
+
+    /// <summary>Who acts: the caller's user, or nobody in particular for an operator key (which may do anything).</summary>
+    private static Guid? Actor(ApiKeyPrincipal caller) => caller.IsAdmin ? null : caller.UserId;
+
+    private static IResult WithVersion(HttpContext http, WorkspaceDetails workspace, IResult result)
+    {
+        http.Response.Headers.ETag = $"\"{workspace.Version.ToString(CultureInfo.InvariantCulture)}\"";
+        return result;
+    }
+}
