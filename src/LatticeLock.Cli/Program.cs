@@ -15,6 +15,7 @@ root.Subcommands.Add(PricesCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(MetricsCommand.Create());
 root.Subcommands.Add(DbCommand.Create());
+root.Subcommands.Add(AuditCommand.Create());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

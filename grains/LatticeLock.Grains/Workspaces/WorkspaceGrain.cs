@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
+using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Storage;
+using LatticeLock.Storage.Audit;
 using LatticeLock.Storage.Users;
 using LatticeLock.Storage.Workspaces;
 
@@ -11,7 +13,8 @@ namespace LatticeLock.Grains.Workspaces;
 
 /// <summary>
 /// A workspace and its members, held hot. The <c>workspaces</c> row and its <c>workspace_members</c> rows are its one
-/// store (loaded on activation; each change one confirmed statement, the row's version guarding renames). Invariants
+/// store (loaded on activation; each change one confirmed transaction with its audit row, the row's version guarding
+/// renames). Invariants
 /// held here: a workspace always keeps an owner; only owners (or the operator) add, change or remove owners;
 /// admins manage the other members; anyone may leave, except the last owner.
 /// </summary>
@@ -42,7 +45,7 @@ public sealed class WorkspaceGrain(WorkspaceRepository workspaces, UserRepositor
         {
             var now = clock.GetUtcNow();
             var created = new WorkspaceDetails(Id, name, slug, null, 1, now, now);
-            if (await workspaces.InsertAsync(created, command.OwnerId, cancellationToken))
+            if (await workspaces.InsertAsync(created, command.OwnerId, Audit("workspace.create", "workspace", Id, null, created), cancellationToken))
             {
                 _workspace = created;
                 _members = new() { [command.OwnerId] = new WorkspaceMember(command.OwnerId, WorkspaceRole.Owner, now) };
@@ -73,7 +76,7 @@ public sealed class WorkspaceGrain(WorkspaceRepository workspaces, UserRepositor
         if (command.ExpectedVersion != current.Version)
             throw new ConflictException("version", $"workspace {Id} is at version {current.Version}, not {command.ExpectedVersion}; read it again");
         var updated = current with { Name = name, Slug = slug, Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() };
-        if (!await workspaces.UpdateAsync(updated, command.ExpectedVersion, cancellationToken))
+        if (!await workspaces.UpdateAsync(updated, command.ExpectedVersion, Audit("workspace.update", "workspace", Id, current, updated), cancellationToken))
         {
             await LoadAsync(); // a stale activation: adopt the stored row, the caller reads again
             throw new ConflictException("version", $"workspace {Id} changed meanwhile; read it again");
@@ -88,7 +91,7 @@ public sealed class WorkspaceGrain(WorkspaceRepository workspaces, UserRepositor
         RequireRole(actorId, WorkspaceRole.Owner, "delete this workspace");
         if (current.PersonalOf is not null) throw new ConflictException("id", "a personal workspace is deleted with its user, not on its own");
         var now = clock.GetUtcNow();
-        if (!await workspaces.SoftDeleteAsync(Id, now, current.Version, cancellationToken))
+        if (!await workspaces.SoftDeleteAsync(Id, now, current.Version, Audit("workspace.delete", "workspace", Id, current, null), cancellationToken))
         {
             await LoadAsync();
             throw new ConflictException("version", $"workspace {Id} changed meanwhile; read it again");
@@ -125,7 +128,7 @@ public sealed class WorkspaceGrain(WorkspaceRepository workspaces, UserRepositor
         }
         if (existing?.Role == WorkspaceRole.Owner) RequireAnotherOwner(command.UserId, "demote");
         var member = new WorkspaceMember(command.UserId, role, existing?.AddedAt ?? clock.GetUtcNow());
-        await workspaces.SetMemberAsync(Id, member, cancellationToken);
+        await workspaces.SetMemberAsync(Id, member, Audit(existing is null ? "member.add" : "member.role", "member", command.UserId, existing, member), cancellationToken);
         _members[command.UserId] = member;
         return existing is null;
     }
@@ -138,9 +141,13 @@ public sealed class WorkspaceGrain(WorkspaceRepository workspaces, UserRepositor
         if (actorId != userId)
             RequireRole(actorId, member.Role == WorkspaceRole.Owner ? WorkspaceRole.Owner : WorkspaceRole.Admin, "remove this member");
         if (member.Role == WorkspaceRole.Owner) RequireAnotherOwner(userId, "remove");
-        await workspaces.RemoveMemberAsync(Id, userId, cancellationToken);
+        await workspaces.RemoveMemberAsync(Id, userId, Audit("member.remove", "member", userId, member, null), cancellationToken);
         _members.Remove(userId);
     }
+
+    /// <summary>The audit row of a change here, by the caller of this grain call (the gateway puts it in the request context).</summary>
+    private AuditRecord Audit(string action, string resourceType, Guid resourceId, object? old, object? @new) =>
+        new(Id, action, resourceType, resourceId.ToString(), old, @new, AuditActor.Current);
 
     private WorkspaceDetails Live() =>
         _workspace is not null && _deletedAt is null ? _workspace : throw new NotFoundException("workspace", Id);

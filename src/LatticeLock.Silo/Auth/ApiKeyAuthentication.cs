@@ -1,3 +1,5 @@
+using LatticeLock.Grains.Abstractions.Audit;
+using Orleans.Runtime;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Silo.Http;
 
@@ -75,6 +77,9 @@ public sealed class ApiKeyAuthentication(ApiKeyResolver keys, AuthFailureLimiter
         using (lease)
         {
             http.Items[PrincipalItem] = principal;
+            // Every grain call of this request carries who makes it, for the audit log (AuditActor.Current).
+            RequestContext.Set(AuditActor.ContextKey, new AuditActor(principal.UserId, principal.KeyId, http.Connection.RemoteIpAddress?.ToString(),
+                http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null, principal.IsAdmin));
             await next(http);
         }
     }

@@ -3,6 +3,9 @@ using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
+using System.Text.Json;
+using LatticeLock.Grains.Abstractions.Audit;
+using LatticeLock.Storage.Audit;
 using LatticeLock.Storage.Workspaces;
 
 namespace LatticeLock.Silo.Http;
@@ -26,6 +29,17 @@ public static class WorkspacesApi
     }
     public sealed record WorkspaceList(IReadOnlyList<WorkspaceResponse> Workspaces);
     public sealed record MemberList(IReadOnlyList<WorkspaceMember> Members);
+    public sealed record AuditEntryResponse(long Seq, DateTimeOffset At, Guid? ActorUserId, Guid? ActorKeyId, string Action, string ResourceType,
+        string ResourceId, JsonElement Changes, string? Ip, string? UserAgent, int Status, string PrevHash, string Hash)
+    {
+        public static AuditEntryResponse From(AuditEntry e)
+        {
+            using var changes = JsonDocument.Parse(e.ChangesJson);
+            return new(e.Seq, e.At, e.ActorUserId, e.ActorKeyId, e.Action, e.ResourceType, e.ResourceId, changes.RootElement.Clone(), e.Ip, e.UserAgent,
+                e.Status, AuditHash.Hex(e.PrevHash), AuditHash.Hex(e.Hash));
+        }
+    }
+    public sealed record AuditPage(IReadOnlyList<AuditEntryResponse> Entries, string? NextCursor);
 
     public static RouteGroupBuilder MapWorkspacesApi(this RouteGroupBuilder v1)
     {
@@ -38,6 +52,7 @@ public static class WorkspacesApi
         v1.MapPost("/workspaces/{id}/members", AddMemberAsync).Accepts<MemberBody>(isOptional: true, "application/json").Produces<WorkspaceMember>(StatusCodes.Status201Created);
         v1.MapPatch("/workspaces/{id}/members/{userId}", ChangeRoleAsync).Accepts<RoleBody>(isOptional: true, "application/json").Produces<WorkspaceMember>();
         v1.MapDelete("/workspaces/{id}/members/{userId}", RemoveMemberAsync).Produces(StatusCodes.Status204NoContent);
+        v1.MapGet("/workspaces/{id}/audit", AuditAsync).Produces<AuditPage>();
         return v1;
     }
 
@@ -124,6 +139,37 @@ public static class WorkspacesApi
         var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
         await grain.RemoveMember(Actor(caller), RouteValues.Id(userId, "user_id"), http.RequestAborted);
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// The workspace's audit log, oldest first, filtered by <c>from</c>/<c>to</c> (RFC 3339), <c>actor</c> (a user id) and
+    /// <c>action</c>; <c>cursor</c> continues after the last page's last seq. Owners and admins (and operators) only.
+    /// </summary>
+    private static async Task<IResult> AuditAsync(HttpContext http, IGrainFactory grains, AuditLog audit, string id)
+    {
+        var caller = http.RequireScope(ApiScopes.ProjectsRead);
+        var workspaceId = RouteValues.Id(id);
+        var (_, role) = await VisibleAsync(grains, caller, workspaceId);
+        if (!caller.IsAdmin && role < WorkspaceRole.Admin)
+            throw new ForbiddenException($"only a workspace admin or owner reads its audit log; you are a {Grains.Abstractions.Validation.WireNames.Of(role!.Value)}");
+        var query = http.Request.Query;
+        DateTimeOffset? Time(string name) => query[name].ToString() is { Length: > 0 } text
+            ? Grains.Abstractions.Validation.Rfc3339.TryParse(text, out var t) ? t : throw ApiProblem.BadRequest(name, $"{name}: must be an RFC 3339 timestamp with an offset")
+            : null;
+        var from = Time("from");
+        var to = Time("to");
+        Guid? actor = query["actor"].ToString() is { Length: > 0 } a ? RouteValues.Id(a, "actor") : null;
+        var action = query["action"].ToString() is { Length: > 0 } act ? act.Length <= 64 ? act : throw ApiProblem.BadRequest("action", "action: at most 64 characters") : null;
+        long after = 0;
+        if (query["cursor"].ToString() is { Length: > 0 } c && (!long.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
+            throw ApiProblem.BadRequest("cursor", "cursor: must be the next_cursor of a previous page");
+        var limit = 100;
+        if (query["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > AuditLog.MaxPage))
+            throw ApiProblem.BadRequest("limit", $"limit: must be between 1 and {AuditLog.MaxPage}");
+        var entries = await audit.ReadAsync(workspaceId, from, to, actor, action, after, limit + 1, http.RequestAborted);
+        var page = entries.Take(limit).ToList();
+        var next = entries.Count > limit ? page[^1].Seq.ToString(CultureInfo.InvariantCulture) : null;
+        return Results.Ok(new AuditPage([.. page.Select(AuditEntryResponse.From)], next));
     }
 
     /// <summary>The workspace and the caller's role in it; 404 when it does not exist or the caller is no member (operators see every one).</summary>

@@ -1,42 +1,37 @@
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Grains.Abstractions.Workspaces;
-using LatticeLock.Storage.Commits;
+using LatticeLock.Storage.Audit;
 using Npgsql;
 
 namespace LatticeLock.Storage.Workspaces;
 
 /// <summary>
 /// <c>workspaces</c> (the one store of a workspace, version-guarded like every entity) and <c>workspace_members</c>.
-/// Every write is a confirmed commit; creating a workspace and its first owner is one statement.
+/// Every write commits together with its audit row (<see cref="AuditLog.WithAuditAsync{T}"/>), confirmed.
 /// </summary>
-public sealed class WorkspaceRepository(NpgsqlDataSource dataSource)
+public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog audit)
 {
     private const string SlugIndex = "ux_workspaces_slug";
 
     /// <summary>Inserts the workspace with <paramref name="ownerId"/> as its owner; false when this id exists already.</summary>
-    public async Task<bool> InsertAsync(WorkspaceDetails workspace, Guid ownerId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            WITH w AS (
-                INSERT INTO workspaces (id, name, slug, personal_of, version, created_at, updated_at)
-                VALUES ($1, $2, $3, NULL, 1, $4, $4) ON CONFLICT (id) DO NOTHING RETURNING id)
-            INSERT INTO workspace_members (workspace_id, user_id, role, added_at) SELECT id, $5, 'owner', $4 FROM w
-            """);
-        command.Parameters.AddWithValue(workspace.Id);
-        command.Parameters.AddWithValue(workspace.Name);
-        command.Parameters.AddWithValue(workspace.Slug);
-        command.Parameters.AddWithValue(workspace.CreatedAt);
-        command.Parameters.AddWithValue(ownerId);
-        try
+    public Task<bool> InsertAsync(WorkspaceDetails workspace, Guid ownerId, AuditRecord record, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
         {
-            return await ConfirmedCommit.InsertOnceAsync(command, dataSource, cancellationToken);
-        }
-        catch (PostgresException e) when (e.IsUniqueViolation(SlugIndex))
-        {
-            throw SlugTaken(workspace.Slug);
-        }
-    }
+            await using var command = new NpgsqlCommand("""
+                WITH w AS (
+                    INSERT INTO workspaces (id, name, slug, personal_of, version, created_at, updated_at)
+                    VALUES ($1, $2, $3, NULL, 1, $4, $4) ON CONFLICT (id) DO NOTHING RETURNING id)
+                INSERT INTO workspace_members (workspace_id, user_id, role, added_at) SELECT id, $5, 'owner', $4 FROM w
+                """, connection, transaction);
+            command.Parameters.AddWithValue(workspace.Id);
+            command.Parameters.AddWithValue(workspace.Name);
+            command.Parameters.AddWithValue(workspace.Slug);
+            command.Parameters.AddWithValue(workspace.CreatedAt);
+            command.Parameters.AddWithValue(ownerId);
+            var inserted = await ChangedOneAsync(command, workspace.Slug, cancellationToken);
+            return (inserted, inserted);
+        }, record, cancellationToken);
 
     /// <summary>The workspace and when it was deleted (null when live), with its members; null when there is no row.</summary>
     public async Task<(WorkspaceDetails Workspace, DateTimeOffset? DeletedAt, Dictionary<Guid, WorkspaceMember> Members)?> FindAsync(Guid id, CancellationToken cancellationToken)
@@ -61,62 +56,63 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Writes name, slug and the bumped version only if the stored version is <paramref name="expectedVersion"/>; false otherwise.</summary>
-    public async Task<bool> UpdateAsync(WorkspaceDetails workspace, int expectedVersion, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE workspaces SET name = $2, slug = $3, version = $4, updated_at = $5
-            WHERE id = $1 AND version = $6 AND deleted_at IS NULL
-            """);
-        command.Parameters.AddWithValue(workspace.Id);
-        command.Parameters.AddWithValue(workspace.Name);
-        command.Parameters.AddWithValue(workspace.Slug);
-        command.Parameters.AddWithValue(workspace.Version);
-        command.Parameters.AddWithValue(workspace.UpdatedAt);
-        command.Parameters.AddWithValue(expectedVersion);
-        try
+    public Task<bool> UpdateAsync(WorkspaceDetails workspace, int expectedVersion, AuditRecord record, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
         {
-            return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
-        }
-        catch (PostgresException e) when (e.IsUniqueViolation(SlugIndex))
-        {
-            throw SlugTaken(workspace.Slug);
-        }
-    }
+            await using var command = new NpgsqlCommand("""
+                UPDATE workspaces SET name = $2, slug = $3, version = $4, updated_at = $5
+                WHERE id = $1 AND version = $6 AND deleted_at IS NULL
+                """, connection, transaction);
+            command.Parameters.AddWithValue(workspace.Id);
+            command.Parameters.AddWithValue(workspace.Name);
+            command.Parameters.AddWithValue(workspace.Slug);
+            command.Parameters.AddWithValue(workspace.Version);
+            command.Parameters.AddWithValue(workspace.UpdatedAt);
+            command.Parameters.AddWithValue(expectedVersion);
+            var updated = await ChangedOneAsync(command, workspace.Slug, cancellationToken);
+            return (updated, updated);
+        }, record, cancellationToken);
 
     /// <summary>Marks the workspace deleted if it is still at <paramref name="expectedVersion"/>; false otherwise.</summary>
-    public async Task<bool> SoftDeleteAsync(Guid id, DateTimeOffset at, int expectedVersion, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            UPDATE workspaces SET deleted_at = $2, updated_at = $2, version = version + 1
-            WHERE id = $1 AND version = $3 AND deleted_at IS NULL
-            """);
-        command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(at);
-        command.Parameters.AddWithValue(expectedVersion);
-        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
-    }
+    public Task<bool> SoftDeleteAsync(Guid id, DateTimeOffset at, int expectedVersion, AuditRecord record, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
+        {
+            await using var command = new NpgsqlCommand("""
+                UPDATE workspaces SET deleted_at = $2, updated_at = $2, version = version + 1
+                WHERE id = $1 AND version = $3 AND deleted_at IS NULL
+                """, connection, transaction);
+            command.Parameters.AddWithValue(id);
+            command.Parameters.AddWithValue(at);
+            command.Parameters.AddWithValue(expectedVersion);
+            var deleted = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            return (deleted, deleted);
+        }, record, cancellationToken);
 
     /// <summary>Adds the member or sets its role.</summary>
-    public async Task SetMemberAsync(Guid workspaceId, WorkspaceMember member, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO workspace_members (workspace_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role
-            """);
-        command.Parameters.AddWithValue(workspaceId);
-        command.Parameters.AddWithValue(member.UserId);
-        command.Parameters.AddWithValue(WireNames.Of(member.Role));
-        command.Parameters.AddWithValue(member.AddedAt);
-        await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken);
-    }
+    public Task SetMemberAsync(Guid workspaceId, WorkspaceMember member, AuditRecord record, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
+        {
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO workspace_members (workspace_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role
+                """, connection, transaction);
+            command.Parameters.AddWithValue(workspaceId);
+            command.Parameters.AddWithValue(member.UserId);
+            command.Parameters.AddWithValue(WireNames.Of(member.Role));
+            command.Parameters.AddWithValue(member.AddedAt);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return (true, true);
+        }, record, cancellationToken);
 
-    public async Task RemoveMemberAsync(Guid workspaceId, Guid userId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2");
-        command.Parameters.AddWithValue(workspaceId);
-        command.Parameters.AddWithValue(userId);
-        await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken);
-    }
+    public Task RemoveMemberAsync(Guid workspaceId, Guid userId, AuditRecord record, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
+        {
+            await using var command = new NpgsqlCommand("DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2", connection, transaction);
+            command.Parameters.AddWithValue(workspaceId);
+            command.Parameters.AddWithValue(userId);
+            var removed = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            return (removed, removed);
+        }, record, cancellationToken);
 
     /// <summary>The live workspaces <paramref name="userId"/> belongs to, with the role in each, oldest first (at most <see cref="Limits.MaxWorkspacesPerUser"/>).</summary>
     public async Task<List<WorkspaceMembership>> ListForUserAsync(Guid userId, CancellationToken cancellationToken)
@@ -139,6 +135,19 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource)
             list.Add(new WorkspaceMembership(workspace, WireNames.Parse<WorkspaceRole>(reader.GetString(7))));
         }
         return list;
+    }
+
+    /// <summary>Runs a statement that writes one row or none; a slug another live workspace holds is 409 naming <c>slug</c>.</summary>
+    private static async Task<bool> ChangedOneAsync(NpgsqlCommand command, string slug, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        }
+        catch (PostgresException e) when (e.IsUniqueViolation(SlugIndex))
+        {
+            throw SlugTaken(slug);
+        }
     }
 
     private static ConflictException SlugTaken(string slug) => new("slug", $"the slug '{slug}' names another workspace; choose another");

@@ -1,0 +1,2 @@
+DROP TABLE audit_logs;
+DROP FUNCTION refuse_audit_log_change();
