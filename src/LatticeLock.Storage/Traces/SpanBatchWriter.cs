@@ -115,31 +115,36 @@ public sealed class SpanBatchWriter(NpgsqlDataSource dataSource) : IBatchCommitt
         await commands.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <remarks>
+    /// Each value is written with an uncancellable token: a cancellable one costs a registration per call (16 per span),
+    /// and the commit timeout is still observed by the COPY's start and completion.
+    /// </remarks>
     private static async Task CopyAsync(NpgsqlConnection connection, List<(Guid UserId, SpanRow Span)> rows, CancellationToken cancellationToken)
     {
+        var uncancellable = CancellationToken.None;
         await using var copy = await connection.BeginBinaryImportAsync("""
             COPY spans (user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at, status_code,
                         status_message, scope_name, attributes, resource_id, events, model_request_id) FROM STDIN (FORMAT BINARY)
             """, cancellationToken);
         foreach (var (userId, r) in rows)
         {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(userId, NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(r.TraceId, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(r.SpanId, NpgsqlDbType.Text, cancellationToken);
-            if (r.ParentSpanId is null) await copy.WriteNullAsync(cancellationToken); else await copy.WriteAsync(r.ParentSpanId, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(r.Name, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(r.Kind, NpgsqlDbType.Smallint, cancellationToken);
-            await copy.WriteAsync(r.StartUnixNano, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(r.EndUnixNano, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(r.StartedAt.UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(r.StatusCode, NpgsqlDbType.Smallint, cancellationToken);
-            if (r.StatusMessage is null) await copy.WriteNullAsync(cancellationToken); else await copy.WriteAsync(r.StatusMessage, NpgsqlDbType.Text, cancellationToken);
-            if (r.ScopeName is null) await copy.WriteNullAsync(cancellationToken); else await copy.WriteAsync(r.ScopeName, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(r.AttributesJson, NpgsqlDbType.Jsonb, cancellationToken);
-            await copy.WriteAsync(r.ResourceId, NpgsqlDbType.Bytea, cancellationToken);
-            await copy.WriteAsync(r.EventsJson, NpgsqlDbType.Jsonb, cancellationToken);
-            if (r.ModelRequestId is { } id) await copy.WriteAsync(id, NpgsqlDbType.Uuid, cancellationToken); else await copy.WriteNullAsync(cancellationToken);
+            await copy.StartRowAsync(uncancellable);
+            await copy.WriteAsync(userId, NpgsqlDbType.Uuid, uncancellable);
+            await copy.WriteAsync(r.TraceId, NpgsqlDbType.Text, uncancellable);
+            await copy.WriteAsync(r.SpanId, NpgsqlDbType.Text, uncancellable);
+            if (r.ParentSpanId is null) await copy.WriteNullAsync(uncancellable); else await copy.WriteAsync(r.ParentSpanId, NpgsqlDbType.Text, uncancellable);
+            await copy.WriteAsync(r.Name, NpgsqlDbType.Text, uncancellable);
+            await copy.WriteAsync(r.Kind, NpgsqlDbType.Smallint, uncancellable);
+            await copy.WriteAsync(r.StartUnixNano, NpgsqlDbType.Bigint, uncancellable);
+            await copy.WriteAsync(r.EndUnixNano, NpgsqlDbType.Bigint, uncancellable);
+            await copy.WriteAsync(r.StartedAt.UtcDateTime, NpgsqlDbType.TimestampTz, uncancellable);
+            await copy.WriteAsync(r.StatusCode, NpgsqlDbType.Smallint, uncancellable);
+            if (r.StatusMessage is null) await copy.WriteNullAsync(uncancellable); else await copy.WriteAsync(r.StatusMessage, NpgsqlDbType.Text, uncancellable);
+            if (r.ScopeName is null) await copy.WriteNullAsync(uncancellable); else await copy.WriteAsync(r.ScopeName, NpgsqlDbType.Text, uncancellable);
+            await copy.WriteAsync(r.AttributesJson, NpgsqlDbType.Jsonb, uncancellable);
+            await copy.WriteAsync(r.ResourceId, NpgsqlDbType.Bytea, uncancellable);
+            await copy.WriteAsync(r.EventsJson, NpgsqlDbType.Jsonb, uncancellable);
+            if (r.ModelRequestId is { } id) await copy.WriteAsync(id, NpgsqlDbType.Uuid, uncancellable); else await copy.WriteNullAsync(uncancellable);
         }
         await copy.CompleteAsync(cancellationToken);
     }
