@@ -77,8 +77,9 @@ public sealed class UsersClient(IGrainFactory grains)
 
 public sealed class ProjectsClient(IGrainFactory grains)
 {
-    public Task<ProjectDetails> Create(Guid ownerId, string name, string? path = null, Guid? id = null, CancellationToken cancellationToken = default) =>
-        grains.GetGrain<IProjectGrain>(id ?? Guid.NewGuid()).Create(new CreateProject(ownerId, name, path), cancellationToken);
+    /// <summary>Creates a project in <paramref name="workspaceId"/> (null: the owner's personal workspace).</summary>
+    public Task<ProjectDetails> Create(Guid ownerId, string name, string? path = null, Guid? id = null, Guid? workspaceId = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IProjectGrain>(id ?? Guid.NewGuid()).Create(new CreateProject(ownerId, name, path, workspaceId), cancellationToken);
 
     public Task<ProjectDetails> Get(Guid id) => grains.GetGrain<IProjectGrain>(id).Get();
 
@@ -110,9 +111,13 @@ public sealed class BudgetsClient(IGrainFactory grains)
 
 public sealed class SessionsClient(IGrainFactory grains)
 {
-    /// <summary>Starts a session for <paramref name="userId"/>; <paramref name="metadataJson"/> is a JSON object or null.</summary>
-    public Task<SessionSummary> Start(Guid userId, Guid? projectId = null, string? metadataJson = null, Guid? id = null, CancellationToken cancellationToken = default) =>
-        grains.GetGrain<ISessionGrain>(id ?? Guid.NewGuid()).Start(new StartSession(userId, projectId, metadataJson), cancellationToken);
+    /// <summary>
+    /// Starts a session for <paramref name="userId"/>; <paramref name="metadataJson"/> is a JSON object or null. It lives in
+    /// the project's workspace, else <paramref name="workspaceId"/>, else the user's personal workspace.
+    /// </summary>
+    public Task<SessionSummary> Start(Guid userId, Guid? projectId = null, string? metadataJson = null, Guid? id = null, Guid? workspaceId = null,
+        CancellationToken cancellationToken = default) =>
+        grains.GetGrain<ISessionGrain>(id ?? Guid.NewGuid()).Start(new StartSession(userId, projectId, metadataJson, workspaceId), cancellationToken);
 
     /// <summary>Request count, tokens, cost and models so far, straight from the session's memory.</summary>
     public Task<SessionSummary> Get(Guid sessionId) => grains.GetGrain<ISessionGrain>(sessionId).GetSummary();

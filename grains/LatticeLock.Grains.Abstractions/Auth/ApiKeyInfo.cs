@@ -4,6 +4,7 @@ namespace LatticeLock.Grains.Abstractions.Auth;
 /// A stored API key as lists show it: never the secret, never the hash. <see cref="CreatedBy"/> is the key that made
 /// it (null for keys made with <c>lattice keys create</c>); revoking a key revokes every key made from it.
 /// <see cref="RateLimitPerSecond"/> and <see cref="MaxConcurrentRequests"/> override the silo's per-key limits (null: the defaults).
+/// <see cref="WorkspaceId"/>: the one workspace the key acts in (null: every workspace of its user).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ll.ApiKeyInfo")]
 public sealed record ApiKeyInfo(
@@ -18,4 +19,5 @@ public sealed record ApiKeyInfo(
     DateTimeOffset? LastUsedAt,
     Guid? CreatedBy = null,
     int? RateLimitPerSecond = null,
-    int? MaxConcurrentRequests = null);
+    int? MaxConcurrentRequests = null,
+    Guid? WorkspaceId = null);

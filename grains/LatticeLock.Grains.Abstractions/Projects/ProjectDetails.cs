@@ -4,6 +4,7 @@ namespace LatticeLock.Grains.Abstractions.Projects;
 public sealed record ProjectDetails(
     Guid Id,
     Guid OwnerId,
+    Guid WorkspaceId,
     string Name,
     string? Path,
     ProjectStatus Status,

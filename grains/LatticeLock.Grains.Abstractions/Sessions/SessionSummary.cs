@@ -5,6 +5,7 @@ public sealed record SessionSummary(
     Guid Id,
     Guid UserId,
     Guid? ProjectId,
+    Guid WorkspaceId,
     SessionStatus Status,
     long RequestCount,
     long InputTokens,

@@ -3,10 +3,11 @@ using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
+using LatticeLock.Grains.Abstractions.Workspaces;
+using LatticeLock.Storage;
 using LatticeLock.Storage.Budgets;
 using LatticeLock.Storage.Projects;
 using Microsoft.Extensions.Logging;
-using LatticeLock.Storage;
 
 namespace LatticeLock.Grains.Projects;
 
@@ -50,13 +51,16 @@ public sealed class ProjectGrain(
         Require.Id(Id, "id");
         ArgumentNullException.ThrowIfNull(command);
         Require.Id(command.OwnerId, "owner_id");
+        Require.OptionalId(command.WorkspaceId, "workspace_id");
+        var workspaceId = command.WorkspaceId ?? command.OwnerId;
         var name = Require.Text(command.Name, "name", Limits.NameMaxLength);
         var path = Require.OptionalText(command.Path, "path", Limits.PathMaxLength);
         if (_project is null)
         {
             await RequireUserAsync(command.OwnerId);
+            await RequireWorkspaceAsync(workspaceId);
             var now = clock.GetUtcNow();
-            var created = new ProjectDetails(Id, command.OwnerId, name, path, ProjectStatus.Unknown,
+            var created = new ProjectDetails(Id, command.OwnerId, workspaceId, name, path, ProjectStatus.Unknown,
                 ValidationStatus.NotRun, ValidationStatus.NotRun, ValidationStatus.NotRun, null, 1, now, now);
             if (await projects.InsertAsync(created, cancellationToken))
             {
@@ -69,7 +73,7 @@ public sealed class ProjectGrain(
         }
         if (_project.Value.DeletedAt is not null) throw new ConflictException("id", $"project {Id} was deleted");
         var existing = _project.Value.Project;
-        return existing.OwnerId == command.OwnerId && existing.Name == name && existing.Path == path
+        return existing.OwnerId == command.OwnerId && existing.WorkspaceId == workspaceId && existing.Name == name && existing.Path == path
             ? existing
             : throw new ConflictException("id", $"project {Id} already exists");
     }
@@ -254,6 +258,18 @@ public sealed class ProjectGrain(
         catch (NotFoundException)
         {
             throw new InvalidFieldException("owner_id", $"user {userId} does not exist");
+        }
+    }
+
+    private async Task RequireWorkspaceAsync(Guid workspaceId)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IWorkspaceGrain>(workspaceId).Get();
+        }
+        catch (NotFoundException)
+        {
+            throw new InvalidFieldException("workspace_id", $"workspace {workspaceId} does not exist");
         }
     }
 

@@ -5,12 +5,13 @@ using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
-using LatticeLock.Storage.ModelRequests;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Grains.Metrics;
 using LatticeLock.Grains.Prices;
+using LatticeLock.Storage;
+using LatticeLock.Storage.ModelRequests;
 using LatticeLock.Storage.Sessions;
 using Microsoft.Extensions.Logging;
-using LatticeLock.Storage;
 
 namespace LatticeLock.Grains.Sessions;
 
@@ -67,15 +68,15 @@ public sealed class SessionGrain(
         ArgumentNullException.ThrowIfNull(command);
         Require.Id(command.UserId, "user_id");
         Require.OptionalId(command.ProjectId, "project_id");
+        Require.OptionalId(command.WorkspaceId, "workspace_id");
         var metadata = Require.OptionalJson(command.MetadataJson, "metadata", mustBeObject: true);
         if (_session is null)
         {
             await RequireExistsAsync("user_id", () => GrainFactory.GetGrain<IUserGrain>(command.UserId).Get());
-            if (command.ProjectId is { } projectId)
-                await RequireExistsAsync("project_id", () => GrainFactory.GetGrain<IProjectGrain>(projectId).Get());
+            var workspaceId = await WorkspaceOfAsync(command);
 
             var now = clock.GetUtcNow();
-            if (await sessions.InsertAsync(Id, command.UserId, command.ProjectId, metadata, now, cancellationToken) is { } started)
+            if (await sessions.InsertAsync(Id, command.UserId, command.ProjectId, workspaceId, metadata, now, cancellationToken) is { } started)
             {
                 _session = started;
                 _ready = true; // a new row has no model requests yet
@@ -88,8 +89,26 @@ public sealed class SessionGrain(
             _ready = true;
         }
         return _session.UserId == command.UserId && _session.ProjectId == command.ProjectId
+               && (command.WorkspaceId is null || command.WorkspaceId == _session.WorkspaceId)
             ? Summary()
             : throw new ConflictException("id", $"session {Id} already exists");
+    }
+
+    /// <summary>The project's workspace (the command's must match it), else the command's, else the user's personal one.</summary>
+    private async Task<Guid> WorkspaceOfAsync(StartSession command)
+    {
+        if (command.ProjectId is not { } projectId)
+        {
+            var workspaceId = command.WorkspaceId ?? command.UserId;
+            if (command.WorkspaceId is { } given)
+                await RequireExistsAsync("workspace_id", () => GrainFactory.GetGrain<IWorkspaceGrain>(given).Get());
+            return workspaceId;
+        }
+        ProjectDetails? project = null;
+        await RequireExistsAsync("project_id", async () => project = await GrainFactory.GetGrain<IProjectGrain>(projectId).Get());
+        if (command.WorkspaceId is { } asked && asked != project!.WorkspaceId)
+            throw new InvalidFieldException("workspace_id", $"project {projectId} lives in workspace {project.WorkspaceId}, not {asked}");
+        return project!.WorkspaceId;
     }
 
     Task<SessionSummary> ISessionGrain.GetSummary() => Task.FromResult(Summary());
@@ -320,7 +339,7 @@ public sealed class SessionGrain(
         var s = Session();
         var last = _totals.LastRequestAt is { } at && at > s.StartedAt ? at : s.StartedAt;
         if (s.EndedAt is { } ended && ended > last) last = ended;
-        return new SessionSummary(Id, s.UserId, s.ProjectId, s.EndedAt is null ? SessionStatus.Active : SessionStatus.Ended,
+        return new SessionSummary(Id, s.UserId, s.ProjectId, s.WorkspaceId, s.EndedAt is null ? SessionStatus.Active : SessionStatus.Ended,
             _totals.RequestCount, _totals.InputTokens, _totals.OutputTokens, _totals.TotalCostUsd, [.. _models],
             s.MetadataJson, s.StartedAt, last, s.EndedAt);
     }

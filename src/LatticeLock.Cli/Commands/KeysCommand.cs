@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Users;
+using LatticeLock.Storage.Audit;
 using LatticeLock.Storage.Auth;
 using LatticeLock.Storage.Users;
+using LatticeLock.Storage.Workspaces;
 using Npgsql;
 using Spectre.Console;
 
@@ -23,7 +25,8 @@ public static class KeysCommand
         var scopes = new Option<string?>("--scopes") { Description = $"Comma-separated scopes: {string.Join(", ", ApiScopes.All)}" };
         var name = new Option<string?>("--name") { Description = "A label for the key" };
         var expires = new Option<DateTimeOffset?>("--expires-at") { Description = "When the key stops working (RFC 3339)" };
-        var create = new Command("create", "Create a key and print it on standard output (the only time it is shown)") { admin, user, scopes, name, expires };
+        var workspace = new Option<Guid?>("--workspace") { Description = "Bind the key to this workspace (its user must be a member); unbound keys act in every workspace of their user" };
+        var create = new Command("create", "Create a key and print it on standard output (the only time it is shown)") { admin, user, scopes, name, expires, workspace };
         create.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
@@ -41,12 +44,13 @@ public static class KeysCommand
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
             }
             // The operator at the terminal may grant anything; everything else is checked as for POST /v1/users/{id}/api-keys.
-            var issuer = new ApiKeyIssuer(new ApiKeyRepository(dataSource), new UserRepository(dataSource), new AuthEventLog(dataSource), TimeProvider.System);
+            var issuer = new ApiKeyIssuer(new ApiKeyRepository(dataSource), new UserRepository(dataSource), new WorkspaceRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)),
+                new AuthEventLog(dataSource), TimeProvider.System);
             IssuedKey issued;
             try
             {
                 issued = await issuer.IssueAsync(new KeyIssue(owner, parse.GetValue(name) ?? (parse.GetValue(admin) ? "bootstrap admin" : "cli"), granted,
-                        parse.GetValue(expires)), creator: null,
+                        parse.GetValue(expires), WorkspaceId: parse.GetValue(workspace)), creator: null,
                     new KeyIssuePolicy(ApiKeyRepository.DefaultMaxActiveKeysPerUser, 0, 0), "created with lattice keys create", null, null, ct);
             }
             catch (KeyQuotaExceededException quota)

@@ -1,6 +1,7 @@
-using LatticeLock.Grains.Abstractions.Validation;
 using System.Globalization;
 using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Validation;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Storage.Analytics;
 
@@ -22,7 +23,7 @@ public static class AnalyticsApi
         return v1;
     }
 
-    private static async Task<IResult> CostsAsync(HttpContext http, IGrainFactory grains, CostAnalytics analytics, AnalyticsPacer pacer)
+    private static async Task<IResult> CostsAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, CostAnalytics analytics, AnalyticsPacer pacer)
     {
         var caller = http.RequireScope(ApiScopes.AnalyticsRead);
         var query = http.Request.Query;
@@ -33,13 +34,13 @@ public static class AnalyticsApi
         var groupByText = query["group_by"].ToString() is { Length: > 0 } g ? g : "day";
         var groupBy = CostAnalytics.ParseGroupBy(groupByText)
             ?? throw ApiProblem.BadRequest("group_by", $"group_by: must be one of {string.Join(", ", CostAnalytics.GroupBys)}");
-        var scope = await ScopeAsync(http, grains, caller);
+        var scope = await ScopeAsync(http, grains, access, caller);
         await pacer.WaitTurnAsync(caller, http.RequestAborted);
         var rows = await analytics.CostsAsync(from, to, groupBy, scope, http.RequestAborted);
         return Results.Ok(new CostsResponse(from, to, groupByText, rows));
     }
 
-    private static async Task<IResult> ModelsAsync(HttpContext http, IGrainFactory grains, CostAnalytics analytics, AnalyticsPacer pacer)
+    private static async Task<IResult> ModelsAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, CostAnalytics analytics, AnalyticsPacer pacer)
     {
         var caller = http.RequireScope(ApiScopes.AnalyticsRead);
         var query = http.Request.Query;
@@ -51,7 +52,7 @@ public static class AnalyticsApi
         if (taskType is { Length: > 64 }) throw ApiProblem.BadRequest("task_type", "task_type: must be at most 64 characters");
         var sort = query["sort"].ToString() is { Length: > 0 } s ? s : "success_rate";
         if (!CostAnalytics.Sorts.Contains(sort)) throw ApiProblem.BadRequest("sort", $"sort: must be one of {string.Join(", ", CostAnalytics.Sorts)}");
-        var scope = await ScopeAsync(http, grains, caller);
+        var scope = await ScopeAsync(http, grains, access, caller);
         await pacer.WaitTurnAsync(caller, http.RequestAborted);
         var models = await analytics.ModelsAsync(from, to, taskType, sort, scope, http.RequestAborted);
         return Results.Ok(new ModelsResponse(from, to, taskType, sort, models));
@@ -63,8 +64,11 @@ public static class AnalyticsApi
         if (days > CostAnalytics.MaxWindowDays) throw ApiProblem.BadRequest("from", $"from: the window may span at most {CostAnalytics.MaxWindowDays} days");
     }
 
-    /// <summary>Admins see everything (or <c>user_id</c>'s); others their own requests, optionally of a project they own.</summary>
-    private static async Task<AnalyticsScope> ScopeAsync(HttpContext http, IGrainFactory grains, ApiKeyPrincipal caller)
+    /// <summary>
+    /// Admins see everything (or <c>user_id</c>'s); others their own requests, or all of a project's requests when they
+    /// may read analytics in its workspace.
+    /// </summary>
+    private static async Task<AnalyticsScope> ScopeAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, ApiKeyPrincipal caller)
     {
         var query = http.Request.Query;
         Guid? projectId = query["project_id"].ToString() is { Length: > 0 } p ? RouteValues.Id(p, "project_id") : null;
@@ -76,8 +80,8 @@ public static class AnalyticsApi
         }
         if (projectId is { } pid)
         {
-            await ProjectsApi.OwnedAsync(grains, caller, pid);
-            if (!caller.IsAdmin) userId = null; // the owner sees all of the project's requests
+            await ProjectsApi.AllowedAsync(grains, access, caller, pid, WorkspacePolicy.ReadAnalytics);
+            if (!caller.IsAdmin) userId = null; // a reader of the workspace sees all of the project's requests
         }
         return new AnalyticsScope(userId, projectId);
     }

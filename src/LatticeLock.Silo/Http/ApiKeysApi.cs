@@ -8,16 +8,17 @@ namespace LatticeLock.Silo.Http;
 
 public static class ApiKeysApi
 {
-    public sealed record CreateKeyBody(string Name, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt, int? RateLimitPerSecond, int? MaxConcurrentRequests);
+    public sealed record CreateKeyBody(string Name, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt, int? RateLimitPerSecond, int? MaxConcurrentRequests, Guid? WorkspaceId = null);
 
-    public sealed record CreatedKeyResponse(Guid Id, string Key, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt);
+    public sealed record CreatedKeyResponse(Guid Id, string Key, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt, Guid? WorkspaceId);
 
     public sealed record KeyResponse(Guid Id, Guid UserId, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
-        DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Guid? CreatedBy, int? RateLimitPerSecond, int? MaxConcurrentRequests)
+        DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Guid? CreatedBy, int? RateLimitPerSecond, int? MaxConcurrentRequests,
+        Guid? WorkspaceId)
     {
         public static KeyResponse From(ApiKeyInfo k) =>
             new(k.Id, k.UserId, k.Name, ApiKeyFormat.Display(k.Prefix), k.Scopes, k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, k.CreatedBy,
-                k.RateLimitPerSecond, k.MaxConcurrentRequests);
+                k.RateLimitPerSecond, k.MaxConcurrentRequests, k.WorkspaceId);
     }
 
     public static RouteGroupBuilder MapApiKeysApi(this RouteGroupBuilder v1)
@@ -39,7 +40,7 @@ public static class ApiKeysApi
         IssuedKey issued;
         try
         {
-            issued = await issuer.IssueAsync(new KeyIssue(userId, body.Name, body.Scopes, body.ExpiresAt, body.RateLimitPerSecond, body.MaxConcurrentRequests),
+            issued = await issuer.IssueAsync(new KeyIssue(userId, body.Name, body.Scopes, body.ExpiresAt, body.RateLimitPerSecond, body.MaxConcurrentRequests, body.WorkspaceId),
                 caller, new KeyIssuePolicy(limits.MaxActiveKeysPerUser, limits.KeyRequestsPerSecond, limits.KeyMaxConcurrentRequests),
                 $"created by {ApiKeyFormat.Display(caller.Prefix)} (key {caller.KeyId})", http.Connection.RemoteIpAddress?.ToString(),
                 http.Request.Headers.UserAgent.ToString(), http.RequestAborted);
@@ -50,7 +51,7 @@ public static class ApiKeysApi
         }
         unknownPrefixes.Forget(issued.Info.Prefix);
         var info = issued.Info;
-        return Results.Created($"/v1/api-keys/{info.Id}", new CreatedKeyResponse(info.Id, issued.Key, ApiKeyFormat.Display(info.Prefix), info.Scopes, info.ExpiresAt));
+        return Results.Created($"/v1/api-keys/{info.Id}", new CreatedKeyResponse(info.Id, issued.Key, ApiKeyFormat.Display(info.Prefix), info.Scopes, info.ExpiresAt, info.WorkspaceId));
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, string id)

@@ -1,6 +1,7 @@
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Projects;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Storage.Budgets;
 
@@ -25,9 +26,9 @@ public static class BudgetsApi
         return v1;
     }
 
-    private static async Task<IResult> SetAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> SetAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
-        var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsWrite);
+        var project = await AllowedAsync(http, grains, access, id, WorkspacePolicy.ManageProjects);
         var body = await JsonBody.ReadAsync<BudgetBody>(http);
         var settings = new BudgetSettings(
             body.MonthlyUsd ?? throw ApiProblem.BadRequest("monthly_usd", "monthly_usd: is required"),
@@ -35,16 +36,16 @@ public static class BudgetsApi
         return Results.Ok(await project.SetBudget(settings, http.RequestAborted));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
-        var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsRead);
+        var project = await AllowedAsync(http, grains, access, id, WorkspacePolicy.ReadProjects);
         return Results.Ok(await project.GetBudget(http.RequestAborted));
     }
 
-    private static async Task<IResult> ReserveAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> ReserveAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
-        var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsWrite);
-        var caller = http.RequireScope(ApiScopes.ProjectsWrite);
+        var project = await AllowedAsync(http, grains, access, id, WorkspacePolicy.ReserveBudget);
+        var caller = http.Caller();
         var body = await JsonBody.ReadAsync<ReservationBody>(http);
         // Idempotent by the body's id, or by one derived from the Idempotency-Key header (scoped to the caller and project).
         var projectId = RouteValues.Id(id);
@@ -55,25 +56,25 @@ public static class BudgetsApi
         return Results.Created($"/v1/projects/{reservation.ProjectId}/budget/reservations/{reservation.ReservationId}", reservation);
     }
 
-    private static async Task<IResult> ReleaseAsync(HttpContext http, IGrainFactory grains, string id, string reservationId)
+    private static async Task<IResult> ReleaseAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id, string reservationId)
     {
-        var project = await OwnedAsync(http, grains, id, ApiScopes.ProjectsWrite);
+        var project = await AllowedAsync(http, grains, access, id, WorkspacePolicy.ReserveBudget);
         await project.ReleaseReservation(RouteValues.Id(reservationId, "reservation_id"), http.RequestAborted);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> AlertsAsync(HttpContext http, IGrainFactory grains, AlertEventRepository alerts, string id)
+    private static async Task<IResult> AlertsAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, AlertEventRepository alerts, string id)
     {
-        await OwnedAsync(http, grains, id, ApiScopes.ProjectsRead);
+        await AllowedAsync(http, grains, access, id, WorkspacePolicy.ReadProjects);
         var events = await alerts.ListAsync(RouteValues.Id(id), http.RequestAborted);
         return Results.Ok(new AlertEventsResponse([.. events.Select(e => new AlertEventResponse(e.Id, e.ThresholdPct, e.PeriodStart, e.SpentUsd,
             e.MonthlyUsd, e.DeliveryStatus, e.Attempts, e.LastStatusCode, e.LastError, e.CreatedAt))]));
     }
 
-    private static async Task<IProjectGrain> OwnedAsync(HttpContext http, IGrainFactory grains, string id, string scope)
+    private static async Task<IProjectGrain> AllowedAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id, WorkspacePermission permission)
     {
         var projectId = RouteValues.Id(id);
-        await ProjectsApi.OwnedAsync(grains, http.RequireScope(scope), projectId);
+        await ProjectsApi.AllowedAsync(grains, access, http.Caller(), projectId, permission);
         return grains.GetGrain<IProjectGrain>(projectId);
     }
 }

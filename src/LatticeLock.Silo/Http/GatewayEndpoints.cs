@@ -15,6 +15,7 @@ public static class GatewayEndpoints
         services.AddOpenApi();
         services.AddSingleton<AuthenticatedKeyCache>();
         services.AddSingleton<SessionOwners>();
+        services.AddSingleton<WorkspaceAccess>();
         services.AddSingleton<AnalyticsPacer>();
         services.AddOptions<Otlp.OtlpOptions>().BindConfiguration(Otlp.OtlpOptions.Section).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Otlp.OtlpOptions>, Otlp.OtlpOptionsValidator>();

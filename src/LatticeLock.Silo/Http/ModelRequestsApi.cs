@@ -3,6 +3,7 @@ using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Storage.ModelRequests;
 using LatticeLock.Storage.Prices;
@@ -37,14 +38,21 @@ public static class ModelRequestsApi
     /// A stored request with its <c>cost_breakdown</c>: for costs from the price table, each token class's tokens,
     /// USD per million and USD, recomputed from the price row the request recorded (rows are never changed, so the
     /// parts sum to the stored total); null for costs the client sent, unpriced requests, and requests priced before
-    /// migration 21. Another user's request is 404, as an unknown id is.
+    /// migration 21. A request of a session the caller may not read is 404, as an unknown id is.
     /// </summary>
-    private static async Task<IResult> GetAsync(HttpContext http, ModelRequestQueries queries, PriceRepository prices, string id)
+    private static async Task<IResult> GetAsync(HttpContext http, ModelRequestQueries queries, PriceRepository prices, SessionOwners owners, string id)
     {
         var caller = http.RequireScope(ApiScopes.SessionsRead);
         var requestId = RouteValues.Id(id);
-        var row = await queries.FindAsync(requestId, http.RequestAborted);
-        if (row is null || (!caller.IsAdmin && row.UserId != caller.UserId)) throw ApiProblem.NotFound($"id: no model request {requestId}");
+        var row = await queries.FindAsync(requestId, http.RequestAborted) ?? throw ApiProblem.NotFound($"id: no model request {requestId}");
+        try
+        {
+            await owners.RequireAsync(caller, row.SessionId, WorkspacePolicy.ReadSessions);
+        }
+        catch (NotFoundException)
+        {
+            throw ApiProblem.NotFound($"id: no model request {requestId}");
+        }
         IReadOnlyList<CostPart>? breakdown = null;
         if (row.Request is { CostSource: CostSource.PriceTable, PriceId: { } priceId } && await prices.GetAsync(priceId, http.RequestAborted) is { } price)
             breakdown = TokenPricing.Breakdown(row.Request, price);
@@ -130,7 +138,7 @@ public static class ModelRequestsApi
     /// </summary>
     private static async Task<(ModelRequestRow Row, bool Duplicate, bool? ReservationSettled)> RecordOneAsync(SessionOwners owners, ApiKeyPrincipal caller, ModelRequestRow b, CancellationToken ct)
     {
-        var session = await owners.RequireOwnedAsync(caller, b.SessionId);
+        var session = await owners.RequireAsync(caller, b.SessionId, WorkspacePolicy.WriteSessions);
         // The grain answers with the stored request (a repeat: its first attempt's row, checked to be this session's).
         var ack = await session.Grain.RecordModelRequest(b.Request, ct);
         return (new ModelRequestRow(b.SessionId, session.UserId, ack.Stored, session.ProjectId), ack.WasDuplicate, ack.WasDuplicate ? null : ack.ReservationSettled);

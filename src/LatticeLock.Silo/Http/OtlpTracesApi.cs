@@ -1,8 +1,9 @@
 using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Silo.Otlp;
-using Microsoft.AspNetCore.Http.Features;
 using LatticeLock.Silo.Otlp.Proto;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace LatticeLock.Silo.Http;
@@ -22,9 +23,11 @@ public static class OtlpTracesApi
         return app;
     }
 
-    private static async Task ExportAsync(HttpContext http, OtlpTraceIngest ingest, OtlpExportGate gate, IOptions<OtlpOptions> options)
+    private static async Task ExportAsync(HttpContext http, OtlpTraceIngest ingest, OtlpExportGate gate, WorkspaceAccess access, IOptions<OtlpOptions> options)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
+        // Spans land in the key's workspace (else the user's personal one): the key's user must be allowed to write there.
+        await access.RequireAsync(caller, WorkspaceAccess.DefaultWorkspace(caller), WorkspacePolicy.WriteSessions);
         var encoding = OtlpPayload.EncodingOf(http.Request);
         var o = options.Value;
         var limit = o.MaxBodyBytes;

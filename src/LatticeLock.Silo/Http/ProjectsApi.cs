@@ -1,13 +1,14 @@
 using System.Globalization;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Projects;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
 
 namespace LatticeLock.Silo.Http;
 
 public static class ProjectsApi
 {
-    public sealed record CreateProjectBody(string Name, string? Path, Guid? Id = null);
+    public sealed record CreateProjectBody(string Name, string? Path, Guid? Id = null, Guid? WorkspaceId = null);
     public sealed record UpdateProjectBody(string? Name, string? Path, ProjectStatus? Status);
     public sealed record ProjectErrorBody(string ErrorType, string Message, string Severity, string? FilePath, int? LineNumber);
     public sealed record ProjectErrorResponse(long Id, Guid ProjectId);
@@ -21,23 +22,26 @@ public static class ProjectsApi
         return v1;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains)
+    /// <summary>A project goes into <c>workspace_id</c>, else the key's workspace, else the caller's personal one; creating one takes the admin role there.</summary>
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
         var body = await JsonBody.ReadAsync<CreateProjectBody>(http);
+        var workspaceId = body.WorkspaceId ?? WorkspaceAccess.DefaultWorkspace(caller);
+        await access.RequireAsync(caller, workspaceId, WorkspacePolicy.ManageProjects);
         var id = IdempotencyKey.CreatedId(http, caller.UserId, "project", body.Id);
-        var project = await grains.GetGrain<IProjectGrain>(id).Create(new CreateProject(caller.UserId, body.Name, body.Path), http.RequestAborted);
+        var project = await grains.GetGrain<IProjectGrain>(id).Create(new CreateProject(caller.UserId, body.Name, body.Path, workspaceId), http.RequestAborted);
         return WithVersion(http, project, Results.Created($"/v1/projects/{id}", project));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsRead);
-        var project = await OwnedAsync(grains, caller, RouteValues.Id(id));
+        var project = await AllowedAsync(grains, access, caller, RouteValues.Id(id), WorkspacePolicy.ReadProjects);
         return WithVersion(http, project, Results.Ok(project));
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> UpdateAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
         var projectId = RouteValues.Id(id);
@@ -45,28 +49,29 @@ public static class ProjectsApi
         if (ifMatch.Length == 0) throw new ApiProblem(StatusCodes.Status428PreconditionRequired, "PATCH needs If-Match: <version> (the version you read)", "If-Match");
         if (!int.TryParse(ifMatch, NumberStyles.None, CultureInfo.InvariantCulture, out var expected) || expected < 1)
             throw ApiProblem.BadRequest("If-Match", "If-Match: must be a project version (a positive integer)");
-        await OwnedAsync(grains, caller, projectId);
+        await AllowedAsync(grains, access, caller, projectId, WorkspacePolicy.ManageProjects);
         var body = await JsonBody.ReadAsync<UpdateProjectBody>(http);
         var project = await grains.GetGrain<IProjectGrain>(projectId).Update(new UpdateProject(expected, body.Name, body.Path, body.Status), http.RequestAborted);
         return WithVersion(http, project, Results.Ok(project));
     }
 
-    private static async Task<IResult> RecordErrorAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> RecordErrorAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
         var projectId = RouteValues.Id(id);
-        await OwnedAsync(grains, caller, projectId);
+        await AllowedAsync(grains, access, caller, projectId, WorkspacePolicy.ReportProjectErrors);
         var body = await JsonBody.ReadAsync<ProjectErrorBody>(http);
         var errorId = await grains.GetGrain<IProjectGrain>(projectId)
             .RecordError(new ProjectErrorReport(body.ErrorType, body.Message, body.Severity, body.FilePath, body.LineNumber), http.RequestAborted);
         return Results.Created($"/v1/projects/{projectId}/errors/{errorId}", new ProjectErrorResponse(errorId, projectId));
     }
 
-    /// <summary>The project, once the caller is known to own it (or to be an admin): 404 or 403 otherwise.</summary>
-    internal static async Task<ProjectDetails> OwnedAsync(IGrainFactory grains, ApiKeyPrincipal caller, Guid projectId)
+    /// <summary>The project, once the caller may <paramref name="permission"/> in its workspace: 404 (unknown, or not the caller's to see) or 403 otherwise.</summary>
+    internal static async Task<ProjectDetails> AllowedAsync(IGrainFactory grains, WorkspaceAccess access, ApiKeyPrincipal caller, Guid projectId,
+        WorkspacePermission permission)
     {
         var project = await grains.GetGrain<IProjectGrain>(projectId).Get();
-        caller.RequireOwner(project.OwnerId);
+        await access.RequireAsync(caller, project.WorkspaceId, permission, "project", projectId);
         return project;
     }
 

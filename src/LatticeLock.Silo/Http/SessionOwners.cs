@@ -1,33 +1,38 @@
 using System.Collections.Concurrent;
-using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
 
 namespace LatticeLock.Silo.Http;
 
 /// <summary>
-/// Who owns a session and which project it charges, remembered by this silo with the session's grain reference: both
-/// are fixed when the session starts and never change, so recording a request checks ownership without a second grain
-/// call (and without GetGrain, whose interface-type lookup reflects over attributes on every call: about 5 % of the
-/// silo's CPU per single-request ingest in a profile). Only sessions that exist are remembered; an unknown id still
-/// asks the grain (and answers 404).
+/// Who started a session, which project it charges and which workspace it lives in, remembered by this silo with the
+/// session's grain reference: all three are fixed when the session starts and never change, so recording a request is
+/// authorized without a second grain call (and without GetGrain, whose interface-type lookup reflects over attributes on
+/// every call: about 5 % of the silo's CPU per single-request ingest in a profile). Only sessions that exist are
+/// remembered; an unknown id still asks the grain (and answers 404). The caller's role is checked on every call
+/// (<see cref="WorkspaceAccess"/>).
 /// </summary>
-public sealed class SessionOwners(IGrainFactory grains)
+public sealed class SessionOwners(IGrainFactory grains, WorkspaceAccess access)
 {
     private const int MaxEntries = 200_000;
-    private readonly ConcurrentDictionary<Guid, (Guid UserId, Guid? ProjectId, ISessionGrain Grain)> _owners = new();
+    private readonly ConcurrentDictionary<Guid, SessionOwner> _owners = new();
 
-    /// <summary>The session's owner, project and grain; 404 when it does not exist, 403 when the caller may not use it.</summary>
-    public async Task<(Guid UserId, Guid? ProjectId, ISessionGrain Grain)> RequireOwnedAsync(ApiKeyPrincipal caller, Guid sessionId)
+    public sealed record SessionOwner(Guid UserId, Guid? ProjectId, Guid WorkspaceId, ISessionGrain Grain);
+
+    /// <summary>The session's owner, project, workspace and grain, once the caller may <paramref name="permission"/> in its workspace: 404 or 403 otherwise.</summary>
+    public async Task<SessionOwner> RequireAsync(ApiKeyPrincipal caller, Guid sessionId, WorkspacePermission permission)
     {
         if (!_owners.TryGetValue(sessionId, out var owner))
         {
-            var summary = await SessionsApi.OwnedAsync(grains, caller, sessionId);
-            owner = (summary.UserId, summary.ProjectId, grains.GetGrain<ISessionGrain>(sessionId));
+            var grain = grains.GetGrain<ISessionGrain>(sessionId);
+            var summary = await grain.GetSummary();
+            owner = new SessionOwner(summary.UserId, summary.ProjectId, summary.WorkspaceId, grain);
             if (_owners.Count >= MaxEntries) _owners.Clear();
             _owners[sessionId] = owner;
         }
-        caller.RequireOwner(owner.UserId);
+        await access.RequireAsync(caller, owner.WorkspaceId, permission, "session", sessionId);
         return owner;
     }
 }

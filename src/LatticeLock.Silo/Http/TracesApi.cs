@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Traces;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
 
 namespace LatticeLock.Silo.Http;
@@ -8,7 +9,8 @@ namespace LatticeLock.Silo.Http;
 /// Stored traces: <c>GET /v1/traces/{trace_id}?cursor=&amp;limit=&amp;user_id=</c> (a page of spans in tree order, each with
 /// its parent, depth, durations, self time and the cost of its subtree) and <c>GET /v1/sessions/{id}/traces</c>. Need
 /// <c>sessions:read</c>. A trace id is scoped to its owner: a key reads its own user's trace; an admin key names the
-/// owner with <c>user_id</c> (optional when only one user has a trace with that id).
+/// owner with <c>user_id</c> (optional when only one user has a trace with that id). A session's traces are read by
+/// whoever may read the session in its workspace.
 /// </summary>
 public static class TracesApi
 {
@@ -43,12 +45,12 @@ public static class TracesApi
             ?? throw ApiProblem.NotFound($"no span of trace {id} is stored");
         return Results.Ok(page);
     }
-    private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var limit = RouteValues.OptionalInt(http.Request, "limit", 1, 1000);
         var caller = http.RequireScope(ApiScopes.SessionsRead);
         var sessionId = RouteValues.Id(id);
-        await SessionsApi.OwnedAsync(grains, caller, sessionId);
+        await SessionsApi.AllowedAsync(grains, access, caller, sessionId, WorkspacePolicy.ReadSessions);
         return Results.Ok(await grains.GetGrain<ITraceReaderGrain>(0).ListForSession(sessionId, limit ?? 100, http.RequestAborted));
     }
 }

@@ -65,79 +65,87 @@ public static class WorkspacesApi
         return WithVersion(http, workspace, Results.Created($"/v1/workspaces/{id}", WorkspaceResponse.From(workspace, WorkspaceRole.Owner)));
     }
 
+    /// <summary>The caller's workspaces with its role in each (a key bound to a workspace lists that one only).</summary>
     private static async Task<IResult> ListAsync(HttpContext http, WorkspaceRepository workspaces)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsRead);
-        var list = await workspaces.ListForUserAsync(caller.UserId, http.RequestAborted);
+        var list = (await workspaces.ListForUserAsync(caller.UserId, http.RequestAborted)).Where(m => caller.WorkspaceId is not { } bound || m.Workspace.Id == bound);
         return Results.Ok(new WorkspaceList([.. list.Select(m => WorkspaceResponse.From(m.Workspace, m.Role))]));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsRead);
-        var (grain, role) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        var grain = await AllowedAsync(grains, access, caller, RouteValues.Id(id), WorkspacePolicy.ReadWorkspace);
         var workspace = await grain.Get();
+        var role = await grain.RoleOf(caller.UserId);
         return WithVersion(http, workspace, Results.Ok(WorkspaceResponse.From(workspace, role)));
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> UpdateAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
-        var (grain, role) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        var grain = await AllowedAsync(grains, access, caller, RouteValues.Id(id), WorkspacePolicy.ManageMembers);
         var ifMatch = http.Request.Headers.IfMatch.ToString().Trim().Trim('"');
         if (ifMatch.Length == 0) throw new ApiProblem(StatusCodes.Status428PreconditionRequired, "PATCH needs If-Match: <version> (the version you read)", "If-Match");
         if (!int.TryParse(ifMatch, NumberStyles.None, CultureInfo.InvariantCulture, out var expected) || expected < 1)
             throw ApiProblem.BadRequest("If-Match", "If-Match: must be a workspace version (a positive integer)");
         var body = await JsonBody.ReadAsync<UpdateWorkspaceBody>(http);
         var workspace = await grain.Update(new UpdateWorkspace(Actor(caller), expected, body.Name, body.Slug), http.RequestAborted);
-        return WithVersion(http, workspace, Results.Ok(WorkspaceResponse.From(workspace, role)));
+        return WithVersion(http, workspace, Results.Ok(WorkspaceResponse.From(workspace, await grain.RoleOf(caller.UserId))));
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> DeleteAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
-        var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        var grain = await AllowedAsync(grains, access, caller, RouteValues.Id(id), WorkspacePolicy.DeleteWorkspace);
         await grain.Delete(Actor(caller), http.RequestAborted);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> MembersAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> MembersAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsRead);
-        var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        var grain = await AllowedAsync(grains, access, caller, RouteValues.Id(id), WorkspacePolicy.ReadWorkspace);
         return Results.Ok(new MemberList(await grain.Members()));
     }
 
-    private static async Task<IResult> AddMemberAsync(HttpContext http, IGrainFactory grains, string id)
+    private static async Task<IResult> AddMemberAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
         var workspaceId = RouteValues.Id(id);
-        var (grain, _) = await VisibleAsync(grains, caller, workspaceId);
+        var grain = await AllowedAsync(grains, access, caller, workspaceId, WorkspacePolicy.ManageMembers);
         var body = await JsonBody.ReadAsync<MemberBody>(http);
         var userId = body.UserId ?? throw ApiProblem.BadRequest("user_id", "user_id: is required");
         var role = body.Role ?? throw ApiProblem.BadRequest("role", "role: is required (viewer, member, admin or owner)");
         var added = await grain.SetMember(new SetWorkspaceMember(Actor(caller), userId, role), http.RequestAborted);
+        access.Forget(workspaceId, userId);
         var member = (await grain.Members()).Single(m => m.UserId == userId);
         return added ? Results.Created($"/v1/workspaces/{workspaceId}/members/{userId}", member) : Results.Ok(member);
     }
 
-    private static async Task<IResult> ChangeRoleAsync(HttpContext http, IGrainFactory grains, string id, string userId)
+    private static async Task<IResult> ChangeRoleAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id, string userId)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
-        var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
+        var grain = await AllowedAsync(grains, access, caller, RouteValues.Id(id), WorkspacePolicy.ManageMembers);
         var memberId = RouteValues.Id(userId, "user_id");
         if ((await grain.Members()).All(m => m.UserId != memberId)) throw new NotFoundException("member", memberId);
         var body = await JsonBody.ReadAsync<RoleBody>(http);
         var role = body.Role ?? throw ApiProblem.BadRequest("role", "role: is required (viewer, member, admin or owner)");
         await grain.SetMember(new SetWorkspaceMember(Actor(caller), memberId, role), http.RequestAborted);
+        access.Forget(grain.GetPrimaryKey(), memberId);
         return Results.Ok((await grain.Members()).Single(m => m.UserId == memberId));
     }
 
-    private static async Task<IResult> RemoveMemberAsync(HttpContext http, IGrainFactory grains, string id, string userId)
+    /// <summary>Removes a member (admins; owners for owners), or the caller itself (anyone may leave).</summary>
+    private static async Task<IResult> RemoveMemberAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id, string userId)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsWrite);
-        var (grain, _) = await VisibleAsync(grains, caller, RouteValues.Id(id));
-        await grain.RemoveMember(Actor(caller), RouteValues.Id(userId, "user_id"), http.RequestAborted);
+        var memberId = RouteValues.Id(userId, "user_id");
+        var grain = await AllowedAsync(grains, access, caller, RouteValues.Id(id),
+            memberId == caller.UserId ? WorkspacePolicy.LeaveWorkspace : WorkspacePolicy.ManageMembers);
+        await grain.RemoveMember(Actor(caller), memberId, http.RequestAborted);
+        access.Forget(grain.GetPrimaryKey(), memberId);
         return Results.NoContent();
     }
 
@@ -145,13 +153,11 @@ public static class WorkspacesApi
     /// The workspace's audit log, oldest first, filtered by <c>from</c>/<c>to</c> (RFC 3339), <c>actor</c> (a user id) and
     /// <c>action</c>; <c>cursor</c> continues after the last page's last seq. Owners and admins (and operators) only.
     /// </summary>
-    private static async Task<IResult> AuditAsync(HttpContext http, IGrainFactory grains, AuditLog audit, string id)
+    private static async Task<IResult> AuditAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, AuditLog audit, string id)
     {
         var caller = http.RequireScope(ApiScopes.ProjectsRead);
         var workspaceId = RouteValues.Id(id);
-        var (_, role) = await VisibleAsync(grains, caller, workspaceId);
-        if (!caller.IsAdmin && role < WorkspaceRole.Admin)
-            throw new ForbiddenException($"only a workspace admin or owner reads its audit log; you are a {Grains.Abstractions.Validation.WireNames.Of(role!.Value)}");
+        await AllowedAsync(grains, access, caller, workspaceId, WorkspacePolicy.ReadAudit);
         var query = http.Request.Query;
         DateTimeOffset? Time(string name) => query[name].ToString() is { Length: > 0 } text
             ? Grains.Abstractions.Validation.Rfc3339.TryParse(text, out var t) ? t : throw ApiProblem.BadRequest(name, $"{name}: must be an RFC 3339 timestamp with an offset")
@@ -172,13 +178,18 @@ public static class WorkspacesApi
         return Results.Ok(new AuditPage([.. page.Select(AuditEntryResponse.From)], next));
     }
 
-    /// <summary>The workspace and the caller's role in it; 404 when it does not exist or the caller is no member (operators see every one).</summary>
-    private static async Task<(IWorkspaceGrain Grain, WorkspaceRole? Role)> VisibleAsync(IGrainFactory grains, ApiKeyPrincipal caller, Guid id)
+    /// <summary>
+    /// The workspace, once the caller may <paramref name="permission"/> there: 404 when it does
+    /// not exist or the caller is no member (operators see every one), 403 below the role. The grain checks the finer
+    /// rules itself (only owners touch owners; a workspace keeps an owner).
+    /// </summary>
+    private static async Task<IWorkspaceGrain> AllowedAsync(IGrainFactory grains, WorkspaceAccess access, ApiKeyPrincipal caller,
+        Guid id, WorkspacePermission permission)
     {
+        await access.RequireAsync(caller, id, permission);
         var grain = grains.GetGrain<IWorkspaceGrain>(id);
-        var role = await grain.RoleOf(caller.UserId);
-        if (role is null && !caller.IsAdmin) throw new NotFoundException("workspace", id);
-        return (grain, role);
+        if (caller.IsAdmin) await grain.Get(); // 404 for an operator too when there is no such workspace
+        return grain;
     }
 
     /// <summary>Who acts: the caller's user, or nobody in particular for an operator key (which may do anything).</summary>

@@ -3,6 +3,9 @@ using System.Text;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Grains.Abstractions.Workspaces;
+using LatticeLock.Silo.Auth;
+using LatticeLock.Silo.Http;
 using LatticeLock.Silo.Otlp.Proto;
 using LatticeLock.Storage;
 using LatticeLock.Storage.Traces;
@@ -18,7 +21,7 @@ namespace LatticeLock.Silo.Otlp;
 /// user. Returns only once all of that is committed; the answer counts the spans refused and says why.
 /// </summary>
 public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQueries traces, ExternalSessions externalSessions, DeploymentKeys keys,
-    IOptions<OtlpOptions> options)
+    WorkspaceAccess access, IOptions<OtlpOptions> options)
 {
     public async Task<ExportTraceServiceResponse> IngestAsync(ApiKeyPrincipal caller, IEnumerable<OtlpResourceSpans> export, CancellationToken cancellationToken)
     {
@@ -45,7 +48,7 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
                 continue;
             }
             var conversation = conversations[traceId] ?? $"trace:{traceId}";
-            var (session, created) = await SessionForAsync(caller.UserId, conversation, newSessions < options.Value.MaxNewSessionsPerExport, cancellationToken);
+            var (session, created) = await SessionForAsync(caller, conversation, newSessions < options.Value.MaxNewSessionsPerExport, cancellationToken);
             if (session is { } found)
             {
                 sessions[traceId] = found;
@@ -101,28 +104,31 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
     }
 
     /// <summary>
-    /// The session a conversation id names: one of the user's own session ids as is; anything else maps to a session
-    /// created for it on first sight (one per user and external id).
+    /// The session a conversation id names: a session the key may write in its workspace, as is; anything else maps to
+    /// a session created for it on first sight (one per user and external id) in the key's workspace (else the user's
+    /// personal one).
     /// </summary>
-    private async Task<(Guid? Session, bool Created)> SessionForAsync(Guid userId, string conversation, bool mayCreate, CancellationToken cancellationToken)
+    private async Task<(Guid? Session, bool Created)> SessionForAsync(ApiKeyPrincipal caller, string conversation, bool mayCreate, CancellationToken cancellationToken)
     {
+        var userId = caller.UserId;
         if (Guid.TryParse(conversation, out var id))
         {
             try
             {
                 var summary = await grains.GetGrain<ISessionGrain>(id).GetSummary();
-                if (summary.UserId == userId) return (id, false);
+                await access.RequireAsync(caller, summary.WorkspaceId, WorkspacePolicy.WriteSessions, "session", id);
+                return (id, false);
             }
-            catch (NotFoundException)
+            catch (Exception e) when (e is NotFoundException or ApiProblem)
             {
-                // not one of ours: an external id like any other
+                // not one the key may write to: an external id like any other
             }
         }
         if (await externalSessions.FindAsync(userId, conversation, cancellationToken) is { } mapped) return (mapped, false);
         if (!mayCreate) return (null, false);
         var session = await externalSessions.ClaimAsync(userId, conversation, Guid.NewGuid(), cancellationToken);
         var metadata = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["source"] = "otlp", ["external_id"] = conversation });
-        await grains.GetGrain<ISessionGrain>(session).Start(new StartSession(userId, null, metadata), cancellationToken);
+        await grains.GetGrain<ISessionGrain>(session).Start(new StartSession(userId, null, metadata, WorkspaceAccess.DefaultWorkspace(caller)), cancellationToken);
         return (session, true);
     }
 

@@ -2,12 +2,13 @@ using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Storage.Users;
+using LatticeLock.Storage.Workspaces;
 
 namespace LatticeLock.Storage.Auth;
 
 /// <summary>What a new key should be: its owner, label, scopes, expiry and optional limits.</summary>
 public sealed record KeyIssue(Guid UserId, string? Name, IReadOnlyList<string>? Scopes, DateTimeOffset? ExpiresAt,
-    int? RateLimitPerSecond = null, int? MaxConcurrentRequests = null);
+    int? RateLimitPerSecond = null, int? MaxConcurrentRequests = null, Guid? WorkspaceId = null);
 
 /// <summary>A key as stored, with its plaintext (shown this once).</summary>
 public sealed record IssuedKey(ApiKeyInfo Info, string Key);
@@ -21,7 +22,7 @@ public sealed record KeyIssuePolicy(int MaxActiveKeysPerUser, int DefaultRequest
 /// has itself; <paramref name="creator"/> null is the operator at the CLI, who may grant anything), the owner (404),
 /// the owner's quota (<see cref="KeyQuotaExceededException"/>), then stores the key's hash and audits its creation.
 /// </summary>
-public sealed class ApiKeyIssuer(ApiKeyRepository keys, UserRepository users, AuthEventLog events, TimeProvider clock)
+public sealed class ApiKeyIssuer(ApiKeyRepository keys, UserRepository users, WorkspaceRepository workspaces, AuthEventLog events, TimeProvider clock)
 {
     public const int MaxRequestsPerSecond = 10_000_000, MaxConcurrentRequests = 1_000_000;
 
@@ -45,13 +46,32 @@ public sealed class ApiKeyIssuer(ApiKeyRepository keys, UserRepository users, Au
         var concurrent = Limit(request.MaxConcurrentRequests, creator, creator?.MaxConcurrentRequests, policy.DefaultMaxConcurrentRequests,
             "max_concurrent_requests", MaxConcurrentRequests);
         if (await users.FindAsync(request.UserId, cancellationToken) is not { IsDeleted: false }) throw new NotFoundException("user", request.UserId);
+        var workspace = await BindingAsync(request, creator, cancellationToken);
 
         var (key, prefix) = ApiKeyFormat.Generate();
         var info = new ApiKeyInfo(Guid.NewGuid(), request.UserId, name, prefix, request.Scopes.Distinct().ToList(), now, request.ExpiresAt?.ToUniversalTime(),
-            null, null, CreatedBy: creator?.KeyId, RateLimitPerSecond: rate, MaxConcurrentRequests: concurrent);
+            null, null, CreatedBy: creator?.KeyId, RateLimitPerSecond: rate, MaxConcurrentRequests: concurrent, WorkspaceId: workspace);
         await keys.InsertAsync(info, ApiKeyFormat.Hash(key), policy.MaxActiveKeysPerUser, cancellationToken);
         await events.RecordAsync(new AuthEvent("created", ApiKeyFormat.Display(prefix), request.UserId, audit, remoteAddress, userAgent), cancellationToken);
         return new IssuedKey(info, key);
+    }
+
+    /// <summary>
+    /// The workspace the new key is bound to: the one asked for, which its user must belong to (400 naming
+    /// <c>workspace_id</c> otherwise); a key made by a bound key is bound to the same workspace (403 for another one).
+    /// </summary>
+    private async Task<Guid?> BindingAsync(KeyIssue request, ApiKeyPrincipal? creator, CancellationToken cancellationToken)
+    {
+        var bound = request.WorkspaceId ?? creator?.WorkspaceId;
+        if (creator is { WorkspaceId: { } creatorWorkspace } && bound != creatorWorkspace)
+            throw new ForbiddenException($"this API key is bound to workspace {creatorWorkspace}; it can only create keys bound there");
+        if (bound is { } id)
+        {
+            Require.Id(id, "workspace_id");
+            if (await workspaces.RoleOfAsync(id, request.UserId, cancellationToken) is null)
+                throw new InvalidFieldException("workspace_id", $"user {request.UserId} is not a member of workspace {id}");
+        }
+        return bound;
     }
 
     /// <summary>The override to store: null keeps the silo's default. A non-admin key cannot grant more than it has itself.</summary>

@@ -14,7 +14,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
     /// <summary>Active keys (not revoked, not expired) a user may hold unless configured otherwise.</summary>
     public const int DefaultMaxActiveKeysPerUser = 100;
 
-    private const string Columns = "id, user_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at, created_by, rate_limit_per_second, max_concurrent_requests";
+    private const string Columns = "id, user_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at, created_by, rate_limit_per_second, max_concurrent_requests, workspace_id";
 
     /// <summary>
     /// Stores the key unless its user already holds <paramref name="maxActive"/> active keys (then nothing is stored
@@ -40,8 +40,8 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         }
         await using var command = new NpgsqlCommand("""
             INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at, expires_at, created_by,
-                                  rate_limit_per_second, max_concurrent_requests)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                  rate_limit_per_second, max_concurrent_requests, workspace_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             """, connection, transaction);
         command.Parameters.AddWithValue(key.Id);
         command.Parameters.AddWithValue(key.UserId);
@@ -54,6 +54,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddNullable(key.CreatedBy, NpgsqlDbType.Uuid);
         command.Parameters.AddNullable(key.RateLimitPerSecond, NpgsqlDbType.Integer);
         command.Parameters.AddNullable(key.MaxConcurrentRequests, NpgsqlDbType.Integer);
+        command.Parameters.AddNullable(key.WorkspaceId, NpgsqlDbType.Uuid);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
     }
@@ -66,7 +67,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(prefix);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return (Read(reader), reader.GetFieldValue<byte[]>(12), reader.GetBoolean(13));
+        return (Read(reader), reader.GetFieldValue<byte[]>(13), reader.GetBoolean(14));
     }
 
     public async Task<ApiKeyInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
@@ -139,5 +140,6 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8),
         r.IsDBNull(9) ? null : r.GetGuid(9),
         r.IsDBNull(10) ? null : r.GetInt32(10),
-        r.IsDBNull(11) ? null : r.GetInt32(11));
+        r.IsDBNull(11) ? null : r.GetInt32(11),
+        r.IsDBNull(12) ? null : r.GetGuid(12));
 }

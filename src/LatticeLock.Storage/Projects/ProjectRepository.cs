@@ -16,11 +16,12 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             INSERT INTO projects (id, owner_id, name, path, status, schema_status, sheriff_status, gauntlet_status,
-                                  last_validated, version, created_at, updated_at, created_by, updated_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $2, $2)
+                                  last_validated, version, created_at, updated_at, created_by, updated_by, workspace_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $2, $2, $13)
             ON CONFLICT (id) DO NOTHING
             """);
         AddColumns(command, project);
+        command.Parameters.AddWithValue(project.WorkspaceId);
         return await ConfirmedCommit.InsertOnceAsync(command, dataSource, cancellationToken);
     }
 
@@ -42,13 +43,13 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT owner_id, name, path, status, schema_status, sheriff_status, gauntlet_status, last_validated, version,
-                   created_at, updated_at, deleted_at
+                   created_at, updated_at, deleted_at, workspace_id
             FROM projects WHERE id = $1
             """);
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        var project = new ProjectDetails(id, reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+        var project = new ProjectDetails(id, reader.GetGuid(0), reader.GetGuid(12), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
             WireNames.Parse<ProjectStatus>(reader.GetString(3)), WireNames.Parse<ValidationStatus>(reader.GetString(4)),
             WireNames.Parse<ValidationStatus>(reader.GetString(5)), WireNames.Parse<ValidationStatus>(reader.GetString(6)),
             reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt32(8),

@@ -15,11 +15,11 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
     /// grain serves exactly what a later activation reads); null when a row with this id exists already, once a
     /// synchronous standby holds that row too.
     /// </summary>
-    public async Task<SessionRow?> InsertAsync(Guid id, Guid userId, Guid? projectId, string? metadataJson, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    public async Task<SessionRow?> InsertAsync(Guid id, Guid userId, Guid? projectId, Guid workspaceId, string? metadataJson, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO sessions (id, user_id, project_id, metadata, started_at, created_at, updated_at, version)
-            VALUES ($1, $2, $3, coalesce($4, '{}'::jsonb), $5, $5, $5, 1) ON CONFLICT (id) DO NOTHING
+            INSERT INTO sessions (id, user_id, project_id, metadata, started_at, created_at, updated_at, version, workspace_id)
+            VALUES ($1, $2, $3, coalesce($4, '{}'::jsonb), $5, $5, $5, 1, $6) ON CONFLICT (id) DO NOTHING
             RETURNING metadata::text
             """);
         command.Parameters.AddWithValue(id);
@@ -27,12 +27,13 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue((object?)projectId ?? DBNull.Value);
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)metadataJson ?? DBNull.Value });
         command.Parameters.AddWithValue(startedAt);
+        command.Parameters.AddWithValue(workspaceId);
         if (await ConfirmedCommit.ExecuteScalarAsync(command, dataSource.ConnectionString, cancellationToken) is not string stored)
         {
             await SynchronousBarrier.PassAsync(dataSource, cancellationToken);
             return null;
         }
-        return new SessionRow(userId, projectId, stored == "{}" ? null : stored, startedAt, null);
+        return new SessionRow(userId, projectId, workspaceId, stored == "{}" ? null : stored, startedAt, null);
     }
 
     /// <summary>Ends the session if the row is still active at <paramref name="expectedVersion"/>; false otherwise.</summary>
@@ -51,7 +52,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
     public async Task<SessionRow?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT user_id, project_id, metadata::text, started_at, ended_at, version FROM sessions WHERE id = $1");
+            "SELECT user_id, project_id, metadata::text, started_at, ended_at, version, workspace_id FROM sessions WHERE id = $1");
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
@@ -59,6 +60,7 @@ public sealed class SessionRepository(NpgsqlDataSource dataSource)
         return new SessionRow(
             reader.GetGuid(0),
             reader.IsDBNull(1) ? null : reader.GetGuid(1),
+            reader.GetGuid(6),
             metadata == "{}" ? null : metadata,
             reader.GetFieldValue<DateTimeOffset>(3),
             reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),

@@ -137,6 +137,18 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
         return list;
     }
 
+    /// <summary>The user's role in the live workspace, or null when the user is not a member (or there is no such live workspace).</summary>
+    public async Task<WorkspaceRole?> RoleOfAsync(Guid workspaceId, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT m.role FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+            WHERE m.workspace_id = $1 AND m.user_id = $2 AND w.deleted_at IS NULL
+            """);
+        command.Parameters.AddWithValue(workspaceId);
+        command.Parameters.AddWithValue(userId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string role ? WireNames.Parse<WorkspaceRole>(role) : null;
+    }
+
     /// <summary>Runs a statement that writes one row or none; a slug another live workspace holds is 409 naming <c>slug</c>.</summary>
     private static async Task<bool> ChangedOneAsync(NpgsqlCommand command, string slug, CancellationToken cancellationToken)
     {

@@ -122,7 +122,7 @@ public sealed class GatewayTests(ServersFixture servers)
         await env.Client("ll_aaaaaaaaaaaa_" + new string('A', 43)).SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.Unauthorized);
         var reader = env.Client(readerKey);
         await reader.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Forbidden);              // no sessions:write
-        await reader.SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.Forbidden);   // another user's data
+        await reader.SendAsync(HttpMethod.Get, $"/v1/sessions/{sessionId}", null, HttpStatusCode.NotFound);    // another user's data: not there for this caller
         await reader.SendAsync(HttpMethod.Post, "/v1/users", """{"email":"x@example.com"}""", HttpStatusCode.Forbidden); // admin only
         await owner.SendAsync(HttpMethod.Get, $"/v1/sessions/{Guid.NewGuid()}", null, HttpStatusCode.NotFound);
         await owner.SendAsync(HttpMethod.Get, "/v1/sessions/not-a-uuid", null, HttpStatusCode.BadRequest);

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Text.Json;
+using LatticeLock.Silo.Auth;
+
+namespace LatticeLock.IntegrationTests;
+
+/// <summary>
+/// Projects and sessions live in workspaces (issue 23): teammates share them under their roles, a key bound to a
+/// workspace acts only there, a role change or removal holds on every silo within a second, and the migration moves
+/// every existing project and session into its owner's personal workspace (up, down and up again keep every row).
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class WorkspaceDataTests(ServersFixture servers)
+{
+    private static readonly string[] AllScopes = ["projects:read", "projects:write", "sessions:read", "sessions:write", "analytics:read"];
+
+    [Fact]
+    public async Task A_role_change_or_removal_holds_on_every_silo_within_a_second()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers);
+        await using var second = env.StartSecondSilo();
+        using var secondHttp = new HttpClient { BaseAddress = second.BaseAddress };
+        await second.WaitForAsync(secondHttp, "/health/ready", HttpStatusCode.OK, TimeSpan.FromSeconds(90));
+        var (_, ownerKey) = await env.NewUserWithKeyAsync(AllScopes);
+        var (memberId, memberKey) = await env.NewUserWithKeyAsync(AllScopes);
+        var owner = env.Client(ownerKey);
+        var onSecond = new ApiClient(secondHttp, memberKey);
+
+        var ws = (await owner.SendAsync(HttpMethod.Post, "/v1/workspaces", """{"name":"Team"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        await owner.SendAsync(HttpMethod.Post, $"/v1/workspaces/{ws}/members", $$"""{"user_id":"{{memberId}}","role":"member"}""", HttpStatusCode.Created);
+        // The member writes through the second silo, which now remembers the member's role.
+        var session = (await onSecond.SendAsync(HttpMethod.Post, "/v1/sessions", $$"""{"workspace_id":"{{ws}}"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        await onSecond.SendAsync(HttpMethod.Post, "/v1/model-requests", ModelRequestBodies.Small(session), HttpStatusCode.Created);
+
+        // Demoted through the first silo: after the documented second, the second silo refuses the member's writes but serves its reads.
+        await owner.SendAsync(HttpMethod.Patch, $"/v1/workspaces/{ws}/members/{memberId}", """{"role":"viewer"}""", HttpStatusCode.OK);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True(WorkspaceAccess.RoleLifetime <= TimeSpan.FromSeconds(1));
+        var refused = await onSecond.SendAsync(HttpMethod.Post, "/v1/model-requests", ModelRequestBodies.Small(session), HttpStatusCode.Forbidden);
+        Assert.Contains("viewer", refused["detail"]!.ToString());
+        Assert.Equal(1, (await onSecond.SendAsync(HttpMethod.Get, $"/v1/sessions/{session}", null, HttpStatusCode.OK))["request_count"]!.GetValue<int>());
+
+        // Removed: after the second, the session is not there for the former member on either silo.
+        await owner.SendAsync(HttpMethod.Delete, $"/v1/workspaces/{ws}/members/{memberId}", null, HttpStatusCode.NoContent);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await onSecond.SendAsync(HttpMethod.Get, $"/v1/sessions/{session}", null, HttpStatusCode.NotFound);
+        await env.Client(memberKey).SendAsync(HttpMethod.Get, $"/v1/sessions/{session}", null, HttpStatusCode.NotFound);
+        // The owner still reads all of it.
+        Assert.Equal(1, (await owner.SendAsync(HttpMethod.Get, $"/v1/sessions/{session}", null, HttpStatusCode.OK))["request_count"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Sessions_go_to_the_project_the_body_the_key_or_the_personal_workspace_and_keys_are_bound_with_care()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers);
+        var (ownerId, ownerKey) = await env.NewUserWithKeyAsync([.. AllScopes, "keys:write"]);
+        var (strangerId, _) = await env.NewUserWithKeyAsync(AllScopes);
+        var owner = env.Client(ownerKey);
+        var ws = (await owner.SendAsync(HttpMethod.Post, "/v1/workspaces", """{"name":"Team"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        var other = (await owner.SendAsync(HttpMethod.Post, "/v1/workspaces", """{"name":"Other"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+
+        // Without a project: the body's workspace, else the caller's personal workspace.
+        Assert.Equal(ownerId, (await owner.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created))["workspace_id"]!.GetValue<Guid>());
+        Assert.Equal(ws, (await owner.SendAsync(HttpMethod.Post, "/v1/sessions", $$"""{"workspace_id":"{{ws}}"}""", HttpStatusCode.Created))["workspace_id"]!.GetValue<Guid>());
+        // With a project: its workspace; naming another is 400 naming workspace_id, and nothing is made.
+        var project = (await owner.SendAsync(HttpMethod.Post, "/v1/projects", $$"""{"name":"p","workspace_id":"{{ws}}"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        Assert.Equal(ws, (await owner.SendAsync(HttpMethod.Post, "/v1/sessions", $$"""{"project_id":"{{project}}"}""", HttpStatusCode.Created))["workspace_id"]!.GetValue<Guid>());
+        var mismatch = await owner.SendAsync(HttpMethod.Post, "/v1/sessions", $$"""{"project_id":"{{project}}","workspace_id":"{{other}}"}""", HttpStatusCode.BadRequest);
+        Assert.NotNull(mismatch["errors"]!["workspace_id"]);
+
+        // A key bound to a workspace: new things go there by default, and it reaches nothing elsewhere.
+        var bound = await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys",
+            JsonSerializer.Serialize(new { name = "team", scopes = AllScopes, workspace_id = ws }), HttpStatusCode.Created);
+        var teamKey = env.Client(bound["key"]!.GetValue<string>());
+        Assert.Equal(ws, (await teamKey.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created))["workspace_id"]!.GetValue<Guid>());
+        var personalSession = (await owner.SendAsync(HttpMethod.Post, "/v1/sessions", "{}", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        await teamKey.SendAsync(HttpMethod.Get, $"/v1/sessions/{personalSession}", null, HttpStatusCode.NotFound);
+        await teamKey.SendAsync(HttpMethod.Post, "/v1/sessions", $$"""{"workspace_id":"{{other}}"}""", HttpStatusCode.NotFound);
+        var listed = (await teamKey.SendAsync(HttpMethod.Get, "/v1/workspaces", null, HttpStatusCode.OK))["workspaces"]!.AsArray();
+        Assert.Equal([ws], listed.Select(w => w!["id"]!.GetValue<Guid>()));
+
+        // Binding a key to a workspace its user is not in is 400 naming workspace_id; a bound key cannot mint a key bound elsewhere (403).
+        var notMember = await env.Client(env.AdminKey).SendAsync(HttpMethod.Post, $"/v1/users/{strangerId}/api-keys",
+            JsonSerializer.Serialize(new { name = "x", scopes = AllScopes, workspace_id = ws }), HttpStatusCode.BadRequest);
+        Assert.NotNull(notMember["errors"]!["workspace_id"]);
+        var minting = await owner.SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys",
+            JsonSerializer.Serialize(new { name = "team2", scopes = new[] { "sessions:read", "keys:write" }, workspace_id = ws }), HttpStatusCode.Created);
+        await env.Client(minting["key"]!.GetValue<string>()).SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys",
+            JsonSerializer.Serialize(new { name = "escape", scopes = new[] { "sessions:read" }, workspace_id = other }), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task The_migration_moves_every_project_and_session_into_its_owners_personal_workspace_and_back()
+    {
+        var database = await servers.CreateDatabaseAsync(migrate: false);
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(database);
+        var runner = new LatticeLock.Storage.Migrations.MigrationRunner(dataSource);
+        await runner.UpAsync(28);
+        await using var db = new Db(database);
+        var user = Guid.NewGuid();
+        var project = Guid.NewGuid();
+        var (loose, inProject) = (Guid.NewGuid(), Guid.NewGuid());
+        await db.ExecuteAsync("INSERT INTO users (id, email, name) VALUES ($1, $2, 'Old')", user, $"old-{user:N}@example.com");
+        await db.ExecuteAsync("INSERT INTO projects (id, owner_id, name) VALUES ($1, $2, 'old')", project, user);
+        await db.ExecuteAsync("INSERT INTO sessions (id, user_id) VALUES ($1, $2)", loose, user);
+        await db.ExecuteAsync("INSERT INTO sessions (id, user_id, project_id) VALUES ($1, $2, $3)", inProject, user, project);
+
+        await runner.UpAsync();
+        Assert.Equal(user, await db.ScalarAsync<Guid>("SELECT workspace_id FROM projects WHERE id = $1", project));
+        Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE workspace_id = $1", user));
+        await runner.DownAsync(28);
+        Assert.False(await db.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'sessions' AND column_name = 'workspace_id')"));
+        Assert.Equal((1L, 2L), (await db.ScalarAsync<long>("SELECT count(*) FROM projects"), await db.ScalarAsync<long>("SELECT count(*) FROM sessions")));
+        await runner.UpAsync();
+        Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE workspace_id = $1", user));
+    }
+}

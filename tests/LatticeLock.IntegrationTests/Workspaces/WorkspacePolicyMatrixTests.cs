@@ -1,0 +1,170 @@
+using System.Net;
+using System.Text.Json;
+using LatticeLock.Grains.Abstractions.Workspaces;
+
+namespace LatticeLock.IntegrationTests;
+
+/// <summary>
+/// Every workspace route × every kind of caller, with the status each must get, generated from one table: each route
+/// names the <see cref="WorkspacePolicy"/> permission it needs and the status it answers when allowed; the expected
+/// status of a caller follows from the permission alone (an operator and a member whose role reaches the permission's
+/// minimum are allowed; a member below it gets 403; a non-member and a key bound to another workspace get 404).
+/// Writes run against a fresh workspace per caller, so one caller's change cannot decide another's answer.
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
+{
+    private static readonly string[] AllScopes = ["projects:read", "projects:write", "sessions:read", "sessions:write", "analytics:read"];
+
+    public enum Caller { Owner, Admin, Member, Viewer, NonMember, KeyBoundElsewhere, Operator }
+
+    /// <summary>One call in a prepared workspace.</summary>
+    private sealed record Call(HttpMethod Method, string Path, string? Body = null, string? IfMatch = null);
+
+    /// <summary>A route, what it needs, what it answers when allowed, and how to call it in <see cref="World"/>.</summary>
+    private sealed record RouteCase(string Route, WorkspacePermission Permission, HttpStatusCode Allowed, Func<World, Call> Request)
+    {
+        public bool Reads => Request(World.Placeholder).Method == HttpMethod.Get;
+    }
+
+    /// <summary>A workspace with its owner, an admin, a member, a viewer and a target member, a project with a budget and a reservation, a session, a chat and a request.</summary>
+    private sealed record World(Guid Workspace, Guid Project, Guid Reservation, Guid Session, Guid Chat, Guid Request, Guid Target, Guid Newcomer)
+    {
+        public static readonly World Placeholder = new(Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty);
+        public string Ws => $"/v1/workspaces/{Workspace}";
+    }
+
+
+    private static readonly RouteCase[] Routes =
+    [
+        new("GET /v1/workspaces/{id}", WorkspacePolicy.ReadWorkspace, HttpStatusCode.OK, w => new(HttpMethod.Get, w.Ws)),
+        new("PATCH /v1/workspaces/{id}", WorkspacePolicy.ManageMembers, HttpStatusCode.OK, w => new(HttpMethod.Patch, w.Ws, """{"name":"Renamed"}""", "1")),
+        new("DELETE /v1/workspaces/{id}", WorkspacePolicy.DeleteWorkspace, HttpStatusCode.NoContent, w => new(HttpMethod.Delete, w.Ws)),
+        new("GET /v1/workspaces/{id}/members", WorkspacePolicy.ReadWorkspace, HttpStatusCode.OK, w => new(HttpMethod.Get, $"{w.Ws}/members")),
+        new("POST /v1/workspaces/{id}/members", WorkspacePolicy.ManageMembers, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, $"{w.Ws}/members", $$"""{"user_id":"{{w.Newcomer}}","role":"viewer"}""")),
+        new("PATCH /v1/workspaces/{id}/members/{user_id}", WorkspacePolicy.ManageMembers, HttpStatusCode.OK,
+            w => new(HttpMethod.Patch, $"{w.Ws}/members/{w.Target}", """{"role":"viewer"}""")),
+        new("DELETE /v1/workspaces/{id}/members/{user_id}", WorkspacePolicy.ManageMembers, HttpStatusCode.NoContent, w => new(HttpMethod.Delete, $"{w.Ws}/members/{w.Target}")),
+        new("GET /v1/workspaces/{id}/audit", WorkspacePolicy.ReadAudit, HttpStatusCode.OK, w => new(HttpMethod.Get, $"{w.Ws}/audit")),
+        new("POST /v1/projects", WorkspacePolicy.ManageProjects, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, "/v1/projects", $$"""{"name":"p","workspace_id":"{{w.Workspace}}"}""")),
+        new("GET /v1/projects/{id}", WorkspacePolicy.ReadProjects, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/projects/{w.Project}")),
+        new("PATCH /v1/projects/{id}", WorkspacePolicy.ManageProjects, HttpStatusCode.OK, w => new(HttpMethod.Patch, $"/v1/projects/{w.Project}", """{"name":"q"}""", "1")),
+        new("POST /v1/projects/{id}/errors", WorkspacePolicy.ReportProjectErrors, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, $"/v1/projects/{w.Project}/errors", """{"error_type":"build","message":"m","severity":"error"}""")),
+        new("PUT /v1/projects/{id}/budget", WorkspacePolicy.ManageProjects, HttpStatusCode.OK,
+            w => new(HttpMethod.Put, $"/v1/projects/{w.Project}/budget", """{"monthly_usd":50}""")),
+        new("GET /v1/projects/{id}/budget", WorkspacePolicy.ReadProjects, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/projects/{w.Project}/budget")),
+        new("POST /v1/projects/{id}/budget/reservations", WorkspacePolicy.ReserveBudget, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, $"/v1/projects/{w.Project}/budget/reservations", """{"estimated_cost_usd":0.5}""")),
+        new("DELETE /v1/projects/{id}/budget/reservations/{rid}", WorkspacePolicy.ReserveBudget, HttpStatusCode.NoContent,
+            w => new(HttpMethod.Delete, $"/v1/projects/{w.Project}/budget/reservations/{w.Reservation}")),
+        new("GET /v1/projects/{id}/budget/alerts", WorkspacePolicy.ReadProjects, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/projects/{w.Project}/budget/alerts")),
+        new("POST /v1/sessions (project_id)", WorkspacePolicy.WriteSessions, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, "/v1/sessions", $$"""{"project_id":"{{w.Project}}"}""")),
+        new("POST /v1/sessions (workspace_id)", WorkspacePolicy.WriteSessions, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, "/v1/sessions", $$"""{"workspace_id":"{{w.Workspace}}"}""")),
+        new("GET /v1/sessions/{id}", WorkspacePolicy.ReadSessions, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/sessions/{w.Session}")),
+        new("POST /v1/sessions/{id}/end", WorkspacePolicy.WriteSessions, HttpStatusCode.OK, w => new(HttpMethod.Post, $"/v1/sessions/{w.Session}/end")),
+        new("GET /v1/sessions/{id}/traces", WorkspacePolicy.ReadSessions, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/sessions/{w.Session}/traces")),
+        new("POST /v1/sessions/{id}/chats", WorkspacePolicy.WriteSessions, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, $"/v1/sessions/{w.Session}/chats", """{"title":"t"}""")),
+        new("POST /v1/chats/{id}/turns", WorkspacePolicy.WriteSessions, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, $"/v1/chats/{w.Chat}/turns", """{"role":"user","content":"hi"}""")),
+        new("GET /v1/chats/{id}/turns", WorkspacePolicy.ReadSessions, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/chats/{w.Chat}/turns")),
+        new("POST /v1/model-requests", WorkspacePolicy.WriteSessions, HttpStatusCode.Created, w => new(HttpMethod.Post, "/v1/model-requests", ModelRequestBodies.Small(w.Session))),
+        new("GET /v1/model-requests/{id}", WorkspacePolicy.ReadSessions, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/model-requests/{w.Request}")),
+        new("GET /v1/analytics/costs?project_id=", WorkspacePolicy.ReadAnalytics, HttpStatusCode.OK,
+            w => new(HttpMethod.Get, $"/v1/analytics/costs?project_id={w.Project}")),
+    ];
+
+    /// <summary>What <paramref name="caller"/> must get on a route that needs <paramref name="permission"/>.</summary>
+    private static HttpStatusCode Expected(Caller caller, WorkspacePermission permission, HttpStatusCode allowed) => caller switch
+    {
+        Caller.Operator => allowed,
+        Caller.NonMember or Caller.KeyBoundElsewhere => HttpStatusCode.NotFound,
+        _ => RoleOf(caller) >= permission.MinimumRole ? allowed : HttpStatusCode.Forbidden,
+    };
+
+    private static WorkspaceRole RoleOf(Caller caller) => caller switch
+    {
+        Caller.Owner => WorkspaceRole.Owner,
+        Caller.Admin => WorkspaceRole.Admin,
+        Caller.Member => WorkspaceRole.Member,
+        Caller.Viewer => WorkspaceRole.Viewer,
+        _ => throw new ArgumentOutOfRangeException(nameof(caller)),
+    };
+
+    [Fact]
+    public async Task Every_route_answers_every_caller_as_the_policy_table_says()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers);
+        var people = await PeopleAsync(env);
+        var failures = new List<string>();
+        var cells = 0;
+        foreach (var route in Routes)
+        {
+            World? shared = route.Reads ? await WorldAsync(env, people) : null;
+            foreach (var caller in Enum.GetValues<Caller>())
+            {
+                var world = shared ?? await WorldAsync(env, people);
+                var call = route.Request(world);
+                using var response = await env.Client(people.Keys[caller]).RawAsync(call.Method, call.Path, call.Body, "application/json", call.IfMatch);
+                var expected = Expected(caller, route.Permission, route.Allowed);
+                cells++;
+                if (response.StatusCode != expected)
+                    failures.Add($"{route.Route} as {caller}: expected {(int)expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {cells} cells differ from the policy table:\n" + string.Join("\n", failures));
+        Assert.Equal(Routes.Length * Enum.GetValues<Caller>().Length, cells);
+    }
+
+    /// <summary>The callers' users and keys: the owner, admin, member and viewer of every world, an outsider, an admin whose key is bound to their personal workspace, and the operator.</summary>
+    private sealed record People(Dictionary<Caller, string> Keys, Dictionary<Caller, Guid> Users);
+
+    private static async Task<People> PeopleAsync(GatewayEnvironment env)
+    {
+        var keys = new Dictionary<Caller, string> { [Caller.Operator] = env.AdminKey };
+        var users = new Dictionary<Caller, Guid>();
+        foreach (var caller in new[] { Caller.Owner, Caller.Admin, Caller.Member, Caller.Viewer, Caller.NonMember, Caller.KeyBoundElsewhere })
+        {
+            var (userId, key) = await env.NewUserWithKeyAsync(AllScopes);
+            users[caller] = userId;
+            keys[caller] = key;
+        }
+        // The bound caller is an admin of every world, but its key is bound to its personal workspace: it must act nowhere else.
+        var bound = await env.Client(env.AdminKey).SendAsync(HttpMethod.Post, $"/v1/users/{users[Caller.KeyBoundElsewhere]}/api-keys",
+            JsonSerializer.Serialize(new { name = "bound", scopes = AllScopes, workspace_id = users[Caller.KeyBoundElsewhere] }), HttpStatusCode.Created);
+        Assert.Equal(users[Caller.KeyBoundElsewhere], bound["workspace_id"]!.GetValue<Guid>());
+        keys[Caller.KeyBoundElsewhere] = bound["key"]!.GetValue<string>();
+        return new People(keys, users);
+    }
+
+    private static async Task<World> WorldAsync(GatewayEnvironment env, People people)
+    {
+        var owner = env.Client(people.Keys[Caller.Owner]);
+        var admin = env.Client(env.AdminKey);
+        var workspace = (await owner.SendAsync(HttpMethod.Post, "/v1/workspaces", """{"name":"matrix"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        var ws = $"/v1/workspaces/{workspace}";
+        foreach (var (caller, role) in new[] { (Caller.Admin, "admin"), (Caller.Member, "member"), (Caller.Viewer, "viewer"), (Caller.KeyBoundElsewhere, "admin") })
+            await owner.SendAsync(HttpMethod.Post, $"{ws}/members", $$"""{"user_id":"{{people.Users[caller]}}","role":"{{role}}"}""", HttpStatusCode.Created);
+        var target = (await admin.SendAsync(HttpMethod.Post, "/v1/users", $$"""{"email":"t{{Guid.NewGuid():N}}@example.com"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        var newcomer = (await admin.SendAsync(HttpMethod.Post, "/v1/users", $$"""{"email":"n{{Guid.NewGuid():N}}@example.com"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        await owner.SendAsync(HttpMethod.Post, $"{ws}/members", $$"""{"user_id":"{{target}}","role":"member"}""", HttpStatusCode.Created);
+
+        var project = (await owner.SendAsync(HttpMethod.Post, "/v1/projects", $$"""{"name":"p","workspace_id":"{{workspace}}"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        Assert.Equal(workspace, (await owner.SendAsync(HttpMethod.Get, $"/v1/projects/{project}", null, HttpStatusCode.OK))["workspace_id"]!.GetValue<Guid>());
+        await owner.SendAsync(HttpMethod.Put, $"/v1/projects/{project}/budget", """{"monthly_usd":100}""", HttpStatusCode.OK);
+        var reservation = (await owner.SendAsync(HttpMethod.Post, $"/v1/projects/{project}/budget/reservations", """{"estimated_cost_usd":1}""", HttpStatusCode.Created))
+            ["reservation_id"]!.GetValue<Guid>();
+        var session = await owner.SendAsync(HttpMethod.Post, "/v1/sessions", $$"""{"project_id":"{{project}}"}""", HttpStatusCode.Created);
+        Assert.Equal(workspace, session["workspace_id"]!.GetValue<Guid>());
+        var sessionId = session["id"]!.GetValue<Guid>();
+        var chat = (await owner.SendAsync(HttpMethod.Post, $"/v1/sessions/{sessionId}/chats", """{"title":"c"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        var body = ModelRequestBodies.Small(sessionId);
+        var request = (await owner.SendAsync(HttpMethod.Post, "/v1/model-requests", body, HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        return new World(workspace, project, reservation, sessionId, chat, request, target, newcomer);
+    }
+}
