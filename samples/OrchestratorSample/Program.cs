@@ -13,7 +13,8 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.AddServiceDefaults(); // OpenTelemetry (exported when OTEL_EXPORTER_OTLP_ENDPOINT is set), HTTP resilience
 // The silo's own settings: ConnectionStrings__redis (or __postgres), LatticeLock__Silo__ClusterId and, for a cluster
-// with mutual TLS, LatticeLock__Tls__Certificate / Key / CertificateAuthority.
+// with mutual TLS, LatticeLock__Tls__Certificate / Key / CertificateAuthority; and LatticeLock__Client__ApiKey, the
+// operator's key ./run.sh prints (this sample creates a user, which only an operator may).
 builder.Services.AddLatticeLockClient(builder.Configuration);
 using var host = builder.Build();
 await host.StartAsync();

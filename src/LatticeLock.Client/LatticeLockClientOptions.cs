@@ -32,9 +32,16 @@ public sealed class LatticeLockClientOptions
     public ClusterTlsSettings? Tls { get; set; }
 
     /// <summary>
+    /// The API key (<c>ll_…</c>) every call of this client is authorized by, exactly as over HTTP: its scopes and its
+    /// user's role in the workspace of what each call touches (docs/workspaces.md). Required: a client certificate
+    /// alone grants no data access.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>
     /// The same settings a silo reads: <c>ConnectionStrings__postgres</c>, <c>ConnectionStrings__redis</c>,
     /// <c>LatticeLock__Silo__ClusterId</c> / <c>ServiceId</c> and <c>LatticeLock__Tls__Certificate</c> / <c>Key</c> /
-    /// <c>CertificateAuthority</c>.
+    /// <c>CertificateAuthority</c>, and <c>LatticeLock__Client__ApiKey</c>.
     /// </summary>
     public static LatticeLockClientOptions FromConfiguration(IConfiguration configuration) => new()
     {
@@ -43,5 +50,6 @@ public sealed class LatticeLockClientOptions
         ClusterId = configuration["LatticeLock:Silo:ClusterId"] ?? "lattice",
         ServiceId = configuration["LatticeLock:Silo:ServiceId"] ?? "lattice",
         Tls = ClusterTlsSettings.Read(configuration),
+        ApiKey = configuration["LatticeLock:Client:ApiKey"],
     };
 }

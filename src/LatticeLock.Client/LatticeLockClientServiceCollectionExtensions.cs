@@ -37,6 +37,8 @@ public static class LatticeLockClientServiceCollectionExtensions
             // The caller's trace (Activity.Current) travels with each grain call, so an orchestrator's span and the
             // silo's grain calls and log commit form one trace when the orchestrator exports OpenTelemetry.
             client.AddActivityPropagation();
+            // Every call carries the key; the silos authorize it as they do over HTTP.
+            ApiKeyCallFilter.AddTo(client, options.ApiKey ?? "");
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = options.ClusterId;

@@ -10,6 +10,9 @@ public sealed class DeploymentKeys(NpgsqlDataSource dataSource)
 {
     public const string SpanRequestIds = "span_request_ids";
 
+    /// <summary>The stamp every silo puts on the grain calls it makes, so a call from a client cannot pass for one of them.</summary>
+    public const string SiloCalls = "silo_calls";
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Task<byte[]>> _keys = [];
 

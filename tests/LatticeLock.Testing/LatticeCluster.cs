@@ -1,17 +1,24 @@
-using Microsoft.Extensions.Hosting;
+using LatticeLock.Client;
 using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Hosting;
 using LatticeLock.Storage;
+using LatticeLock.Storage.Auth;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace LatticeLock.Testing;
 
-/// <summary>Starts an Orleans TestingHost cluster configured exactly like a real silo (our AddLatticeLock), on real servers.</summary>
+/// <summary>
+/// Starts an Orleans TestingHost cluster configured exactly like a real silo (our AddLatticeLock), on real servers. Its
+/// client calls with an operator key made for it (a client's calls need a key, as a typed client's do).
+/// </summary>
 public static class LatticeCluster
 {
+    private const string ClientApiKey = "LatticeLock:Client:ApiKey";
+
     /// <param name="tcp">Real TCP sockets instead of the in-memory transport, so clients outside the test cluster can connect.</param>
     /// <param name="settings">Extra configuration for every silo (e.g. <c>Budgets:Webhooks:PollInterval</c>).</param>
     public static async Task<TestCluster> StartAsync(string postgres, string? redis = null, short silos = 2, string? clusterId = null, bool tcp = false,
@@ -27,6 +34,8 @@ public static class LatticeCluster
         builder.Properties[$"{SiloHostOptions.Section}:ClusterId"] = builder.Options.ClusterId;
         builder.Properties[$"{SiloHostOptions.Section}:ServiceId"] = builder.Options.ServiceId;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.Properties[key] = value;
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(postgres))
+            builder.Properties[ClientApiKey] = (await OperatorKeys.IssueAsync(dataSource, "test cluster client", "created for a test cluster", CancellationToken.None)).Key;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();
@@ -47,6 +56,7 @@ public static class LatticeCluster
     {
         public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
         {
+            ApiKeyCallFilter.AddTo(clientBuilder, configuration[ClientApiKey] ?? "");
             var redis = RedisClusteringSettings.Read(configuration);
             if (redis is not null)
             {

@@ -2,8 +2,9 @@ using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Validation;
-using LatticeLock.Storage.Chats;
+using LatticeLock.Grains.Workspaces;
 using LatticeLock.Storage;
+using LatticeLock.Storage.Chats;
 
 namespace LatticeLock.Grains.Chats;
 
@@ -13,8 +14,10 @@ namespace LatticeLock.Grains.Chats;
 /// context reads usually skip the database. Reads are pages bounded by <see cref="Limits.MaxTurnPageBytes"/>. Its one
 /// store is the <c>chats</c> row (never updated) plus its turns.
 /// </summary>
-public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain, IChatGrain
+public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain, IChatGrain, ISessionScoped
 {
+    Guid? ISessionScoped.ScopeSessionId => _chat?.SessionId;
+
     public const int RecentTurnWindow = 128;
 
     /// <summary>Content bytes (UTF-8) of the turns kept in memory: a chat of 256 KiB turns keeps a few, not 128.</summary>

@@ -4,6 +4,7 @@ using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Grains.Abstractions.Workspaces;
+using LatticeLock.Grains.Workspaces;
 using LatticeLock.Storage;
 using LatticeLock.Storage.Budgets;
 using LatticeLock.Storage.Projects;
@@ -23,8 +24,10 @@ public sealed class ProjectGrain(
     AlertEventRepository alerts,
     TimeProvider clock,
     WebhookTargetPolicy webhookTargets,
-    ILogger<ProjectGrain> logger) : Grain, IProjectGrain
+    ILogger<ProjectGrain> logger) : Grain, IProjectGrain, IWorkspaceScoped
 {
+    Guid? IWorkspaceScoped.ScopeWorkspaceId => _project is { DeletedAt: null } p ? p.Project.WorkspaceId : null;
+
     private (ProjectDetails Project, DateTimeOffset? DeletedAt)? _project;
     private ProjectBudgetLedger? _budget;
     private IGrainTimer? _resync;

@@ -8,6 +8,7 @@ using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Grains.Metrics;
 using LatticeLock.Grains.Prices;
+using LatticeLock.Grains.Workspaces;
 using LatticeLock.Storage;
 using LatticeLock.Storage.ModelRequests;
 using LatticeLock.Storage.Sessions;
@@ -28,8 +29,10 @@ public sealed class SessionGrain(
     PriceBook priceBook,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<ModelRequestRules> rules,
-    ILogger<SessionGrain> logger) : Grain, ISessionGrain
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain, IWorkspaceScoped
 {
+    Guid? IWorkspaceScoped.ScopeWorkspaceId => _session?.WorkspaceId;
+
     // The sessions row is the session's one store: loaded on activation, written once per change, version-guarded.
     private SessionRow? _session;
     private SessionTotals _totals = SessionTotals.Empty;

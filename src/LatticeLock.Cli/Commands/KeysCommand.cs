@@ -14,7 +14,6 @@ namespace LatticeLock.Cli.Commands;
 /// <summary><c>lattice keys create [--admin | --user ID --scopes a,b] | list [--user ID] | revoke ID</c></summary>
 public static class KeysCommand
 {
-    public const string BootstrapAdminEmail = "admin@lattice.local";
 
     public static Command Create()
     {
@@ -34,7 +33,7 @@ public static class KeysCommand
             IReadOnlyList<string>? granted;
             if (parse.GetValue(admin))
             {
-                owner = await EnsureBootstrapAdminAsync(dataSource, ct);
+                owner = await OperatorKeys.EnsureBootstrapAdminAsync(dataSource, ct);
                 granted = [ApiScopes.Admin];
             }
             else
@@ -44,8 +43,7 @@ public static class KeysCommand
                     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
             }
             // The operator at the terminal may grant anything; everything else is checked as for POST /v1/users/{id}/api-keys.
-            var issuer = new ApiKeyIssuer(new ApiKeyRepository(dataSource), new UserRepository(dataSource), new WorkspaceRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)),
-                new AuthEventLog(dataSource), TimeProvider.System);
+            var issuer = OperatorKeys.Issuer(dataSource);
             IssuedKey issued;
             try
             {
@@ -100,17 +98,4 @@ public static class KeysCommand
     }
 
     private static string Time(DateTimeOffset? t) => t?.ToString("u", CultureInfo.InvariantCulture) ?? "";
-
-    private static async Task<Guid> EnsureBootstrapAdminAsync(NpgsqlDataSource dataSource, CancellationToken ct)
-    {
-        await using (var find = dataSource.CreateCommand("SELECT id FROM users WHERE lower(email) = $1 AND NOT is_deleted"))
-        {
-            find.Parameters.AddWithValue(BootstrapAdminEmail);
-            if (await find.ExecuteScalarAsync(ct) is Guid existing) return existing;
-        }
-        var id = Guid.NewGuid();
-        var now = DateTimeOffset.UtcNow;
-        await new UserRepository(dataSource).InsertAsync(new UserProfile(id, BootstrapAdminEmail, "Bootstrap admin", now, now), ct);
-        return id;
-    }
 }

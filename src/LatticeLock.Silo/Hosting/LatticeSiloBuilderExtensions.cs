@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Prices;
 using LatticeLock.Grains.Sessions;
+using LatticeLock.Silo.Auth;
 using LatticeLock.Silo.Budgets;
 using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Metrics;
@@ -26,6 +27,7 @@ public static class LatticeSiloBuilderExtensions
             .AddLatticeLockBudgetAlerts(configuration)
             .AddLatticeLockMetrics(configuration)
             .AddLatticeLockClustering(configuration)
+            .AddLatticeLockCallAuthorization()
             .UseLatticeLockMembershipTiming(configuration)
             .UseLatticeLockTls(configuration);
     }

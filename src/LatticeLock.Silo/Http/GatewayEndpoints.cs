@@ -13,9 +13,7 @@ public static class GatewayEndpoints
         services.ConfigureHttpJsonOptions(o => JsonSettings.Apply(o.SerializerOptions));
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
         services.AddOpenApi();
-        services.AddSingleton<AuthenticatedKeyCache>();
         services.AddSingleton<SessionOwners>();
-        services.AddSingleton<WorkspaceAccess>();
         services.AddSingleton<AnalyticsPacer>();
         services.AddOptions<Otlp.OtlpOptions>().BindConfiguration(Otlp.OtlpOptions.Section).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Otlp.OtlpOptions>, Otlp.OtlpOptionsValidator>();
@@ -25,13 +23,10 @@ public static class GatewayEndpoints
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<AuthFailureLimiter>();
         services.AddSingleton<KeyRequestLimiter>();
-        services.AddSingleton<UnknownKeyPrefixes>();
         services.AddSingleton<AuthFailureCounts>();
         services.AddHostedService<AuthFailureWriter>();
         services.AddHostedService<AuthRecordRetention>();
-        services.AddSingleton<ApiKeyResolver>();
         services.AddSingleton<ApiKeyAuthentication>();
-        services.AddHostedService<ApiKeyChangeListener>();
         services.AddSingleton<Prices.CorrectedCostOwners>();
         services.AddHostedService<Prices.CostCorrectionListener>();
         return services;

@@ -3,6 +3,8 @@ using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Sessions;
+using LatticeLock.Grains.Abstractions.Workspaces;
+using LatticeLock.Storage.Auth;
 using LatticeLock.Storage.Traces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -21,15 +23,10 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         await using var cluster = await LatticeCluster.StartAsync(database, clusterId: clusterId, tcp: true);
         Assert.Equal(2, cluster.Silos.Count);
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddLatticeLockClient(o =>
-        {
-            o.PostgresConnectionString = database;
-            o.ClusterId = clusterId;
-            o.ServiceId = "lattice-tests";
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
+        // The orchestrator here is the operator: it creates users and sets prices, which need an admin key.
+        await using var keySource = Npgsql.NpgsqlDataSource.Create(database);
+        var operatorKey = (await OperatorKeys.IssueAsync(keySource, "orchestrator", "test", CancellationToken.None)).Key;
+        using var host = await StartClientAsync(database, clusterId, operatorKey);
         var lattice = host.Services.GetRequiredService<LatticeLockClient>();
 
         var user = await lattice.Users.Create("client@example.com", "Client");
@@ -114,5 +111,72 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         var listed = Assert.Single(await lattice.Traces.ListForSession(session.Id));
         Assert.Equal((traceId, 2, 1, 0.007m), (listed.TraceId, listed.Spans, listed.ModelRequests, listed.CostUsd));
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task Each_call_of_a_typed_client_is_authorized_by_its_key_in_the_workspace_as_over_http()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        var clusterId = "client-auth-" + Guid.NewGuid().ToString("N")[..8];
+        await using var cluster = await LatticeCluster.StartAsync(database, clusterId: clusterId, tcp: true);
+        await using var keySource = Npgsql.NpgsqlDataSource.Create(database);
+        string[] scopes = ["sessions:read", "sessions:write", "projects:read", "projects:write"];
+        async Task<(Guid User, string Key)> UserWithKeyAsync(string name)
+        {
+            var user = await cluster.GrainFactory.GetGrain<LatticeLock.Grains.Abstractions.Users.IUserGrain>(Guid.NewGuid())
+                .Create(new LatticeLock.Grains.Abstractions.Users.CreateUser($"{name}-{Guid.NewGuid():N}@example.com", name));
+            var issued = await OperatorKeys.Issuer(keySource).IssueAsync(new KeyIssue(user.Id, name, scopes, null), creator: null,
+                new KeyIssuePolicy(100, 0, 0), "test", null, null, CancellationToken.None);
+            return (user.Id, issued.Key);
+        }
+        var (ownerId, ownerKey) = await UserWithKeyAsync("owner");
+        var (viewerId, viewerKey) = await UserWithKeyAsync("viewer");
+        var (_, outsiderKey) = await UserWithKeyAsync("outsider");
+        var workspace = Guid.NewGuid();
+        await cluster.GrainFactory.GetGrain<IWorkspaceGrain>(workspace).Create(new CreateWorkspace(ownerId, "Team", null));
+        await cluster.GrainFactory.GetGrain<IWorkspaceGrain>(workspace).SetMember(new SetWorkspaceMember(ownerId, viewerId, WorkspaceRole.Viewer));
+
+        using var ownerHost = await StartClientAsync(database, clusterId, ownerKey);
+        using var viewerHost = await StartClientAsync(database, clusterId, viewerKey);
+        using var outsiderHost = await StartClientAsync(database, clusterId, outsiderKey);
+        using var strangerHost = await StartClientAsync(database, clusterId, "ll_aaaaaaaaaaaa_" + new string('A', 43));
+        var owner = ownerHost.Services.GetRequiredService<LatticeLockClient>();
+        var viewer = viewerHost.Services.GetRequiredService<LatticeLockClient>();
+        var outsider = outsiderHost.Services.GetRequiredService<LatticeLockClient>();
+        var stranger = strangerHost.Services.GetRequiredService<LatticeLockClient>();
+
+        // The owner starts a session in the team's workspace and records a request; grain-to-grain calls inside pass.
+        var session = await owner.Sessions.Start(ownerId, workspaceId: workspace);
+        Assert.Equal(workspace, session.WorkspaceId);
+        Assert.False((await owner.Sessions.RecordModelRequest(session.Id, Scenario.Request(inputCost: 0.01m, outputCost: 0.01m))).WasDuplicate);
+
+        // A viewer reads it but cannot record (403, naming its role); nothing is stored.
+        Assert.Equal(1, (await viewer.Sessions.Get(session.Id)).RequestCount);
+        var refused = await Assert.ThrowsAsync<ForbiddenException>(() => viewer.Sessions.RecordModelRequest(session.Id, Scenario.Request()));
+        Assert.Contains("viewer", refused.Message);
+        // Another workspace's key cannot read the session (404, as if it did not exist), nor start one as the owner.
+        var hidden = await Assert.ThrowsAsync<NotFoundException>(() => outsider.Sessions.Get(session.Id));
+        Assert.Equal(("session", session.Id), (hidden.Entity, hidden.EntityId));
+        await Assert.ThrowsAsync<ForbiddenException>(() => outsider.Sessions.Start(ownerId));
+        // An operator's method is refused to everyone else; an unknown key gets nothing at all.
+        await Assert.ThrowsAsync<ForbiddenException>(() => owner.Users.Create($"x-{Guid.NewGuid():N}@example.com"));
+        await Assert.ThrowsAsync<NotAuthenticatedException>(() => stranger.Sessions.Get(session.Id));
+        Assert.Equal(1, (await owner.Sessions.Get(session.Id)).RequestCount);
+        foreach (var h in new[] { ownerHost, viewerHost, outsiderHost, strangerHost }) await h.StopAsync();
+    }
+
+    private static async Task<IHost> StartClientAsync(string database, string clusterId, string apiKey)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddLatticeLockClient(o =>
+        {
+            o.PostgresConnectionString = database;
+            o.ClusterId = clusterId;
+            o.ServiceId = "lattice-tests";
+            o.ApiKey = apiKey;
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
     }
 }

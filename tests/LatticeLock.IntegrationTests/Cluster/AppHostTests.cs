@@ -69,7 +69,7 @@ public sealed class AppHostTests(ITestOutputHelper output)
                 }
                 Assert.Equal(2, SiloProcesses(clusterId, null).Count(IsSiloApplication));
                 var client = new ClusterTlsSettings(Path.Combine(certificates, "client.pem"), Path.Combine(certificates, "client.key"), Path.Combine(certificates, "ca.pem"));
-                Assert.Equal("AppHost", await ClusterClients.GetUserNameAsync(redis, clusterId, userId, client));
+                Assert.Equal("AppHost", await ClusterClients.GetUserNameAsync(redis, clusterId, userId, client, adminKey));
 
                 // 32 writers, each with its own session, recording through both silos; silo-2 is killed mid-run.
                 var sessions = new Guid[Writers];

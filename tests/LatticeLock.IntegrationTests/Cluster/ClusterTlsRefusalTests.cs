@@ -36,13 +36,21 @@ public sealed class ClusterTlsRefusalTests(ServersFixture servers)
             Assert.True(code == 0, output);
             var userId = Guid.Parse(output.Split('\n').Select(l => l.Trim()).First(l => Guid.TryParse(l.Split(' ').Last(), out _)).Split(' ').Last());
 
-            // The cluster's own client certificate reads the user.
-            Assert.Equal("Tls", await ClusterClients.GetUserNameAsync(redis, clusterId, userId,
-                new ClusterTlsSettings(Path.Combine(certificates, "client.pem"), Path.Combine(certificates, "client.key"), Path.Combine(certificates, "ca.pem"))));
+            var (keyCode, keyOutput) = await BuiltProgram.RunCliAsync(database, "keys", "create", "--admin");
+            Assert.True(keyCode == 0, keyOutput);
+            var adminKey = keyOutput.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("ll_", StringComparison.Ordinal));
+            var own = new ClusterTlsSettings(Path.Combine(certificates, "client.pem"), Path.Combine(certificates, "client.key"), Path.Combine(certificates, "ca.pem"));
+
+            // The cluster's own client certificate with a key reads the user.
+            Assert.Equal("Tls", await ClusterClients.GetUserNameAsync(redis, clusterId, userId, own, adminKey));
+
+            // The certificate alone grants no data access: a key the cluster does not know is refused on the call itself.
+            var unknownKey = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, own, "ll_aaaaaaaaaaaa_" + new string('A', 43));
+            Assert.IsType<LatticeLock.Grains.Abstractions.Errors.NotAuthenticatedException>(unknownKey);
 
             // No certificate: the silo refuses the client's TLS handshake (the client itself only sees no gateway answer).
             var refusalsBefore = Refusals(silo.Output);
-            var refusal = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, null);
+            var refusal = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, null, adminKey);
             Assert.True(refusal is not null, "a client with no certificate read a grain");
             var refusalsAfter = await Eventually.Until(() => Task.FromResult(Refusals(silo.Output)), n => n > refusalsBefore, TimeSpan.FromSeconds(10),
                 what: "the silo refusing the TLS handshake of a client with no certificate");
@@ -50,12 +58,12 @@ public sealed class ClusterTlsRefusalTests(ServersFixture servers)
 
             // Another CA's certificate with the cluster's CA: our client refuses to start, naming the setting, before connecting.
             var mismatched = ClusterClients.ForeignCertificate(foreign) with { CertificateAuthority = Path.Combine(certificates, "ca.pem") };
-            var refused = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, mismatched);
+            var refused = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, mismatched, adminKey);
             Assert.Contains("is not signed by the CA in LatticeLock:Tls:CertificateAuthority", refused?.Message ?? "(the client read a grain)");
 
             // Another CA's certificate and CA: whichever side of the handshake refuses first (the client refuses the silo's
             // certificate, or the silo the client's), no connection is made and no grain is read.
-            var foreignRefusal = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, ClusterClients.ForeignCertificate(foreign));
+            var foreignRefusal = await ClusterClients.RefusalOfAsync(redis, clusterId, userId, ClusterClients.ForeignCertificate(foreign), adminKey);
             Assert.True(foreignRefusal is not null, "a client with another CA's certificate read a grain");
             Console.WriteLine($"another CA: the client stopped with {foreignRefusal!.GetType().Name}");
         }

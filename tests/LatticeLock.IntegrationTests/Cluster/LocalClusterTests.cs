@@ -99,15 +99,15 @@ public sealed class LocalClusterTests
             // The typed client joins the same cluster through Redis with the run's client certificate and calls a grain.
             var certificates = lines["certificates"];
             var name = await ClusterClients.GetUserNameAsync(lines["redis"], cluster, userId,
-                new ClusterTlsSettings(Path.Combine(certificates, "client.pem"), Path.Combine(certificates, "client.key"), Path.Combine(certificates, "ca.pem")));
+                new ClusterTlsSettings(Path.Combine(certificates, "client.pem"), Path.Combine(certificates, "client.key"), Path.Combine(certificates, "ca.pem")), adminKey);
             Assert.Equal("Cluster", name);
 
             // Without a certificate, or with one from another CA, a client reaches no grain.
-            Assert.NotNull(await ClusterClients.RefusalOfAsync(lines["redis"], cluster, userId, tls: null));
+            Assert.NotNull(await ClusterClients.RefusalOfAsync(lines["redis"], cluster, userId, tls: null, adminKey));
             var foreign = Directory.CreateTempSubdirectory("latticelock-foreign-ca-").FullName;
             try
             {
-                Assert.NotNull(await ClusterClients.RefusalOfAsync(lines["redis"], cluster, userId, ClusterClients.ForeignCertificate(foreign)));
+                Assert.NotNull(await ClusterClients.RefusalOfAsync(lines["redis"], cluster, userId, ClusterClients.ForeignCertificate(foreign), adminKey));
             }
             finally
             {

@@ -92,7 +92,8 @@ public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
         await using var db = new Db(database);
         var (userId, projectId) = (Guid.NewGuid(), Guid.NewGuid());
         await db.ScalarAsync<int>("INSERT INTO users (id, email) VALUES ($1, 'rollover@example.com') RETURNING 1", userId);
-        await db.ScalarAsync<int>("INSERT INTO projects (id, owner_id, name) VALUES ($1, $2, 'rollover') RETURNING 1", projectId, userId);
+        await db.ScalarAsync<int>("INSERT INTO workspaces (id, name, slug, personal_of) VALUES ($1, 'Personal', 'u-' || replace($1::text, '-', ''), $1) RETURNING 1", userId);
+        await db.ScalarAsync<int>("INSERT INTO projects (id, owner_id, name, workspace_id) VALUES ($1, $2, 'rollover', $2) RETURNING 1", projectId, userId);
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 30, 23, 50, 0, TimeSpan.Zero));
         var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource), new AlertEventRepository(dataSource), clock, WebhookTargetPolicy.PublicOnly, NullLogger.Instance);
         List<ReservationState> reservations = [];
@@ -138,7 +139,8 @@ public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
         await using var db = new Db(database);
         var (userId, projectId) = (Guid.NewGuid(), Guid.NewGuid());
         await db.ScalarAsync<int>("INSERT INTO users (id, email) VALUES ($1, 'settle@example.com') RETURNING 1", userId);
-        await db.ScalarAsync<int>("INSERT INTO projects (id, owner_id, name) VALUES ($1, $2, 'settle') RETURNING 1", projectId, userId);
+        await db.ScalarAsync<int>("INSERT INTO workspaces (id, name, slug, personal_of) VALUES ($1, 'Personal', 'u-' || replace($1::text, '-', ''), $1) RETURNING 1", userId);
+        await db.ScalarAsync<int>("INSERT INTO projects (id, owner_id, name, workspace_id) VALUES ($1, $2, 'settle', $2) RETURNING 1", projectId, userId);
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource), new AlertEventRepository(dataSource), clock, WebhookTargetPolicy.PublicOnly, NullLogger.Instance);
         List<ReservationState> reservations = [];

@@ -136,10 +136,13 @@ public sealed class ModelRequestLogTests(ServersFixture servers)
         var userId = Guid.NewGuid();
         var sessionId = Guid.NewGuid();
         await using var dataSource = NpgsqlDataSource.Create(database);
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO users (id, email) VALUES ($1, $2)") { Parameters = { new() { Value = userId }, new() { Value = $"{userId:N}@example.com" } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO sessions (id, user_id) VALUES ($1, $2)") { Parameters = { new() { Value = sessionId }, new() { Value = userId } } });
-        await batch.ExecuteNonQueryAsync();
+        var now = DateTimeOffset.UtcNow;
+        await new LatticeLock.Storage.Users.UserRepository(dataSource).InsertAsync(
+            new LatticeLock.Grains.Abstractions.Users.UserProfile(userId, $"{userId:N}@example.com", null, now, now), CancellationToken.None); // with its personal workspace
+        await using var session = dataSource.CreateCommand("INSERT INTO sessions (id, user_id, workspace_id) VALUES ($1, $2, $2)");
+        session.Parameters.AddWithValue(sessionId);
+        session.Parameters.AddWithValue(userId);
+        await session.ExecuteNonQueryAsync();
         return (sessionId, userId);
     }
 }

@@ -9,14 +9,15 @@ namespace LatticeLock.IntegrationTests;
 /// <summary>The typed client (a real Orleans client) against a running cluster found through Redis.</summary>
 internal static class ClusterClients
 {
-    /// <summary>Starts a client with <paramref name="tls"/> (or none), reads one user's name through its grain, stops.</summary>
-    public static async Task<string> GetUserNameAsync(string redis, string clusterId, Guid userId, ClusterTlsSettings? tls, int patienceSeconds = 60)
+    /// <summary>Starts a client with <paramref name="tls"/> (or none) and <paramref name="apiKey"/>, reads one user's name through its grain, stops.</summary>
+    public static async Task<string> GetUserNameAsync(string redis, string clusterId, Guid userId, ClusterTlsSettings? tls, string apiKey, int patienceSeconds = 60)
     {
         using var client = Host.CreateDefaultBuilder().ConfigureServices(services => services.AddLatticeLockClient(o =>
         {
             o.RedisConnectionString = redis;
             o.ClusterId = clusterId;
             o.Tls = tls;
+            o.ApiKey = apiKey;
         })).Build();
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(patienceSeconds));
         await client.StartAsync(patience.Token);
@@ -35,12 +36,12 @@ internal static class ClusterClients
     /// What a client without a certificate the cluster's CA signed gets: the exception that stopped it from reading
     /// the user, or null if it read it (which would mean the cluster let a stranger in).
     /// </summary>
-    public static async Task<Exception?> RefusalOfAsync(string redis, string clusterId, Guid userId, ClusterTlsSettings? tls)
+    public static async Task<Exception?> RefusalOfAsync(string redis, string clusterId, Guid userId, ClusterTlsSettings? tls, string apiKey)
     {
         try
         {
             // A client the cluster accepts reads the user within a few seconds; 15 s without an answer is a refusal.
-            await GetUserNameAsync(redis, clusterId, userId, tls, patienceSeconds: 15);
+            await GetUserNameAsync(redis, clusterId, userId, tls, apiKey, patienceSeconds: 15);
             return null;
         }
         catch (Exception e)

@@ -1,0 +1,1 @@
+DELETE FROM deployment_keys WHERE name = 'silo_calls';
