@@ -16,6 +16,7 @@ root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(MetricsCommand.Create());
 root.Subcommands.Add(DbCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
+root.Subcommands.Add(SecretsCommand.Create());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

@@ -50,6 +50,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<UserRepository>();
         services.AddSingleton<UserRegistrar>();
         services.AddSingleton<Workspaces.WorkspaceRepository>();
+        services.AddSingleton<Secrets.CredentialStore>();
         services.AddSingleton<Audit.AuditLog>();
         services.AddSingleton<ProjectRepository>();
         services.AddSingleton<SessionRepository>();

@@ -13,7 +13,11 @@ public static class BuiltProgram
     }
 
     /// <summary>Runs the built `lattice` CLI with only the given database setting; returns its exit code and all output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunCliAsync(string? connectionString, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunCliAsync(string? connectionString, params string[] args) =>
+        RunCliAsync(connectionString, new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs the built `lattice` CLI with the database setting and <paramref name="environment"/> (null values unset).</summary>
+    public static async Task<(int ExitCode, string Output)> RunCliAsync(string? connectionString, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var cli = PathOf("LatticeLock.Cli", "lattice.dll");
         var start = new ProcessStartInfo("dotnet", [cli, .. args])
@@ -25,6 +29,11 @@ public static class BuiltProgram
         start.Environment.Remove("ConnectionStrings__postgres");
         if (connectionString is not null) start.Environment["ConnectionStrings__postgres"] = connectionString;
         start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -19,8 +19,10 @@ public static class WorkspacePolicy
     public static readonly WorkspacePermission ManageMembers = new("manage the workspace and its members", ApiScopes.ProjectsWrite, WorkspaceRole.Admin);
     public static readonly WorkspacePermission LeaveWorkspace = new("leave the workspace", ApiScopes.ProjectsWrite, WorkspaceRole.Viewer);
     public static readonly WorkspacePermission DeleteWorkspace = new("delete the workspace", ApiScopes.ProjectsWrite, WorkspaceRole.Owner);
+    public static readonly WorkspacePermission ManageCredentials = new("manage provider credentials", ApiScopes.ProjectsWrite, WorkspaceRole.Admin);
+    public static readonly WorkspacePermission RevealCredentials = new("reveal a provider credential", ApiScopes.CredentialsRead, WorkspaceRole.Admin);
     public static readonly WorkspacePermission ReadAudit = new("read the audit log", ApiScopes.ProjectsRead, WorkspaceRole.Admin);
 
     public static readonly IReadOnlyList<WorkspacePermission> All =
-        [ReadSessions, WriteSessions, ReadProjects, ReportProjectErrors, ReserveBudget, ManageProjects, ReadAnalytics, ReadWorkspace, ManageMembers, LeaveWorkspace, DeleteWorkspace, ReadAudit];
+        [ReadSessions, WriteSessions, ReadProjects, ReportProjectErrors, ReserveBudget, ManageProjects, ReadAnalytics, ReadWorkspace, ManageMembers, LeaveWorkspace, DeleteWorkspace, ManageCredentials, RevealCredentials, ReadAudit];
 }

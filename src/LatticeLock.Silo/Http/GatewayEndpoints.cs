@@ -14,6 +14,8 @@ public static class GatewayEndpoints
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
         services.AddOpenApi();
         services.AddSingleton<SessionOwners>();
+        services.AddSingleton<Secrets.SecretsMasterKey>();
+        services.AddHostedService<Secrets.MasterKeyCheck>();
         services.AddSingleton<AnalyticsPacer>();
         services.AddOptions<Otlp.OtlpOptions>().BindConfiguration(Otlp.OtlpOptions.Section).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Otlp.OtlpOptions>, Otlp.OtlpOptionsValidator>();
@@ -58,6 +60,7 @@ public static class GatewayEndpoints
         v1.MapUsersApi();
         v1.MapApiKeysApi();
         v1.MapWorkspacesApi();
+        v1.MapCredentialsApi();
         v1.MapProjectsApi();
         v1.MapSessionsApi();
         v1.MapChatsApi();

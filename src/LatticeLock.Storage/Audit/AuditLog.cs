@@ -21,15 +21,23 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider clock)
     /// in the same transaction. Commits confirmed (a write that changed nothing passes the synchronous barrier, so a
     /// repeat is answered only once a standby holds what it found).
     /// </summary>
-    public async Task<T> WithAuditAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<(T Result, bool Changed)>> write, AuditRecord record,
+    public Task<T> WithAuditAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<(T Result, bool Changed)>> write, AuditRecord record,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return WithAuditAsync(write, _ => record, cancellationToken);
+    }
+
+    /// <summary><see cref="WithAuditAsync{T}(Func{NpgsqlConnection, NpgsqlTransaction, Task{ValueTuple{T, bool}}}, AuditRecord, CancellationToken)"/> with the record made from what the write found (its values before and after).</summary>
+    public async Task<T> WithAuditAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<(T Result, bool Changed)>> write, Func<T, AuditRecord> recordOf,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
-        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(recordOf);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var (result, changed) = await write(connection, transaction);
-        if (changed) await AppendAsync(connection, transaction, record, cancellationToken);
+        if (changed) await AppendAsync(connection, transaction, recordOf(result), cancellationToken);
         else await SynchronousBarrier.MarkAsync(connection, transaction, cancellationToken);
         await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
         return result;

@@ -14,7 +14,7 @@ namespace LatticeLock.IntegrationTests;
 [Collection(ServersCollection.Name)]
 public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
 {
-    private static readonly string[] AllScopes = ["projects:read", "projects:write", "sessions:read", "sessions:write", "analytics:read"];
+    private static readonly string[] AllScopes = ["projects:read", "projects:write", "sessions:read", "sessions:write", "analytics:read", "credentials:read"];
 
     public enum Caller { Owner, Admin, Member, Viewer, NonMember, KeyBoundElsewhere, Operator }
 
@@ -47,6 +47,12 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
             w => new(HttpMethod.Patch, $"{w.Ws}/members/{w.Target}", """{"role":"viewer"}""")),
         new("DELETE /v1/workspaces/{id}/members/{user_id}", WorkspacePolicy.ManageMembers, HttpStatusCode.NoContent, w => new(HttpMethod.Delete, $"{w.Ws}/members/{w.Target}")),
         new("GET /v1/workspaces/{id}/audit", WorkspacePolicy.ReadAudit, HttpStatusCode.OK, w => new(HttpMethod.Get, $"{w.Ws}/audit")),
+        new("PUT /v1/workspaces/{id}/credentials/{name}", WorkspacePolicy.ManageCredentials, HttpStatusCode.Created,
+            w => new(HttpMethod.Put, $"{w.Ws}/credentials/second", """{"provider":"anthropic","secret":"sk-ant-matrix-0002"}""")),
+        new("GET /v1/workspaces/{id}/credentials", WorkspacePolicy.ManageCredentials, HttpStatusCode.OK, w => new(HttpMethod.Get, $"{w.Ws}/credentials")),
+        new("POST /v1/workspaces/{id}/credentials/{name}/reveal", WorkspacePolicy.RevealCredentials, HttpStatusCode.OK,
+            w => new(HttpMethod.Post, $"{w.Ws}/credentials/main/reveal")),
+        new("DELETE /v1/workspaces/{id}/credentials/{name}", WorkspacePolicy.ManageCredentials, HttpStatusCode.NoContent, w => new(HttpMethod.Delete, $"{w.Ws}/credentials/main")),
         new("POST /v1/projects", WorkspacePolicy.ManageProjects, HttpStatusCode.Created,
             w => new(HttpMethod.Post, "/v1/projects", $$"""{"name":"p","workspace_id":"{{w.Workspace}}"}""")),
         new("GET /v1/projects/{id}", WorkspacePolicy.ReadProjects, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/projects/{w.Project}")),
@@ -99,7 +105,8 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
     [Fact]
     public async Task Every_route_answers_every_caller_as_the_policy_table_says()
     {
-        await using var env = await GatewayEnvironment.StartAsync(servers);
+        await using var env = await GatewayEnvironment.StartAsync(servers,
+            new Dictionary<string, string?> { [LatticeLock.Storage.Secrets.MasterKey.Setting] = LatticeLock.Storage.Secrets.MasterKey.NewBase64() });
         var people = await PeopleAsync(env);
         var failures = new List<string>();
         var cells = 0;
@@ -153,6 +160,7 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
         var target = (await admin.SendAsync(HttpMethod.Post, "/v1/users", $$"""{"email":"t{{Guid.NewGuid():N}}@example.com"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
         var newcomer = (await admin.SendAsync(HttpMethod.Post, "/v1/users", $$"""{"email":"n{{Guid.NewGuid():N}}@example.com"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
         await owner.SendAsync(HttpMethod.Post, $"{ws}/members", $$"""{"user_id":"{{target}}","role":"member"}""", HttpStatusCode.Created);
+        await owner.SendAsync(HttpMethod.Put, $"{ws}/credentials/main", """{"provider":"openai","secret":"sk-matrix-0001"}""", HttpStatusCode.Created);
 
         var project = (await owner.SendAsync(HttpMethod.Post, "/v1/projects", $$"""{"name":"p","workspace_id":"{{workspace}}"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
         Assert.Equal(workspace, (await owner.SendAsync(HttpMethod.Get, $"/v1/projects/{project}", null, HttpStatusCode.OK))["workspace_id"]!.GetValue<Guid>());

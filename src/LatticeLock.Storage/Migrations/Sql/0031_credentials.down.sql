@@ -1,0 +1,2 @@
+DROP TABLE workspace_credentials;
+DROP TABLE workspace_data_keys;
