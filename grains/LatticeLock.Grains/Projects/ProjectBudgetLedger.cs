@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Storage.Budgets;
@@ -90,10 +91,12 @@ internal sealed class ProjectBudgetLedger(
         _period = null;
     }
 
-    public async Task<BudgetStatus> SetAsync(BudgetSettings settings, List<ReservationState> reservations, CancellationToken cancellationToken)
+    /// <summary>Sets the budget (audited in <paramref name="workspaceId"/> as <paramref name="actor"/>'s change).</summary>
+    public async Task<BudgetStatus> SetAsync(BudgetSettings settings, List<ReservationState> reservations, Guid workspaceId, AuditActor? actor,
+        CancellationToken cancellationToken)
     {
         var valid = BudgetSettingsValidation.Validated(settings, targets);
-        await budgets.UpsertAsync(projectId, valid, cancellationToken);
+        await budgets.UpsertAsync(projectId, valid, _settings, workspaceId, actor, cancellationToken);
         _settings = valid;
         await EnsurePeriodAsync(cancellationToken);
         await RaiseAlertsAsync(cancellationToken);

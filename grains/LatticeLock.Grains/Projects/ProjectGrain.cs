@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Budgets;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Projects;
@@ -65,7 +66,7 @@ public sealed class ProjectGrain(
             var now = clock.GetUtcNow();
             var created = new ProjectDetails(Id, command.OwnerId, workspaceId, name, path, ProjectStatus.Unknown,
                 ValidationStatus.NotRun, ValidationStatus.NotRun, ValidationStatus.NotRun, null, 1, now, now);
-            if (await projects.InsertAsync(created, cancellationToken))
+            if (await projects.InsertAsync(created, AuditActor.Current, cancellationToken))
             {
                 _project = (created, null);
                 return created;
@@ -130,7 +131,7 @@ public sealed class ProjectGrain(
     {
         var current = Details();
         var now = clock.GetUtcNow();
-        if (!await projects.SoftDeleteAsync(Id, now, current.Version, cancellationToken)) await ChangedElsewhereAsync(cancellationToken);
+        if (!await projects.SoftDeleteAsync(current, now, AuditActor.Current, cancellationToken)) await ChangedElsewhereAsync(cancellationToken);
         _project = (current with { Version = current.Version + 1, UpdatedAt = now }, now);
     }
 
@@ -138,7 +139,7 @@ public sealed class ProjectGrain(
     {
         Details();
         var hadBudget = Budget.HasBudget;
-        var status = await Budget.SetAsync(settings, Reservations, cancellationToken);
+        var status = await Budget.SetAsync(settings, Reservations, Details().WorkspaceId, AuditActor.Current, cancellationToken);
         EnsureResyncTimer();
         // Sessions skip reporting to a project without a budget for SpendRecorded.NoBudgetCacheFor; one re-sum after
         // that window counts whatever they skipped while the new budget was being set.
@@ -239,7 +240,7 @@ public sealed class ProjectGrain(
     private async Task<ProjectDetails> WriteChangeAsync(ProjectDetails current, ProjectDetails updated, CancellationToken cancellationToken)
     {
         updated = updated with { Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() };
-        if (!await projects.UpdateAsync(updated, current.Version, cancellationToken)) await ChangedElsewhereAsync(cancellationToken);
+        if (!await projects.UpdateAsync(current, updated, current.Version, AuditActor.Current, cancellationToken)) await ChangedElsewhereAsync(cancellationToken);
         _project = (updated, null);
         return updated;
     }

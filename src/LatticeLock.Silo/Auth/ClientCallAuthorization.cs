@@ -14,7 +14,8 @@ namespace LatticeLock.Silo.Auth;
 /// </summary>
 public sealed class ClientCallAuthorization(SiloCallStamp stamp, ApiKeyResolver keys, ClientCallPolicy policy) : IIncomingGrainCallFilter
 {
-    private static readonly System.Reflection.Assembly Ours = typeof(ISessionGrain).Assembly;
+    /// <summary>The assembly of the LatticeLock grain interfaces: calls into them are authorized; Orleans' own are not.</summary>
+    internal static readonly System.Reflection.Assembly Ours = typeof(ISessionGrain).Assembly;
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {

@@ -21,7 +21,9 @@ public sealed class SiloCallStamp(DeploymentKeys keys) : IOutgoingGrainCallFilte
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        RequestContext.Set(CallCredentials.SiloStamp, _stamp ?? await GetAsync());
+        // Only calls into LatticeLock grains are authorized, so only they need the stamp (Orleans' own calls pass as they are).
+        if (context.InterfaceMethod?.DeclaringType?.Assembly == ClientCallAuthorization.Ours)
+            RequestContext.Set(CallCredentials.SiloStamp, _stamp ?? await GetAsync());
         await context.Invoke();
     }
 }

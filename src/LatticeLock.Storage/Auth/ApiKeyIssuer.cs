@@ -1,6 +1,8 @@
+using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Validation;
+using LatticeLock.Storage.Audit;
 using LatticeLock.Storage.Users;
 using LatticeLock.Storage.Workspaces;
 
@@ -51,7 +53,11 @@ public sealed class ApiKeyIssuer(ApiKeyRepository keys, UserRepository users, Wo
         var (key, prefix) = ApiKeyFormat.Generate();
         var info = new ApiKeyInfo(Guid.NewGuid(), request.UserId, name, prefix, request.Scopes.Distinct().ToList(), now, request.ExpiresAt?.ToUniversalTime(),
             null, null, CreatedBy: creator?.KeyId, RateLimitPerSecond: rate, MaxConcurrentRequests: concurrent, WorkspaceId: workspace);
-        await keys.InsertAsync(info, ApiKeyFormat.Hash(key), policy.MaxActiveKeysPerUser, cancellationToken);
+        // Audited in the key's workspace (its user's personal one when unbound), as the creating key's act (null: the operator at the CLI).
+        var actor = creator is null ? null : new AuditActor(creator.UserId, creator.KeyId, remoteAddress, userAgent, creator.IsAdmin);
+        var masked = new { info.Id, info.UserId, info.Name, Prefix = ApiKeyFormat.Display(prefix), info.Scopes, info.ExpiresAt, info.WorkspaceId };
+        await keys.InsertAsync(info, ApiKeyFormat.Hash(key), policy.MaxActiveKeysPerUser,
+            new AuditRecord(workspace ?? request.UserId, "key.create", "api_key", info.Id.ToString(), null, masked, actor), cancellationToken);
         await events.RecordAsync(new AuthEvent("created", ApiKeyFormat.Display(prefix), request.UserId, audit, remoteAddress, userAgent), cancellationToken);
         return new IssuedKey(info, key);
     }

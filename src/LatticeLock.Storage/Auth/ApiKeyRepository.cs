@@ -1,4 +1,5 @@
 using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Storage.Audit;
 using LatticeLock.Storage.Commits;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,7 +7,7 @@ using NpgsqlTypes;
 namespace LatticeLock.Storage.Auth;
 
 /// <summary>The <c>api_keys</c> table. Changes made here also NOTIFY <see cref="ChangeChannel"/> so silos drop cached keys.</summary>
-public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
+public sealed class ApiKeyRepository(NpgsqlDataSource dataSource, AuditLog audit)
 {
     /// <summary>PostgreSQL channel carrying the prefix of every key that was revoked or changed.</summary>
     public const string ChangeChannel = "lattice_api_keys";
@@ -18,12 +19,12 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Stores the key unless its user already holds <paramref name="maxActive"/> active keys (then nothing is stored
-    /// and <see cref="KeyQuotaExceededException"/> is thrown). Keys of one user are counted and inserted one at a time.
+    /// and <see cref="KeyQuotaExceededException"/> is thrown). Keys of one user are counted and inserted one at a time. The
+    /// key's creation is audited (<paramref name="record"/>) in the same transaction.
     /// </summary>
-    public async Task InsertAsync(ApiKeyInfo key, byte[] keyHash, int maxActive, CancellationToken cancellationToken)
+    public Task InsertAsync(ApiKeyInfo key, byte[] keyHash, int maxActive, AuditRecord record, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var count = new NpgsqlCommand("""
             SELECT pg_advisory_xact_lock(hashtextextended('api_keys:' || $1::text, 0));
             """, connection, transaction))
@@ -56,8 +57,8 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource)
         command.Parameters.AddNullable(key.MaxConcurrentRequests, NpgsqlDbType.Integer);
         command.Parameters.AddNullable(key.WorkspaceId, NpgsqlDbType.Uuid);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
-    }
+        return (true, true);
+    }, record, cancellationToken);
 
     /// <summary>The key, its hash, and whether its owner has been deleted (which disables the key).</summary>
     public async Task<(ApiKeyInfo Key, byte[] Hash, bool OwnerDeleted)?> FindByPrefixAsync(string prefix, CancellationToken cancellationToken)

@@ -31,8 +31,8 @@ public static class OperatorKeys
 
     /// <summary>The issuer as the operator at a terminal uses it (no creating key: any scope may be granted).</summary>
     public static ApiKeyIssuer Issuer(NpgsqlDataSource dataSource) =>
-        new(new ApiKeyRepository(dataSource), new UserRepository(dataSource), new WorkspaceRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)),
-            new AuthEventLog(dataSource), TimeProvider.System);
+        new(new ApiKeyRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)), new UserRepository(dataSource),
+            new WorkspaceRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)), new AuthEventLog(dataSource), TimeProvider.System);
 
     /// <summary>A new operator key for the bootstrap admin.</summary>
     public static async Task<IssuedKey> IssueAsync(NpgsqlDataSource dataSource, string name, string audit, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
+using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Budgets;
+using LatticeLock.Storage.Audit;
 using LatticeLock.Storage.Commits;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,7 +8,7 @@ using NpgsqlTypes;
 namespace LatticeLock.Storage.Budgets;
 
 /// <summary>The <c>project_budgets</c> table, and month-to-date spend from <c>model_requests</c>.</summary>
-public sealed class BudgetRepository(NpgsqlDataSource dataSource)
+public sealed class BudgetRepository(NpgsqlDataSource dataSource, AuditLog audit)
 {
     public async Task<BudgetSettings?> FindAsync(Guid projectId, CancellationToken cancellationToken)
     {
@@ -18,21 +20,24 @@ public sealed class BudgetRepository(NpgsqlDataSource dataSource)
         return new BudgetSettings(reader.GetDecimal(0), reader.GetFieldValue<int[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2));
     }
 
-    public async Task UpsertAsync(Guid projectId, BudgetSettings settings, CancellationToken cancellationToken)
+    /// <summary>Stores the project's budget settings with their audit row (<c>budget.set</c>, before and after) in one transaction.</summary>
+    public Task UpsertAsync(Guid projectId, BudgetSettings settings, BudgetSettings? before, Guid workspaceId, AuditActor? actor, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = new NpgsqlCommand("""
             INSERT INTO project_budgets (project_id, monthly_usd, alert_thresholds_pct, webhook_url)
             VALUES ($1, $2, $3, $4)
             ON CONFLICT (project_id) DO UPDATE
             SET monthly_usd = excluded.monthly_usd, alert_thresholds_pct = excluded.alert_thresholds_pct,
                 webhook_url = excluded.webhook_url, updated_at = now()
-            """);
+            """, connection, transaction);
         command.Parameters.AddWithValue(projectId);
         command.Parameters.AddWithValue(settings.MonthlyUsd);
         command.Parameters.AddWithValue(settings.AlertThresholdsPct);
         command.Parameters.AddNullable(settings.WebhookUrl, NpgsqlDbType.Text);
-        await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken);
-    }
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return (true, true);
+    }, new AuditRecord(workspaceId, "budget.set", "project", projectId.ToString(), before, settings, actor), cancellationToken);
 
     /// <summary>
     /// The project's spend on requests made in [<paramref name="from"/>, <paramref name="to"/>), and the ids of those

@@ -1,5 +1,7 @@
 using LatticeLock.Grains.Abstractions.Projects;
 using LatticeLock.Grains.Abstractions.Validation;
+using LatticeLock.Grains.Abstractions.Audit;
+using LatticeLock.Storage.Audit;
 using LatticeLock.Storage.Commits;
 using Npgsql;
 
@@ -7,36 +9,40 @@ namespace LatticeLock.Storage.Projects;
 
 /// <summary>
 /// The <c>projects</c> table (the one store of a project) and <c>project_errors</c>. Every change is guarded by the
-/// row's version, so a write from a stale activation fails instead of overwriting.
+/// row's version, so a write from a stale activation fails instead of overwriting. Every change commits with its row
+/// in the workspace's audit log (<c>project.create</c>, <c>project.update</c>, <c>project.delete</c>).
 /// </summary>
-public sealed class ProjectRepository(NpgsqlDataSource dataSource)
+public sealed class ProjectRepository(NpgsqlDataSource dataSource, AuditLog audit)
 {
     /// <summary>Inserts the project; false when a row with this id exists already (a retry or a race), once a synchronous standby holds it.</summary>
-    public async Task<bool> InsertAsync(ProjectDetails project, CancellationToken cancellationToken)
+    public Task<bool> InsertAsync(ProjectDetails project, AuditActor? actor, CancellationToken cancellationToken) => audit.WithAuditAsync(async (connection, transaction) =>
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = new NpgsqlCommand("""
             INSERT INTO projects (id, owner_id, name, path, status, schema_status, sheriff_status, gauntlet_status,
                                   last_validated, version, created_at, updated_at, created_by, updated_by, workspace_id)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $2, $2, $13)
             ON CONFLICT (id) DO NOTHING
-            """);
+            """, connection, transaction);
         AddColumns(command, project);
         command.Parameters.AddWithValue(project.WorkspaceId);
-        return await ConfirmedCommit.InsertOnceAsync(command, dataSource, cancellationToken);
-    }
+        var inserted = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return (inserted, inserted);
+    }, new AuditRecord(project.WorkspaceId, "project.create", "project", project.Id.ToString(), null, project, actor), cancellationToken);
 
     /// <summary>Writes <paramref name="project"/> (whose version is already bumped) only if the stored version is <paramref name="expectedVersion"/>; false otherwise.</summary>
-    public async Task<bool> UpdateAsync(ProjectDetails project, int expectedVersion, CancellationToken cancellationToken)
+    public Task<bool> UpdateAsync(ProjectDetails before, ProjectDetails project, int expectedVersion, AuditActor? actor, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = new NpgsqlCommand("""
             UPDATE projects SET owner_id = $2, name = $3, path = $4, status = $5, schema_status = $6, sheriff_status = $7,
                    gauntlet_status = $8, last_validated = $9, version = $10, created_at = $11, updated_at = $12, updated_by = $2
             WHERE id = $1 AND version = $13 AND NOT is_deleted
-            """);
+            """, connection, transaction);
         AddColumns(command, project);
         command.Parameters.AddWithValue(expectedVersion);
-        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
-    }
+        var updated = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return (updated, updated);
+    }, new AuditRecord(project.WorkspaceId, "project.update", "project", project.Id.ToString(), before, project, actor), cancellationToken);
 
     /// <summary>The stored project and when it was deleted (null when live), or null when there is no row.</summary>
     public async Task<(ProjectDetails Project, DateTimeOffset? DeletedAt)?> FindAsync(Guid id, CancellationToken cancellationToken)
@@ -73,17 +79,19 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Marks the project deleted if the row is still at <paramref name="expectedVersion"/>; false otherwise.</summary>
-    public async Task<bool> SoftDeleteAsync(Guid id, DateTimeOffset at, int expectedVersion, CancellationToken cancellationToken)
+    public Task<bool> SoftDeleteAsync(ProjectDetails project, DateTimeOffset at, AuditActor? actor, CancellationToken cancellationToken) =>
+        audit.WithAuditAsync(async (connection, transaction) =>
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = new NpgsqlCommand("""
             UPDATE projects SET is_deleted = true, deleted_at = $2, updated_at = $2, version = version + 1
             WHERE id = $1 AND version = $3 AND NOT is_deleted
-            """);
-        command.Parameters.AddWithValue(id);
+            """, connection, transaction);
+        command.Parameters.AddWithValue(project.Id);
         command.Parameters.AddWithValue(at);
-        command.Parameters.AddWithValue(expectedVersion);
-        return await ConfirmedCommit.ExecuteNonQueryAsync(command, dataSource.ConnectionString, cancellationToken) == 1;
-    }
+        command.Parameters.AddWithValue(project.Version);
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return (deleted, deleted);
+    }, new AuditRecord(project.WorkspaceId, "project.delete", "project", project.Id.ToString(), project, null, actor), cancellationToken);
 
     private static void AddColumns(NpgsqlCommand command, ProjectDetails p)
     {

@@ -95,13 +95,13 @@ public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
         await db.ScalarAsync<int>("INSERT INTO workspaces (id, name, slug, personal_of) VALUES ($1, 'Personal', 'u-' || replace($1::text, '-', ''), $1) RETURNING 1", userId);
         await db.ScalarAsync<int>("INSERT INTO projects (id, owner_id, name, workspace_id) VALUES ($1, $2, 'rollover', $2) RETURNING 1", projectId, userId);
         var clock = new ManualClock(new DateTimeOffset(2026, 11, 30, 23, 50, 0, TimeSpan.Zero));
-        var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource), new AlertEventRepository(dataSource), clock, WebhookTargetPolicy.PublicOnly, NullLogger.Instance);
+        var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, clock)), new AlertEventRepository(dataSource), clock, WebhookTargetPolicy.PublicOnly, NullLogger.Instance);
         List<ReservationState> reservations = [];
         await using var connection = await dataSource.OpenConnectionAsync();
 
         await InsertRequestAsync(connection, null, Guid.NewGuid(), clock.GetUtcNow(), 6m, projectId, recordedAt: clock.GetUtcNow());
         await ledger.LoadAsync(default);
-        var november = await ledger.SetAsync(new BudgetSettings(10m, [50], null), reservations, default);
+        var november = await ledger.SetAsync(new BudgetSettings(10m, [50], null), reservations, userId, null, default);
         Assert.Equal(6m, november.SpentUsd);
 
         // December. A request the client dates 23:59 on 30 November but that is recorded now is December's spend: the
@@ -142,11 +142,11 @@ public sealed class MetricFeedAndLedgerTests(ServersFixture servers)
         await db.ScalarAsync<int>("INSERT INTO workspaces (id, name, slug, personal_of) VALUES ($1, 'Personal', 'u-' || replace($1::text, '-', ''), $1) RETURNING 1", userId);
         await db.ScalarAsync<int>("INSERT INTO projects (id, owner_id, name, workspace_id) VALUES ($1, $2, 'settle', $2) RETURNING 1", projectId, userId);
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource), new AlertEventRepository(dataSource), clock, WebhookTargetPolicy.PublicOnly, NullLogger.Instance);
+        var ledger = new ProjectBudgetLedger(projectId, new BudgetRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, clock)), new AlertEventRepository(dataSource), clock, WebhookTargetPolicy.PublicOnly, NullLogger.Instance);
         List<ReservationState> reservations = [];
         await using var connection = await dataSource.OpenConnectionAsync();
         await ledger.LoadAsync(default);
-        await ledger.SetAsync(new BudgetSettings(10m, [], null), reservations, default);
+        await ledger.SetAsync(new BudgetSettings(10m, [], null), reservations, userId, null, default);
 
         // Settled once by its request; the retry of that request is answered "settled" again and counts nothing.
         var a = await ledger.ReserveAsync(new ReserveBudget(4m, 600), reservations, NeverHeld, default);

@@ -90,6 +90,35 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
     }
 
     [Fact]
+    public async Task Project_budget_and_key_changes_are_audited_in_their_workspace_by_whoever_made_them()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers);
+        var (ownerId, ownerKey) = await env.NewUserWithKeyAsync(AllScopes);
+        var owner = env.Client(ownerKey);
+        var ws = (await owner.SendAsync(HttpMethod.Post, "/v1/workspaces", """{"name":"Audited"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        var project = (await owner.SendAsync(HttpMethod.Post, "/v1/projects", $$"""{"name":"p","workspace_id":"{{ws}}"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        await owner.SendAsync(HttpMethod.Patch, $"/v1/projects/{project}", """{"name":"renamed"}""", HttpStatusCode.OK, ifMatch: "1");
+        await owner.SendAsync(HttpMethod.Put, $"/v1/projects/{project}/budget", """{"monthly_usd":25}""", HttpStatusCode.OK);
+        await env.Client(env.AdminKey).SendAsync(HttpMethod.Put, $"/v1/projects/{project}/budget", """{"monthly_usd":30}""", HttpStatusCode.OK);
+
+        var entries = (await owner.SendAsync(HttpMethod.Get, $"/v1/workspaces/{ws}/audit", null, HttpStatusCode.OK))["entries"]!.AsArray();
+        var mine = entries.Where(e => e!["resource_id"]!.ToString() == project.ToString()).ToList();
+        Assert.Equal(["project.create", "project.update", "budget.set", "budget.set"], mine.Select(e => e!["action"]!.ToString()));
+        Assert.Equal(ownerId, mine[0]!["actor_user_id"]!.GetValue<Guid>());
+        Assert.Equal(("p", "renamed"), (mine[1]!["changes"]!["old"]!["name"]!.ToString(), mine[1]!["changes"]!["new"]!["name"]!.ToString()));
+        Assert.Equal((25m, 30m), (mine[3]!["changes"]!["old"]!["monthly_usd"]!.GetValue<decimal>(), mine[3]!["changes"]!["new"]!["monthly_usd"]!.GetValue<decimal>()));
+        Assert.NotEqual(ownerId, mine[3]!["actor_user_id"]!.GetValue<Guid>()); // the operator's change names the operator
+        // A key bound to the workspace is audited there, masked (its display prefix, never the secret).
+        var key = await env.Client(env.AdminKey).SendAsync(HttpMethod.Post, $"/v1/users/{ownerId}/api-keys",
+            JsonSerializer.Serialize(new { name = "team", scopes = new[] { "sessions:read" }, workspace_id = ws }), HttpStatusCode.Created);
+        var created = Assert.Single((await owner.SendAsync(HttpMethod.Get, $"/v1/workspaces/{ws}/audit?action=key.create", null, HttpStatusCode.OK))["entries"]!.AsArray())!;
+        Assert.Equal((key["id"]!.ToString(), key["prefix"]!.ToString()), (created["resource_id"]!.ToString(), created["changes"]!["new"]!["prefix"]!.ToString()));
+        Assert.DoesNotContain(key["key"]!.GetValue<string>(), created.ToJsonString());
+        var (code, output) = await BuiltProgram.RunCliAsync(env.Database, "audit", "verify", "--workspace", ws.ToString());
+        Assert.True(code == 0, output);
+    }
+
+    [Fact]
     public async Task The_migration_moves_every_project_and_session_into_its_owners_personal_workspace_and_back()
     {
         var database = await servers.CreateDatabaseAsync(migrate: false);
