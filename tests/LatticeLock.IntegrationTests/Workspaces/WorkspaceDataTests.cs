@@ -119,6 +119,42 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
     }
 
     [Fact]
+    public async Task An_otlp_export_lands_in_the_keys_workspace_and_only_a_member_who_may_write_there_sends_one()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers);
+        var (_, ownerKey) = await env.NewUserWithKeyAsync(AllScopes);
+        var (memberId, _) = await env.NewUserWithKeyAsync(AllScopes);
+        var (viewerId, _) = await env.NewUserWithKeyAsync(AllScopes);
+        var owner = env.Client(ownerKey);
+        var ws = (await owner.SendAsync(HttpMethod.Post, "/v1/workspaces", """{"name":"Traces"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
+        await owner.SendAsync(HttpMethod.Post, $"/v1/workspaces/{ws}/members", $$"""{"user_id":"{{memberId}}","role":"member"}""", HttpStatusCode.Created);
+        await owner.SendAsync(HttpMethod.Post, $"/v1/workspaces/{ws}/members", $$"""{"user_id":"{{viewerId}}","role":"viewer"}""", HttpStatusCode.Created);
+        async Task<ApiClient> BoundAsync(Guid user) => env.Client((await env.Client(env.AdminKey).SendAsync(HttpMethod.Post, $"/v1/users/{user}/api-keys",
+            JsonSerializer.Serialize(new { name = "bound", scopes = AllScopes, workspace_id = ws }), HttpStatusCode.Created))["key"]!.GetValue<string>());
+        var member = await BoundAsync(memberId);
+        var viewer = await BoundAsync(viewerId);
+
+        var traceId = Guid.NewGuid().ToString("N");
+        var now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        var export = $$$"""
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"agent"}}]},"scopeSpans":[{"spans":[
+             {"traceId":"{{{traceId}}}","spanId":"{{{traceId[..16]}}}","name":"chat gpt-4o","kind":3,"startTimeUnixNano":"{{{now - 500_000_000}}}","endTimeUnixNano":"{{{now}}}",
+              "attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.provider.name","value":{"stringValue":"openai"}},
+               {"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"10"}},
+               {"key":"gen_ai.usage.output_tokens","value":{"intValue":"5"}}]}]}]}]}
+            """;
+        // A viewer's key may not write spans into the workspace (403, naming the role); nothing is stored.
+        var refused = await viewer.SendAsync(HttpMethod.Post, "/otlp/v1/traces", export, HttpStatusCode.Forbidden);
+        Assert.Contains("viewer", refused["detail"]!.ToString());
+        // A member's key may: the trace's session lives in the key's workspace.
+        await member.SendAsync(HttpMethod.Post, "/otlp/v1/traces", export, HttpStatusCode.OK);
+        var trace = await member.SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}", null, HttpStatusCode.OK);
+        var session = trace["session_id"]!.GetValue<Guid>();
+        Assert.Equal(ws, (await owner.SendAsync(HttpMethod.Get, $"/v1/sessions/{session}", null, HttpStatusCode.OK))["workspace_id"]!.GetValue<Guid>());
+        await viewer.SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}", null, HttpStatusCode.NotFound); // traces by id are still their sender's
+    }
+
+    [Fact]
     public async Task The_migration_moves_every_project_and_session_into_its_owners_personal_workspace_and_back()
     {
         var database = await servers.CreateDatabaseAsync(migrate: false);
