@@ -23,9 +23,9 @@ public static class Eventually
         }
     }
 
-    /// <summary>Waits until the SQL <paramref name="condition"/> (one boolean) is true; throws naming it when it never is.</summary>
-    public static Task TrueInDatabaseAsync(Db db, string condition, int seconds = 60) =>
-        Until(() => db.RowsAsync(condition), r => r.Count == 1 && r[0][0] is true, TimeSpan.FromSeconds(seconds), what: condition);
+    /// <summary>Waits until the SQL <paramref name="condition"/> (one boolean) is true and returns it; throws naming it when it never is.</summary>
+    public static async Task<bool> TrueInDatabaseAsync(Db db, string condition, int seconds = 60) =>
+        (await Until(() => db.RowsAsync(condition), r => r.Count == 1 && r[0][0] is true, TimeSpan.FromSeconds(seconds), what: condition))[0][0] is true;
 
     private static string Describe(object? value) => value switch
     {

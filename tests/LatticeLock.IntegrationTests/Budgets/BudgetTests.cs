@@ -172,8 +172,8 @@ public sealed class BudgetTests(ServersFixture servers)
             $"this test needs the machine's name ({name}) to resolve to a non-public address");
         await project.SetBudget(new BudgetSettings(1m, [50], $"http://{name}:{port}/hook/"));
         await cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId).RecordModelRequest(Costing(0.6m));
-        await Eventually.Until(() => db.ScalarAsync<string>("SELECT delivery_status FROM alert_events WHERE project_id = $1", projectId),
-            status => status == "failed", TimeSpan.FromSeconds(30));
+        Assert.Equal("failed", await Eventually.Until(() => db.ScalarAsync<string>("SELECT delivery_status FROM alert_events WHERE project_id = $1", projectId),
+            status => status == "failed", TimeSpan.FromSeconds(30)));
         var row = (await db.RowsAsync("SELECT attempts, last_status_code, last_error FROM alert_events WHERE project_id = $1", projectId)).Single();
         Assert.Equal(2, row[0]);
         Assert.Null(row[1]);
@@ -214,8 +214,8 @@ public sealed class BudgetTests(ServersFixture servers)
         await cluster.GrainFactory.GetGrain<IProjectGrain>(projectId).SetBudget(new BudgetSettings(1m, [50], $"http://127.0.0.1:{port}/hook/"));
         await cluster.GrainFactory.GetGrain<ISessionGrain>(sessionId).RecordModelRequest(Costing(0.6m));
 
-        await Eventually.Until(() => db.ScalarAsync<string>("SELECT delivery_status FROM alert_events WHERE project_id = $1", projectId),
-            status => status == "delivered", TimeSpan.FromSeconds(30));
+        Assert.Equal("delivered", await Eventually.Until(() => db.ScalarAsync<string>("SELECT delivery_status FROM alert_events WHERE project_id = $1", projectId),
+            status => status == "delivered", TimeSpan.FromSeconds(30)));
         var row = (await db.RowsAsync("SELECT delivery_status, attempts, last_status_code, threshold_pct FROM alert_events WHERE project_id = $1", projectId)).Single();
         Assert.Equal(new object?[] { "delivered", 3, 200, 50 }, row);
         Assert.Equal(3, received.Count);

@@ -55,8 +55,8 @@ public sealed class RepriceTests(ServersFixture servers)
             Assert.Equal(23, await new SessionRepository(dataSource).CheckpointTotalsAsync(session, CancellationToken.None));
         for (var i = 0; i < 5; i++) await RecordAsync(session, "gpt-reprice", ""","reasoning_output_tokens":100""");
         const string Ours = "model_id IN ('gpt-reprice', 'gpt-later')";
-        await Eventually.TrueInDatabaseAsync(db, $"SELECT (SELECT coalesce(sum(request_count), 0) FROM cost_aggregations WHERE {Ours}) = 28 " +
-            $"AND (SELECT count(*) FROM metric_points WHERE {Ours}) = 28", (int)PumpWait.TotalSeconds);
+        Assert.True(await Eventually.TrueInDatabaseAsync(db, $"SELECT (SELECT coalesce(sum(request_count), 0) FROM cost_aggregations WHERE {Ours}) = 28 " +
+            $"AND (SELECT count(*) FROM metric_points WHERE {Ours}) = 28", (int)PumpWait.TotalSeconds));
 
         // The price is corrected (same effective date: a new row), the later model gets its first price.
         var corrected = (await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", $$"""

@@ -194,7 +194,7 @@ public sealed class GatewayTests(ServersFixture servers)
         await using var db = new Db(env.Database);
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"));
         // Refused authentications are counted per minute off the request path (auth_failures), not one row each.
-        await Eventually.TrueInDatabaseAsync(db, "SELECT (SELECT coalesce(sum(attempts), 0) FROM auth_failures) >= 3");
+        Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT (SELECT coalesce(sum(attempts), 0) FROM auth_failures) >= 3"));
     }
 
     [Fact]

@@ -53,8 +53,8 @@ public sealed class OpenTelemetryExportTests(ServersFixture servers)
         Assert.Contains(spans, s => s.Contains("commit model requests", StringComparison.Ordinal));            // the log commit
         Assert.Contains(spans, s => s.Contains("latticelock-silo-test", StringComparison.Ordinal));            // the service
 
-        await Eventually.Until(() => Task.FromResult(collector.Bodies("/v1/metrics").Any(b =>
-            Encoding.UTF8.GetString(b).Contains("latticelock.group_commit.batch_size", StringComparison.Ordinal))), found => found, TimeSpan.FromSeconds(30));
+        Assert.True(await Eventually.Until(() => Task.FromResult(collector.Bodies("/v1/metrics").Any(b =>
+            Encoding.UTF8.GetString(b).Contains("latticelock.group_commit.batch_size", StringComparison.Ordinal))), found => found, TimeSpan.FromSeconds(30)), "the group-commit batch size metric was exported");
     }
 
     /// <summary>Accepts OTLP/HTTP posts and keeps their bodies by path.</summary>
