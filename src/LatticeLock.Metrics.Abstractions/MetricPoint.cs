@@ -40,4 +40,7 @@ public sealed record MetricPoint(
     /// corrected point is sent again with a larger version; sinks that keep versions overwrite with it.
     /// </summary>
     public long Version { get; init; }
+
+    /// <summary>The workspace the request was recorded in (its session's); null only for rows written without one.</summary>
+    public Guid? WorkspaceId { get; init; }
 }

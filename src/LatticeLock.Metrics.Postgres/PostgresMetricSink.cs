@@ -27,7 +27,7 @@ public sealed class PostgresMetricSink(NpgsqlDataSource dataSource) : IMetricSin
         }
         await using (var importer = await connection.BeginBinaryImportAsync(
             "COPY metric_points_incoming (time, request_id, project_id, user_id, session_id, provider, model_id, task_type, status, " +
-            "latency_ms, input_tokens, output_tokens, cost_usd) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            "latency_ms, input_tokens, output_tokens, cost_usd, workspace_id) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
             foreach (var p in points)
             {
@@ -46,6 +46,7 @@ public sealed class PostgresMetricSink(NpgsqlDataSource dataSource) : IMetricSin
                 await importer.WriteAsync(p.InputTokens, NpgsqlDbType.Integer, cancellationToken);
                 await importer.WriteAsync(p.OutputTokens, NpgsqlDbType.Integer, cancellationToken);
                 await WriteNullableAsync(importer, p.CostUsd, NpgsqlDbType.Numeric, cancellationToken);
+                await WriteNullableAsync(importer, p.WorkspaceId, NpgsqlDbType.Uuid, cancellationToken);
             }
             await importer.CompleteAsync(cancellationToken);
         }

@@ -1,3 +1,4 @@
+using LatticeLock.Storage.Workspaces;
 using Npgsql;
 
 namespace LatticeLock.Storage;
@@ -25,4 +26,8 @@ public sealed record ReadOnlyDataSource(NpgsqlDataSource Source)
             return await query(Source);
         }
     }
+
+    /// <summary>A read-only query behind the workspace wall for <paramref name="scope"/> (<see cref="WorkspaceWall"/>), retried as above.</summary>
+    public Task<T> ReadAsync<T>(WorkspaceReadScope scope, Func<NpgsqlConnection, Task<T>> query, CancellationToken cancellationToken) =>
+        ReadAsync(source => WorkspaceWall.ReadAsync(source, scope, query, cancellationToken));
 }

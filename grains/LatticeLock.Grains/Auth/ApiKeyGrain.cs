@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
+using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Auth;
+using LatticeLock.Storage;
 using LatticeLock.Storage.Auth;
 using Microsoft.Extensions.Logging;
-using LatticeLock.Storage;
 
 namespace LatticeLock.Grains.Auth;
 
@@ -56,7 +57,7 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
     async Task<IReadOnlyList<string>> IApiKeyGrain.Revoke(CancellationToken cancellationToken)
     {
         if (_key is null) return [];
-        var revoked = await keys.RevokeAsync(_key.Id, clock.GetUtcNow(), cancellationToken);
+        var revoked = await keys.RevokeAsync(_key.Id, clock.GetUtcNow(), AuditActor.Current, cancellationToken);
         await LoadAsync(cancellationToken);
         // The keys made from this one are revoked with it: their activations stop accepting them now, not at their next refresh.
         await Task.WhenAll(revoked.Where(p => p != Prefix).Select(p => GrainFactory.GetGrain<IApiKeyGrain>(p).Reload(cancellationToken)));

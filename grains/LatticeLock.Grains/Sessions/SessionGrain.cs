@@ -193,7 +193,7 @@ public sealed class SessionGrain(
             bool inserted;
             try
             {
-                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, session.UserId, request, session.ProjectId, payloadHash), cancellationToken);
+                inserted = await requestLog.AppendAsync(new ModelRequestRow(Id, session.UserId, request, session.ProjectId, payloadHash, session.WorkspaceId), cancellationToken);
             }
             catch (OverloadedException)
             {

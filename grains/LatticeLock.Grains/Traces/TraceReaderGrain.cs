@@ -1,6 +1,7 @@
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Traces;
 using LatticeLock.Storage.Traces;
+using LatticeLock.Storage.Workspaces;
 using Orleans.Concurrency;
 
 namespace LatticeLock.Grains.Traces;
@@ -13,7 +14,7 @@ public sealed class TraceReaderGrain(TraceQueries traces, TracePageReader pages)
         pages.ReadAsync(ownerId, TraceIds.Normalize(traceId, "trace_id"), cursor, limit, cancellationToken);
 
     public async Task<IReadOnlyList<Guid>> OwnersOf(string traceId, CancellationToken cancellationToken) =>
-        await traces.OwnersAsync(TraceIds.Normalize(traceId, "trace_id"), cancellationToken);
+        [.. (await traces.OwnersAsync(TraceIds.Normalize(traceId, "trace_id"), WorkspaceReadScope.Operator, cancellationToken)).Select(o => o.UserId)];
 
     public async Task<IReadOnlyList<TraceSummary>> ListForSession(Guid sessionId, int limit, CancellationToken cancellationToken)
     {

@@ -81,7 +81,7 @@ public static class KeysCommand
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var id = parse.GetValue(keyId);
-            var revoked = await new ApiKeyRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)).RevokeAsync(id, DateTimeOffset.UtcNow, ct);
+            var revoked = await new ApiKeyRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)).RevokeAsync(id, DateTimeOffset.UtcNow, null, ct);
             if (revoked.Count == 0) throw new CliException($"API key {id} does not exist");
             var log = new AuthEventLog(dataSource);
             foreach (var prefix in revoked)

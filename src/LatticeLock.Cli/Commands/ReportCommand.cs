@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LatticeLock.Storage;
 using LatticeLock.Storage.Analytics;
+using LatticeLock.Storage.Workspaces;
 using Spectre.Console;
 
 namespace LatticeLock.Cli.Commands;
@@ -19,7 +20,8 @@ public static class ReportCommand
         var groupBy = new Option<string>("--group-by") { Description = string.Join("|", CostAnalytics.GroupBys), DefaultValueFactory = _ => "day" };
         var project = new Option<Guid?>("--project") { Description = "Only this project's requests" };
         var user = new Option<Guid?>("--user") { Description = "Only this user's requests" };
-        var costs = new Command("costs", "Requests, tokens and cost per group (from cost_aggregations)") { from, to, groupBy, project, user };
+        var workspace = new Option<Guid?>("--workspace") { Description = "Only this workspace's requests" };
+        var costs = new Command("costs", "Requests, tokens and cost per group (from cost_aggregations)") { from, to, groupBy, project, user, workspace };
         costs.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             var defaults = CostAnalytics.DefaultCostWindow(DateTimeOffset.UtcNow);
@@ -30,7 +32,7 @@ public static class ReportCommand
             var g = parse.GetValue(groupBy)!;
             var grouping = CostAnalytics.ParseGroupBy(g) ?? throw new CliException($"--group-by must be one of {string.Join(", ", CostAnalytics.GroupBys)}");
             await using var sources = CliSettings.OpenDataSources(configuration);
-            var rows = await new CostAnalytics(new ReadOnlyDataSource(sources.ReadOnly)).CostsAsync(first, last, grouping, new AnalyticsScope(parse.GetValue(user), parse.GetValue(project)), ct);
+            var rows = await new CostAnalytics(new ReadOnlyDataSource(sources.ReadOnly)).CostsAsync(first, last, grouping, new AnalyticsScope(WorkspaceReadScope.Operator, parse.GetValue(workspace), parse.GetValue(user), parse.GetValue(project)), ct);
             var table = new Table().AddColumns(g, "Requests", "Input tokens", "of which cache reads / writes", "Output tokens", "of which reasoning",
                 "Input (USD)", "of which cache reads / writes", "Output (USD)", "of which reasoning", "Cost (USD)");
             foreach (var column in table.Columns.Skip(1)) column.RightAligned();
@@ -56,7 +58,9 @@ public static class ReportCommand
         var until = CliOptions.Day("--to", "Day after the last one (default: tomorrow)");
         var sort = new Option<string>("--sort") { Description = string.Join("|", CostAnalytics.Sorts), DefaultValueFactory = _ => "success_rate" };
         var modelsProject = new Option<Guid?>("--project") { Description = "Only this project's requests" };
-        var models = new Command("models", "Leaderboard per model: success rate, latency percentiles, cost per success and per 1k tokens") { taskType, since, until, sort, modelsProject };
+        var modelsWorkspace = new Option<Guid?>("--workspace") { Description = "Only this workspace's requests" };
+        var models = new Command("models", "Leaderboard per model: success rate, latency percentiles, cost per success and per 1k tokens")
+            { taskType, since, until, sort, modelsProject, modelsWorkspace };
         models.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             var defaults = CostAnalytics.DefaultModelWindow(DateTimeOffset.UtcNow);
@@ -67,7 +71,7 @@ public static class ReportCommand
             var s = parse.GetValue(sort)!;
             if (!CostAnalytics.Sorts.Contains(s)) throw new CliException($"--sort must be one of {string.Join(", ", CostAnalytics.Sorts)}");
             await using var sources = CliSettings.OpenDataSources(configuration);
-            var rows = await new CostAnalytics(new ReadOnlyDataSource(sources.ReadOnly)).ModelsAsync(start, end, parse.GetValue(taskType), s, new AnalyticsScope(null, parse.GetValue(modelsProject)), ct);
+            var rows = await new CostAnalytics(new ReadOnlyDataSource(sources.ReadOnly)).ModelsAsync(start, end, parse.GetValue(taskType), s, new AnalyticsScope(WorkspaceReadScope.Operator, parse.GetValue(modelsWorkspace), null, parse.GetValue(modelsProject)), ct);
             var table = new Table().AddColumns("Model", "Provider", "Requests", "Success", "P50 ms", "P95 ms", "$/success", "$/1k tokens", "Feedback");
             foreach (var column in table.Columns.Skip(2)) column.RightAligned();
             foreach (var r in rows)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LatticeLock.Grains.Abstractions.Traces;
 using LatticeLock.Storage.Traces;
+using LatticeLock.Storage.Workspaces;
 using Microsoft.Extensions.Options;
 using Spectre.Console;
 
@@ -76,7 +77,7 @@ public static class TracesCommand
 
     private static async Task<Guid> OnlyOwnerAsync(TraceQueries queries, string traceId, CancellationToken cancellationToken)
     {
-        var owners = await queries.OwnersAsync(traceId, cancellationToken);
+        var owners = (await queries.OwnersAsync(traceId, WorkspaceReadScope.Operator, cancellationToken)).Select(o => o.UserId).ToList();
         return owners.Count switch
         {
             0 => throw new CliException($"no span of trace {traceId} is stored"),

@@ -3,6 +3,7 @@ using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Validation;
 using LatticeLock.Grains.Abstractions.Workspaces;
+using LatticeLock.Storage.Workspaces;
 
 namespace LatticeLock.Silo.Auth;
 
@@ -55,4 +56,8 @@ public sealed class WorkspaceAccess(IGrainFactory grains, TimeProvider clock)
 
     /// <summary>The workspace a new thing goes into when the caller names none: the key's, else the user's personal one.</summary>
     public static Guid DefaultWorkspace(ApiKeyPrincipal caller) => caller.WorkspaceId ?? caller.UserId;
+
+    /// <summary>What the database lets the caller's reads see (<see cref="WorkspaceWall"/>): an admin key everything; others their workspaces.</summary>
+    public static WorkspaceReadScope ReadScope(ApiKeyPrincipal caller) =>
+        caller.IsAdmin ? WorkspaceReadScope.Operator : WorkspaceReadScope.Member(caller.UserId, caller.WorkspaceId);
 }

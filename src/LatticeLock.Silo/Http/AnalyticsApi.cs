@@ -9,7 +9,7 @@ namespace LatticeLock.Silo.Http;
 
 /// <summary>
 /// /v1/analytics: costs per day, provider, model, task type, user or project, and the per-model leaderboard.
-/// Non-admin keys see their own user's requests only. Each key's calls are paced (<see cref="AnalyticsPacer"/>).
+/// Non-admin keys see their workspaces' requests only (<c>workspace_id</c>, <c>project_id</c>, else their own). Each key's calls are paced (<see cref="AnalyticsPacer"/>).
 /// </summary>
 public static class AnalyticsApi
 {
@@ -65,25 +65,34 @@ public static class AnalyticsApi
     }
 
     /// <summary>
-    /// Admins see everything (or <c>user_id</c>'s); others their own requests, or all of a project's requests when they
-    /// may read analytics in its workspace.
+    /// Admins see everything (or <c>user_id</c>'s, <c>workspace_id</c>'s, <c>project_id</c>'s). Others see one workspace's
+    /// requests, all its members' (<c>workspace_id</c>, else the workspace their key is bound to), or one project's, once
+    /// they may read analytics there; with neither, their own requests in every workspace they belong to. Behind those
+    /// filters the database lets the query see only the caller's workspaces (<see cref="WorkspaceAccess.ReadScope"/>).
     /// </summary>
     private static async Task<AnalyticsScope> ScopeAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, ApiKeyPrincipal caller)
     {
         var query = http.Request.Query;
         Guid? projectId = query["project_id"].ToString() is { Length: > 0 } p ? RouteValues.Id(p, "project_id") : null;
         Guid? userId = query["user_id"].ToString() is { Length: > 0 } u ? RouteValues.Id(u, "user_id") : null;
+        Guid? workspaceId = query["workspace_id"].ToString() is { Length: > 0 } w ? RouteValues.Id(w, "workspace_id") : null;
         if (!caller.IsAdmin)
         {
             if (userId is { } other && other != caller.UserId) throw new ApiProblem(StatusCodes.Status403Forbidden, "user_id: only admin keys may read another user's analytics", "user_id");
             userId = caller.UserId;
+            workspaceId ??= caller.WorkspaceId;
+        }
+        if (workspaceId is { } wid)
+        {
+            await WorkspacesApi.AllowedAsync(grains, access, caller, wid, WorkspacePolicy.ReadAnalytics);
+            if (!caller.IsAdmin) userId = null; // a reader of the workspace sees all its members' requests
         }
         if (projectId is { } pid)
         {
             await ProjectsApi.AllowedAsync(grains, access, caller, pid, WorkspacePolicy.ReadAnalytics);
             if (!caller.IsAdmin) userId = null; // a reader of the workspace sees all of the project's requests
         }
-        return new AnalyticsScope(userId, projectId);
+        return new AnalyticsScope(WorkspaceAccess.ReadScope(caller), workspaceId, userId, projectId);
     }
 
     /// <summary>A UTC day: a date, or an RFC 3339 time that is a UTC midnight (both endpoints read the daily aggregates).</summary>

@@ -44,7 +44,7 @@ public static class ModelRequestsApi
     {
         var caller = http.RequireScope(ApiScopes.SessionsRead);
         var requestId = RouteValues.Id(id);
-        var row = await queries.FindAsync(requestId, http.RequestAborted) ?? throw ApiProblem.NotFound($"id: no model request {requestId}");
+        var row = await queries.FindAsync(requestId, WorkspaceAccess.ReadScope(caller), http.RequestAborted) ?? throw ApiProblem.NotFound($"id: no model request {requestId}");
         try
         {
             await owners.RequireAsync(caller, row.SessionId, WorkspacePolicy.ReadSessions);
@@ -141,7 +141,7 @@ public static class ModelRequestsApi
         var session = await owners.RequireAsync(caller, b.SessionId, WorkspacePolicy.WriteSessions);
         // The grain answers with the stored request (a repeat: its first attempt's row, checked to be this session's).
         var ack = await session.Grain.RecordModelRequest(b.Request, ct);
-        return (new ModelRequestRow(b.SessionId, session.UserId, ack.Stored, session.ProjectId), ack.WasDuplicate, ack.WasDuplicate ? null : ack.ReservationSettled);
+        return (new ModelRequestRow(b.SessionId, session.UserId, ack.Stored, session.ProjectId, WorkspaceId: session.WorkspaceId), ack.WasDuplicate, ack.WasDuplicate ? null : ack.ReservationSettled);
     }
 
     /// <summary>A reused id that was derived from the Idempotency-Key header: the header is what the client must change.</summary>

@@ -172,7 +172,7 @@ public static class WorkspacesApi
         var limit = 100;
         if (query["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > AuditLog.MaxPage))
             throw ApiProblem.BadRequest("limit", $"limit: must be between 1 and {AuditLog.MaxPage}");
-        var entries = await audit.ReadAsync(workspaceId, from, to, actor, action, after, limit + 1, http.RequestAborted);
+        var entries = await audit.ReadAsync(WorkspaceAccess.ReadScope(caller), workspaceId, from, to, actor, action, after, limit + 1, http.RequestAborted);
         var page = entries.Take(limit).ToList();
         var next = entries.Count > limit ? page[^1].Seq.ToString(CultureInfo.InvariantCulture) : null;
         return Results.Ok(new AuditPage([.. page.Select(AuditEntryResponse.From)], next));
@@ -183,7 +183,7 @@ public static class WorkspacesApi
     /// not exist or the caller is no member (operators see every one), 403 below the role. The grain checks the finer
     /// rules itself (only owners touch owners; a workspace keeps an owner).
     /// </summary>
-    private static async Task<IWorkspaceGrain> AllowedAsync(IGrainFactory grains, WorkspaceAccess access, ApiKeyPrincipal caller,
+    internal static async Task<IWorkspaceGrain> AllowedAsync(IGrainFactory grains, WorkspaceAccess access, ApiKeyPrincipal caller,
         Guid id, WorkspacePermission permission)
     {
         await access.RequireAsync(caller, id, permission);

@@ -82,7 +82,7 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
         {
             var used = new HashSet<object>(rows.Select(row => (object)row.ResourceId), ReferenceEqualityComparer.Instance);
             var resources = read.Resources.Where(r => used.Contains(r.Id)).ToList();
-            var result = await log.AppendAsync(new SpanBatch(caller.UserId, rows, sessions, resources), cancellationToken);
+            var result = await log.AppendAsync(new SpanBatch(caller.UserId, rows, sessions, resources, WorkspaceAccess.DefaultWorkspace(caller)), cancellationToken);
             OtlpMeter.Spans(result.Stored, result.AlreadyStored, read.Rejected);
         }
         else

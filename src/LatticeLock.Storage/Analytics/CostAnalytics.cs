@@ -7,7 +7,7 @@ namespace LatticeLock.Storage.Analytics;
 /// Cost and model analytics. Costs come from cost_aggregations (daily rows kept by the aggregates pump), so a query
 /// reads at most one row per day and group, never the request history; the model leaderboard too, with latency
 /// percentiles from the rows' <see cref="LatencyHistogram"/>s. A caller's query reads only its own rows, through the
-/// owner's index (user or project, then day). Both read a standby when one is configured
+/// owner's index (workspace, user or project, then day), behind the workspace wall (<see cref="AnalyticsScope.Reader"/>). Both read a standby when one is configured
 /// (<see cref="ReadOnlyDataSource"/>), so they may lag the primary by its replay delay.
 /// </summary>
 public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
@@ -41,9 +41,9 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
 
     /// <summary>Totals per group over the UTC days [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public Task<List<CostRow>> CostsAsync(DateOnly from, DateOnly to, CostGroupBy groupBy, AnalyticsScope scope, CancellationToken cancellationToken) =>
-        readOnly.ReadAsync(source => CostsAsync(source, from, to, groupBy, scope, cancellationToken));
+        readOnly.ReadAsync(scope.Reader, connection => CostsAsync(connection, from, to, groupBy, scope, cancellationToken), cancellationToken);
 
-    private static async Task<List<CostRow>> CostsAsync(NpgsqlDataSource source, DateOnly from, DateOnly to, CostGroupBy groupBy, AnalyticsScope scope, CancellationToken cancellationToken)
+    private static async Task<List<CostRow>> CostsAsync(NpgsqlConnection connection, DateOnly from, DateOnly to, CostGroupBy groupBy, AnalyticsScope scope, CancellationToken cancellationToken)
     {
         var key = groupBy switch
         {
@@ -56,16 +56,16 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
             _ => "project_id::text",
         };
         var order = groupBy == CostGroupBy.Day ? "1" : "5 DESC, 1 NULLS LAST";
-        await using var command = source.CreateCommand($"""
+        await using var command = new NpgsqlCommand($"""
             SELECT {key}, sum(request_count)::bigint, sum(total_input_tokens)::bigint, sum(total_output_tokens)::bigint, sum(total_cost_usd),
                    sum(total_cached_input_tokens)::bigint, sum(total_cache_write_input_tokens)::bigint, sum(total_reasoning_output_tokens)::bigint,
                    sum(total_input_cost_usd), sum(total_output_cost_usd),
                    sum(total_cached_input_cost_usd), sum(total_cache_write_input_cost_usd), sum(total_reasoning_output_cost_usd)
             FROM cost_aggregations
             WHERE aggregation_date >= $1 AND aggregation_date < $2
-              {ScopeFilter(scope, "$3", "$4")}
+              {ScopeFilter(scope, "$3", "$4", "$5")}
             GROUP BY 1 ORDER BY {order}
-            """);
+            """, connection);
         command.Parameters.AddWithValue(from);
         command.Parameters.AddWithValue(to);
         AddScope(command, scope);
@@ -79,19 +79,19 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
 
     /// <summary>Per-model leaderboard over requests made on the UTC days [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public Task<List<ModelLeaderboardRow>> ModelsAsync(DateOnly from, DateOnly to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken) =>
-        readOnly.ReadAsync(source => ModelsAsync(source, from, to, taskType, sort, scope, cancellationToken));
+        readOnly.ReadAsync(scope.Reader, connection => ModelsAsync(connection, from, to, taskType, sort, scope, cancellationToken), cancellationToken);
 
-    private static async Task<List<ModelLeaderboardRow>> ModelsAsync(NpgsqlDataSource source, DateOnly from, DateOnly to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken)
+    private static async Task<List<ModelLeaderboardRow>> ModelsAsync(NpgsqlConnection connection, DateOnly from, DateOnly to, string? taskType, string sort, AnalyticsScope scope, CancellationToken cancellationToken)
     {
-        await using var command = source.CreateCommand($"""
+        await using var command = new NpgsqlCommand($"""
             SELECT model_id, provider, sum(request_count)::bigint, sum(success_count)::bigint, sum(total_cost_usd),
                    sum(total_input_tokens + total_output_tokens)::bigint,
                    latency_histogram_sum(latency_histogram), min(latency_min_ms), max(latency_max_ms)
             FROM cost_aggregations
-            WHERE aggregation_date >= $3 AND aggregation_date < $4 AND ($5::text IS NULL OR task_type = $5)
-              {ScopeFilter(scope, "$1", "$2")}
+            WHERE aggregation_date >= $4 AND aggregation_date < $5 AND ($6::text IS NULL OR task_type = $6)
+              {ScopeFilter(scope, "$1", "$2", "$3")}
             GROUP BY model_id, provider
-            """);
+            """, connection);
         AddScope(command, scope);
         command.Parameters.AddWithValue(from);
         command.Parameters.AddWithValue(to);
@@ -136,13 +136,16 @@ public sealed class CostAnalytics(ReadOnlyDataSource readOnly)
 
     /// <summary>
     /// The owner's conditions, only those that apply: a literal filter lets the planner use the owner's index
-    /// (idx_cost_agg_user or idx_cost_agg_project), where "($1 IS NULL OR user_id = $1)" would not in a generic plan.
+    /// (idx_cost_agg_workspace, idx_cost_agg_user or idx_cost_agg_project), where "($1 IS NULL OR user_id = $1)" would
+    /// not in a generic plan.
     /// </summary>
-    private static string ScopeFilter(AnalyticsScope scope, string user, string project) =>
+    private static string ScopeFilter(AnalyticsScope scope, string workspace, string user, string project) =>
+        (scope.WorkspaceId is null ? "" : $"AND workspace_id = {workspace}::uuid ") +
         (scope.UserId is null ? "" : $"AND user_id = {user}::uuid ") + (scope.ProjectId is null ? "" : $"AND project_id = {project}::uuid");
 
     private static void AddScope(NpgsqlCommand command, AnalyticsScope scope)
     {
+        command.Parameters.AddNullable(scope.WorkspaceId, NpgsqlDbType.Uuid);
         command.Parameters.AddNullable(scope.UserId, NpgsqlDbType.Uuid);
         command.Parameters.AddNullable(scope.ProjectId, NpgsqlDbType.Uuid);
     }

@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Storage.Commits;
+using LatticeLock.Storage.Workspaces;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -29,16 +30,34 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider clock)
     }
 
     /// <summary><see cref="WithAuditAsync{T}(Func{NpgsqlConnection, NpgsqlTransaction, Task{ValueTuple{T, bool}}}, AuditRecord, CancellationToken)"/> with the record made from what the write found (its values before and after).</summary>
-    public async Task<T> WithAuditAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<(T Result, bool Changed)>> write, Func<T, AuditRecord> recordOf,
+    public Task<T> WithAuditAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<(T Result, bool Changed)>> write, Func<T, AuditRecord> recordOf,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(write);
         ArgumentNullException.ThrowIfNull(recordOf);
+        return WithAuditAsync(write, result => [recordOf(result)], cancellationToken);
+    }
+
+    /// <summary>
+    /// As above, for a write that changes several things at once (a key and the keys made from it): one record each,
+    /// appended in workspace order, so two such writes never wait for each other's chains in opposite orders.
+    /// </summary>
+    public async Task<T> WithAuditAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<(T Result, bool Changed)>> write,
+        Func<T, IReadOnlyList<AuditRecord>> recordsOf, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(recordsOf);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var (result, changed) = await write(connection, transaction);
-        if (changed) await AppendAsync(connection, transaction, recordOf(result), cancellationToken);
-        else await SynchronousBarrier.MarkAsync(connection, transaction, cancellationToken);
+        if (changed)
+        {
+            foreach (var record in recordsOf(result).OrderBy(r => r.WorkspaceId))
+                await AppendAsync(connection, transaction, record, cancellationToken);
+        }
+        else
+        {
+            await SynchronousBarrier.MarkAsync(connection, transaction, cancellationToken);
+        }
         await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
         return result;
     }
@@ -90,14 +109,19 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider clock)
     }
 
     /// <summary>A page of a workspace's log in seq order after <paramref name="afterSeq"/>, filtered by time, actor and action.</summary>
-    public async Task<List<AuditEntry>> ReadAsync(Guid workspaceId, DateTimeOffset? from, DateTimeOffset? to, Guid? actor, string? action, long afterSeq,
-        int limit, CancellationToken cancellationToken)
+    public Task<List<AuditEntry>> ReadAsync(WorkspaceReadScope scope, Guid workspaceId, DateTimeOffset? from, DateTimeOffset? to, Guid? actor,
+        string? action, long afterSeq, int limit, CancellationToken cancellationToken) =>
+        WorkspaceWall.ReadAsync(dataSource, scope, connection => ReadAsync(connection, workspaceId, from, to, actor, action, afterSeq, limit, cancellationToken),
+            cancellationToken);
+
+    private static async Task<List<AuditEntry>> ReadAsync(NpgsqlConnection connection, Guid workspaceId, DateTimeOffset? from, DateTimeOffset? to,
+        Guid? actor, string? action, long afterSeq, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(Select + """
+        await using var command = new NpgsqlCommand(Select + """
              WHERE workspace_id = $1 AND seq > $2 AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
                AND ($5::uuid IS NULL OR actor_user_id = $5) AND ($6::text IS NULL OR action = $6)
              ORDER BY seq LIMIT $7
-            """);
+            """, connection);
         command.Parameters.AddWithValue(workspaceId);
         command.Parameters.AddWithValue(afterSeq);
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = (object?)from ?? DBNull.Value });

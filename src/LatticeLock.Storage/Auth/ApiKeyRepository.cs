@@ -1,6 +1,6 @@
+using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Storage.Audit;
-using LatticeLock.Storage.Commits;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -94,32 +94,39 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource, AuditLog audit
     /// Revokes the key and every key made from it, at any depth (keys already revoked stay as they were), and notifies
     /// every silo of each. Returns the prefixes revoked now or before, the key's own first; empty when the key is unknown.
     /// </summary>
-    public async Task<List<string>> RevokeAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<List<string>> RevokeAsync(Guid id, DateTimeOffset at, AuditActor? actor, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var revoke = new NpgsqlCommand("""
-            WITH RECURSIVE tree (id, depth) AS (
-                SELECT id, 0 FROM api_keys WHERE id = $1
-                UNION
-                SELECT k.id, t.depth + 1 FROM api_keys k JOIN tree t ON k.created_by = t.id
-            )
-            UPDATE api_keys k SET revoked_at = coalesce(k.revoked_at, $2)
-            FROM (SELECT id, min(depth) AS depth FROM tree GROUP BY id) t
-            WHERE k.id = t.id
-            RETURNING k.prefix, t.depth
-            """, connection, transaction);
-        revoke.Parameters.AddWithValue(id);
-        revoke.Parameters.AddWithValue(at);
-        var revoked = new List<(string Prefix, int Depth)>();
-        await using (var reader = await revoke.ExecuteReaderAsync(cancellationToken))
-            while (await reader.ReadAsync(cancellationToken)) revoked.Add((reader.GetString(0), reader.GetInt32(1)));
-        if (revoked.Count == 0) return [];
-        await using var notify = new NpgsqlCommand("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", connection, transaction);
-        notify.Parameters.AddWithValue(ChangeChannel);
-        notify.Parameters.AddWithValue(revoked.Select(r => r.Prefix).ToArray());
-        await notify.ExecuteNonQueryAsync(cancellationToken);
-        await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
+        // Each key revoked now is audited in its workspace (its user's personal one when unbound), as key.create was.
+        var revoked = await audit.WithAuditAsync(async (connection, transaction) =>
+        {
+            await using var revoke = new NpgsqlCommand("""
+                WITH RECURSIVE tree (id, depth) AS (
+                    SELECT id, 0 FROM api_keys WHERE id = $1
+                    UNION
+                    SELECT k.id, t.depth + 1 FROM api_keys k JOIN tree t ON k.created_by = t.id
+                ),
+                fresh AS (
+                    SELECT k.id FROM api_keys k JOIN tree t ON t.id = k.id WHERE k.revoked_at IS NULL
+                )
+                UPDATE api_keys k SET revoked_at = coalesce(k.revoked_at, $2)
+                FROM (SELECT id, min(depth) AS depth FROM tree GROUP BY id) t
+                WHERE k.id = t.id
+                RETURNING k.prefix, t.depth, k.id, coalesce(k.workspace_id, k.user_id), k.id IN (SELECT id FROM fresh)
+                """, connection, transaction);
+            revoke.Parameters.AddWithValue(id);
+            revoke.Parameters.AddWithValue(at);
+            var rows = new List<(string Prefix, int Depth, Guid Id, Guid Workspace, bool Fresh)>();
+            await using (var reader = await revoke.ExecuteReaderAsync(cancellationToken))
+                while (await reader.ReadAsync(cancellationToken))
+                    rows.Add((reader.GetString(0), reader.GetInt32(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetBoolean(4)));
+            if (rows.Count == 0) return (rows, false);
+            await using var notify = new NpgsqlCommand("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", connection, transaction);
+            notify.Parameters.AddWithValue(ChangeChannel);
+            notify.Parameters.AddWithValue(rows.Select(r => r.Prefix).ToArray());
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+            return (rows, rows.Any(r => r.Fresh));
+        }, rows => [.. rows.Where(r => r.Fresh).Select(r => new AuditRecord(r.Workspace, "key.revoke", "api_key", r.Id.ToString(),
+            new { revoked_at = (DateTimeOffset?)null }, new { revoked_at = at, revoked_with = r.Depth == 0 ? null : (Guid?)id }, actor))], cancellationToken);
         return revoked.OrderBy(r => r.Depth).Select(r => r.Prefix).ToList();
     }
 

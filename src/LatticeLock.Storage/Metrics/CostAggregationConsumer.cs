@@ -52,7 +52,7 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
         }
         ClassCosts ClassCostsOf(MetricPoint p) => classCosts.GetValueOrDefault(p.RequestId, ClassCosts.None);
         var groups = counted
-            .GroupBy(p => (Day: DateOnly.FromDateTime(p.Time.UtcDateTime), p.UserId, p.ProjectId, p.Provider, p.ModelId, p.TaskType, p.ServiceTier))
+            .GroupBy(p => (Day: DateOnly.FromDateTime(p.Time.UtcDateTime), p.WorkspaceId, p.UserId, p.ProjectId, p.Provider, p.ModelId, p.TaskType, p.ServiceTier))
             .Select(g => (g.Key, Requests: (long)g.Count(), Successes: (long)g.Count(p => p.IsSuccess),
                 Input: g.Sum(p => (long)p.InputTokens), Output: g.Sum(p => (long)p.OutputTokens), Cost: g.Sum(p => p.CostUsd ?? 0m),
                 LatencyCount: (long)g.Count(p => p.LatencyMs is not null), LatencySum: g.Sum(p => (long)(p.LatencyMs ?? 0)),
@@ -78,15 +78,15 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
                     success_count, error_count, total_input_tokens, total_output_tokens, total_cost_usd, latency_count, latency_sum_ms,
                     latency_min_ms, latency_max_ms, latency_histogram, service_tier, total_cached_input_tokens,
                     total_cache_write_input_tokens, total_reasoning_output_tokens, total_input_cost_usd, total_output_cost_usd,
-                    total_cached_input_cost_usd, total_cache_write_input_cost_usd, total_reasoning_output_cost_usd)
+                    total_cached_input_cost_usd, total_cache_write_input_cost_usd, total_reasoning_output_cost_usd, workspace_id)
                 SELECT d, u, p, pr, m, t, n, s, n - s, i, o, c, lc, ls, mn, mx,
-                       CASE WHEN lc > 0 THEN ($16::bigint[])[(g - 1) * $17 + 1 : g * $17] END, st, ci, cw, ro, ic, oc, cic, cwc, roc
+                       CASE WHEN lc > 0 THEN ($16::bigint[])[(g - 1) * $17 + 1 : g * $17] END, st, ci, cw, ro, ic, oc, cic, cwc, roc, w
                 FROM unnest($1::date[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
                             $9::bigint[], $10::bigint[], $11::numeric[], $12::bigint[], $13::bigint[], $14::integer[], $15::integer[],
                             $18::text[], $19::bigint[], $20::bigint[], $21::bigint[], $22::numeric[], $23::numeric[],
-                            $24::numeric[], $25::numeric[], $26::numeric[])
-                     WITH ORDINALITY AS x (d, u, p, pr, m, t, n, s, i, o, c, lc, ls, mn, mx, st, ci, cw, ro, ic, oc, cic, cwc, roc, g)
-                ON CONFLICT (aggregation_date, user_id, project_id, provider, model_id, task_type, service_tier) DO UPDATE SET
+                            $24::numeric[], $25::numeric[], $26::numeric[], $27::uuid[])
+                     WITH ORDINALITY AS x (d, u, p, pr, m, t, n, s, i, o, c, lc, ls, mn, mx, st, ci, cw, ro, ic, oc, cic, cwc, roc, w, g)
+                ON CONFLICT ON CONSTRAINT cost_aggregations_group_key DO UPDATE SET
                     request_count = a.request_count + excluded.request_count,
                     success_count = a.success_count + excluded.success_count,
                     error_count = a.error_count + excluded.error_count,
@@ -135,6 +135,7 @@ public sealed class CostAggregationConsumer(NpgsqlDataSource dataSource, MetricC
             upsert.Parameters.AddWithValue(groups.Select(g => g.Classes.CachedInputUsd).ToArray());
             upsert.Parameters.AddWithValue(groups.Select(g => g.Classes.CacheWriteInputUsd).ToArray());
             upsert.Parameters.AddWithValue(groups.Select(g => g.Classes.ReasoningOutputUsd).ToArray());
+            upsert.Parameters.Add(Nullable(groups.Select(g => g.Key.WorkspaceId)));
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
         if (!await cursors.AdvanceAsync(Name, batch.From, batch.To, batch.Points.Count, 0, cancellationToken, connection, transaction))

@@ -32,7 +32,7 @@ public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
                         ELSE coalesce(input_cost_usd, 0) + coalesce(output_cost_usd, 0) END,
                    cached_input_tokens, cache_write_input_tokens, reasoning_output_tokens, nullif(service_tier, 'standard'),
                    input_cost_usd, output_cost_usd, (SELECT generation FROM cost_reprice_state),
-                   price_id, cache_write_1h_input_tokens
+                   price_id, cache_write_1h_input_tokens, workspace_id
             FROM model_requests
             WHERE (xact_id, id) > ($1, $2) AND xact_id < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY xact_id, id
@@ -63,6 +63,7 @@ public sealed class ModelRequestFeed(NpgsqlDataSource dataSource)
                 Version = (long)last.XactId,
                 PriceId = r.IsDBNull(21) ? null : r.GetInt64(21),
                 CacheWrite1hInputTokens = r.IsDBNull(22) ? 0 : r.GetInt32(22),
+                WorkspaceId = r.IsDBNull(23) ? null : r.GetGuid(23),
             });
             generation = r.GetInt64(20);
         }

@@ -63,6 +63,8 @@ public static class ModelRequestColumns
         new NullableColumn<long>("price_id", NpgsqlDbType.Bigint, r => r.Request.PriceId, (r, v) => With(r, q => q with { PriceId = v })) { ServerSet = true },
         new NullableColumn<int>("cache_write_1h_input_tokens", NpgsqlDbType.Integer, r => r.Request.CacheWrite1hInputTokens,
             (r, v) => With(r, q => q with { CacheWrite1hInputTokens = v })) { HashedWhenNull = false },
+        // The session's workspace (migration 32), for analytics by workspace and row-level security.
+        new NullableColumn<Guid>("workspace_id", NpgsqlDbType.Uuid, r => r.WorkspaceId, (r, v) => r with { WorkspaceId = v }) { ServerSet = true },
     ];
 
     /// <summary>The columns read back, in declared order: what <see cref="SelectList"/> selects and <see cref="Read"/> reads.</summary>

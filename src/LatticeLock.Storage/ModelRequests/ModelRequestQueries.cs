@@ -1,4 +1,5 @@
 using LatticeLock.Storage.Commits;
+using LatticeLock.Storage.Workspaces;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -9,13 +10,20 @@ public sealed class ModelRequestQueries(NpgsqlDataSource dataSource)
 {
     private static string Columns => ModelRequestColumns.SelectList;
 
-    public async Task<ModelRequestRow?> FindAsync(Guid id, CancellationToken cancellationToken)
+    public Task<ModelRequestRow?> FindAsync(Guid id, CancellationToken cancellationToken) =>
+        FindAsync(id, WorkspaceReadScope.Operator, cancellationToken);
+
+    /// <summary>The stored request, if it lives in a workspace <paramref name="scope"/> may read (<see cref="WorkspaceWall"/>).</summary>
+    public Task<ModelRequestRow?> FindAsync(Guid id, WorkspaceReadScope scope, CancellationToken cancellationToken) =>
+        WorkspaceWall.ReadAsync(dataSource, scope, connection => FindAsync(connection, id, cancellationToken), cancellationToken);
+
+    private static async Task<ModelRequestRow?> FindAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken)
     {
         // model_request_ids gives the request's time, so only its month's partition is searched (by its BRIN index).
-        await using var command = dataSource.CreateCommand($"""
+        await using var command = new NpgsqlCommand($"""
             SELECT {Columns}, payload_hash FROM model_requests
             WHERE id = $1 AND requested_at = (SELECT requested_at FROM model_request_ids WHERE id = $1)
-            """);
+            """, connection);
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;

@@ -141,13 +141,13 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
     private sealed record StoredCost(
         Guid Id, DateTimeOffset RequestedAt, ulong XactId, Guid? SessionId, Guid? UserId, Guid? ProjectId, string Provider, string Model,
         string? TaskType, ServiceTier? Tier, int InputTokens, int OutputTokens, int? Cached, int? Written, int? Written1h, int? Reasoning,
-        decimal? InputCost, decimal? OutputCost, bool PricedFromTable, long? PriceId, bool Counted)
+        decimal? InputCost, decimal? OutputCost, bool PricedFromTable, long? PriceId, bool Counted, Guid? WorkspaceId)
     {
         public decimal OldTotal => (InputCost ?? 0) + (OutputCost ?? 0);
 
         /// <summary>The row's cost_aggregations group, as the aggregates consumer forms it (standard tier: null).</summary>
-        public (DateOnly Day, Guid? User, Guid? Project, string Provider, string Model, string? TaskType, string? Tier) Group =>
-            (DateOnly.FromDateTime(RequestedAt.UtcDateTime), UserId, ProjectId, Provider, Model, TaskType,
+        public (DateOnly Day, Guid? Workspace, Guid? User, Guid? Project, string Provider, string Model, string? TaskType, string? Tier) Group =>
+            (DateOnly.FromDateTime(RequestedAt.UtcDateTime), WorkspaceId, UserId, ProjectId, Provider, Model, TaskType,
              Tier is null or ServiceTier.Standard ? null : WireNames.Of(Tier.Value));
     }
 
@@ -179,7 +179,8 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
                    m.service_tier, m.input_tokens, m.output_tokens, m.cached_input_tokens, m.cache_write_input_tokens, m.cache_write_1h_input_tokens,
                    m.reasoning_output_tokens, m.input_cost_usd, m.output_cost_usd, m.cost_source = 'price_table', m.price_id,
                    coalesce((m.xact_id, m.id) <= (c.last_xact_id, c.last_request_id), false)
-                       OR EXISTS (SELECT 1 FROM cost_corrections k WHERE k.request_id = m.id)
+                       OR EXISTS (SELECT 1 FROM cost_corrections k WHERE k.request_id = m.id),
+                   m.workspace_id
             FROM model_requests m
             LEFT JOIN metric_sink_cursors c ON c.sink = $7
             WHERE m.requested_at >= $1 AND (m.requested_at, m.id) > ($1, $2) AND m.requested_at < $3
@@ -204,7 +205,7 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
                 r.GetString(6), r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8),
                 r.IsDBNull(9) ? null : WireNames.Parse<ServiceTier>(r.GetString(9)),
                 r.GetInt32(10), r.GetInt32(11), Int(r, 12), Int(r, 13), Int(r, 14), Int(r, 15),
-                Decimal(r, 16), Decimal(r, 17), r.GetBoolean(18), r.IsDBNull(19) ? null : r.GetInt64(19), r.GetBoolean(20)));
+                Decimal(r, 16), Decimal(r, 17), r.GetBoolean(18), r.IsDBNull(19) ? null : r.GetInt64(19), r.GetBoolean(20), Uuid(r, 21)));
         }
         return rows;
     }
@@ -269,11 +270,11 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
             await using (var aggregates = new NpgsqlCommand("""
                 INSERT INTO cost_aggregations AS a (aggregation_date, user_id, project_id, provider, model_id, task_type, service_tier,
                     total_cost_usd, total_input_cost_usd, total_output_cost_usd, total_cached_input_cost_usd,
-                    total_cache_write_input_cost_usd, total_reasoning_output_cost_usd)
-                SELECT d, u, p, pr, m, t, st, i + o, i, o, ci, cw, ro
+                    total_cache_write_input_cost_usd, total_reasoning_output_cost_usd, workspace_id)
+                SELECT d, u, p, pr, m, t, st, i + o, i, o, ci, cw, ro, w
                 FROM unnest($1::date[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::numeric[],
-                            $10::numeric[], $11::numeric[], $12::numeric[])
-                     AS x (d, u, p, pr, m, t, st, i, o, ci, cw, ro)
+                            $10::numeric[], $11::numeric[], $12::numeric[], $13::uuid[])
+                     AS x (d, u, p, pr, m, t, st, i, o, ci, cw, ro, w)
                 ON CONFLICT ON CONSTRAINT cost_aggregations_group_key DO UPDATE SET
                     total_cost_usd = a.total_cost_usd + excluded.total_cost_usd,
                     total_input_cost_usd = a.total_input_cost_usd + excluded.total_input_cost_usd,
@@ -296,6 +297,7 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
                 aggregates.Parameters.AddWithValue(groups.Select(g => g.Classes.CachedInputUsd).ToArray());
                 aggregates.Parameters.AddWithValue(groups.Select(g => g.Classes.CacheWriteInputUsd).ToArray());
                 aggregates.Parameters.AddWithValue(groups.Select(g => g.Classes.ReasoningOutputUsd).ToArray());
+                aggregates.Parameters.Add(Uuids(groups.Select(g => g.Key.Workspace)));
                 await aggregates.ExecuteNonQueryAsync(cancellationToken);
             }
             await using var skip = new NpgsqlCommand(

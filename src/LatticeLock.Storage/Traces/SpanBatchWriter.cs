@@ -67,6 +67,7 @@ public sealed class SpanBatchWriter(NpgsqlDataSource dataSource) : IBatchCommitt
         var traceIds = new List<string>();
         var traceOwners = new List<Guid>();
         var sessions = new List<Guid?>();
+        var workspaces = new List<Guid>();
         var resourceIds = new List<byte[]>();
         var resourceOwners = new List<Guid>();
         var resourceJson = new List<string>();
@@ -77,6 +78,7 @@ public sealed class SpanBatchWriter(NpgsqlDataSource dataSource) : IBatchCommitt
                 traceIds.Add(traceId);
                 traceOwners.Add(batch.UserId);
                 sessions.Add(batch.TraceSessions.TryGetValue(traceId, out var session) ? session : null);
+                workspaces.Add(batch.WorkspaceId);
             }
             foreach (var resource in batch.Resources)
             {
@@ -87,16 +89,18 @@ public sealed class SpanBatchWriter(NpgsqlDataSource dataSource) : IBatchCommitt
         }
         await using var commands = new NpgsqlBatch(connection, transaction);
         var claim = new NpgsqlBatchCommand("""
-            INSERT INTO traces (user_id, trace_id, session_id)
-            SELECT DISTINCT ON (t.user_id, t.trace_id) t.user_id, t.trace_id, t.session_id
-            FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS t(user_id, trace_id, session_id)
+            INSERT INTO traces (user_id, trace_id, session_id, workspace_id)
+            SELECT DISTINCT ON (t.user_id, t.trace_id) t.user_id, t.trace_id, t.session_id,
+                   coalesce((SELECT s.workspace_id FROM sessions s WHERE s.id = t.session_id), t.workspace_id)
+            FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[]) AS t(user_id, trace_id, session_id, workspace_id)
             ORDER BY t.user_id, t.trace_id, t.session_id NULLS LAST
-            ON CONFLICT (user_id, trace_id) DO UPDATE SET session_id = EXCLUDED.session_id
+            ON CONFLICT (user_id, trace_id) DO UPDATE SET session_id = EXCLUDED.session_id, workspace_id = EXCLUDED.workspace_id
                 WHERE traces.session_id IS NULL AND EXCLUDED.session_id IS NOT NULL
             """);
         claim.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = traceOwners.ToArray() });
         claim.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = traceIds.ToArray() });
         claim.Parameters.Add(Nullable(NpgsqlDbType.Uuid, sessions.Select(s => (object?)s)));
+        claim.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = workspaces.ToArray() });
         commands.BatchCommands.Add(claim);
         if (resourceIds.Count > 0)
         {

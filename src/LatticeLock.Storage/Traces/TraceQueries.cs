@@ -1,3 +1,4 @@
+using LatticeLock.Storage.Workspaces;
 using Npgsql;
 
 namespace LatticeLock.Storage.Traces;
@@ -19,16 +20,21 @@ public sealed class TraceQueries(NpgsqlDataSource dataSource)
         return (reader.IsDBNull(0) ? null : reader.GetGuid(0), true);
     }
 
-    /// <summary>The users that have a trace with this id, at most 100.</summary>
-    public async Task<List<Guid>> OwnersAsync(string traceId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT user_id FROM traces WHERE trace_id = $1 ORDER BY user_id LIMIT 100");
-        command.Parameters.AddWithValue(traceId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var owners = new List<Guid>();
-        while (await reader.ReadAsync(cancellationToken)) owners.Add(reader.GetGuid(0));
-        return owners;
-    }
+    /// <summary>
+    /// Who has a trace with this id (the user whose key sent it, and the workspace it lives in), among the traces
+    /// <paramref name="scope"/> may read (<see cref="WorkspaceWall"/>); at most 100.
+    /// </summary>
+    public Task<List<(Guid UserId, Guid WorkspaceId)>> OwnersAsync(string traceId, WorkspaceReadScope scope, CancellationToken cancellationToken) =>
+        WorkspaceWall.ReadAsync(dataSource, scope, async connection =>
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT user_id, workspace_id FROM traces WHERE trace_id = $1 ORDER BY user_id LIMIT 100", connection);
+            command.Parameters.AddWithValue(traceId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var owners = new List<(Guid, Guid)>();
+            while (await reader.ReadAsync(cancellationToken)) owners.Add((reader.GetGuid(0), reader.GetGuid(1)));
+            return owners;
+        }, cancellationToken);
 
     /// <summary>The session (null when none) of each of the user's traces that are stored, by trace id.</summary>
     public async Task<Dictionary<string, Guid?>> FindManyAsync(Guid userId, string[] traceIds, CancellationToken cancellationToken)

@@ -93,7 +93,7 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         [
             new SpanRow(traceId, "00000000000000a1", null, "agent", 1, start, start + 2_000_000_000, 0, null, "test", "{}"u8.ToArray(), resource.Id, "[]"u8.ToArray(), null),
             new SpanRow(traceId, "00000000000000b2", "00000000000000a1", "chat", 3, start + 500_000_000, start + 1_500_000_000, 1, null, "test", "{}"u8.ToArray(), resource.Id, "[]"u8.ToArray(), call.Id),
-        ], new Dictionary<string, Guid> { [traceId] = session.Id }, [resource]), CancellationToken.None);
+        ], new Dictionary<string, Guid> { [traceId] = session.Id }, [resource], user.Id), CancellationToken.None);
         Assert.Equal(2, stored.Stored);
         var page = await lattice.Traces.GetPage(user.Id, traceId);
         Assert.NotNull(page);

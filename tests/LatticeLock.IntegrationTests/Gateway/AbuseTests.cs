@@ -465,7 +465,7 @@ public sealed class AbuseTests(ServersFixture servers)
     {
         await using var db = new Db(database);
         var start = (DateTimeOffset.UtcNow.AddHours(-1) - DateTimeOffset.UnixEpoch).Ticks * 100;
-        await db.ExecuteAsync("INSERT INTO traces (user_id, trace_id) VALUES ($1, $2)", userId, traceId);
+        await db.ExecuteAsync("INSERT INTO traces (user_id, trace_id, workspace_id) VALUES ($1, $2, $1)", userId, traceId);
         await db.ExecuteAsync("INSERT INTO span_resources (user_id, resource_id, attributes) VALUES ($1, sha256('{}'::bytea), '{}')", userId);
         await db.ExecuteAsync($$"""
             INSERT INTO spans (user_id, trace_id, span_id, parent_span_id, name, kind, start_unix_nano, end_unix_nano, started_at,

@@ -114,6 +114,12 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
         var created = Assert.Single((await owner.SendAsync(HttpMethod.Get, $"/v1/workspaces/{ws}/audit?action=key.create", null, HttpStatusCode.OK))["entries"]!.AsArray())!;
         Assert.Equal((key["id"]!.ToString(), key["prefix"]!.ToString()), (created["resource_id"]!.ToString(), created["changes"]!["new"]!["prefix"]!.ToString()));
         Assert.DoesNotContain(key["key"]!.GetValue<string>(), created.ToJsonString());
+        // Its revocation is audited there too, once: revoking a revoked key changes nothing and records nothing.
+        await env.Client(env.AdminKey).SendAsync(HttpMethod.Delete, $"/v1/api-keys/{key["id"]}", null, HttpStatusCode.NoContent);
+        await env.Client(env.AdminKey).SendAsync(HttpMethod.Delete, $"/v1/api-keys/{key["id"]}", null, HttpStatusCode.NoContent);
+        var revoked = Assert.Single((await owner.SendAsync(HttpMethod.Get, $"/v1/workspaces/{ws}/audit?action=key.revoke", null, HttpStatusCode.OK))["entries"]!.AsArray())!;
+        Assert.Equal(key["id"]!.ToString(), revoked["resource_id"]!.ToString());
+        Assert.NotNull(revoked["changes"]!["new"]!["revoked_at"]);
         var (code, output) = await BuiltProgram.RunCliAsync(env.Database, "audit", "verify", "--workspace", ws.ToString());
         Assert.True(code == 0, output);
     }
@@ -151,7 +157,8 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
         var trace = await member.SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}", null, HttpStatusCode.OK);
         var session = trace["session_id"]!.GetValue<Guid>();
         Assert.Equal(ws, (await owner.SendAsync(HttpMethod.Get, $"/v1/sessions/{session}", null, HttpStatusCode.OK))["workspace_id"]!.GetValue<Guid>());
-        await viewer.SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}", null, HttpStatusCode.NotFound); // traces by id are still their sender's
+        // Any reader of the workspace reads the trace by its id; a key bound elsewhere does not find it.
+        Assert.Equal(traceId, (await viewer.SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}", null, HttpStatusCode.OK))["trace_id"]!.GetValue<string>());
     }
 
     [Fact]
@@ -169,14 +176,27 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
         await db.ExecuteAsync("INSERT INTO projects (id, owner_id, name) VALUES ($1, $2, 'old')", project, user);
         await db.ExecuteAsync("INSERT INTO sessions (id, user_id) VALUES ($1, $2)", loose, user);
         await db.ExecuteAsync("INSERT INTO sessions (id, user_id, project_id) VALUES ($1, $2, $3)", inProject, user, project);
+        // What reaches a workspace through a session or a project (migration 32): a request, a trace, a daily aggregate.
+        await db.ExecuteAsync("INSERT INTO model_requests (id, session_id, user_id, project_id, provider, model_id, requested_at, status) " +
+            "VALUES ($1, $2, $3, $4, 'openai', 'gpt-4o', now(), 'success')", Guid.NewGuid(), inProject, user, project);
+        await db.ExecuteAsync("INSERT INTO traces (user_id, trace_id, session_id) VALUES ($1, $2, $3)", user, Guid.NewGuid().ToString("N"), loose);
+        await db.ExecuteAsync("INSERT INTO cost_aggregations (aggregation_date, user_id, project_id, provider, model_id, request_count) " +
+            "VALUES (current_date, $1, $2, 'openai', 'gpt-4o', 3)", user, project);
+        const string Carried = "SELECT (SELECT count(*) FROM model_requests WHERE workspace_id = $1) + (SELECT count(*) FROM traces WHERE workspace_id = $1) " +
+            "+ (SELECT count(*) FROM cost_aggregations WHERE workspace_id = $1)";
 
         await runner.UpAsync();
         Assert.Equal(user, await db.ScalarAsync<Guid>("SELECT workspace_id FROM projects WHERE id = $1", project));
         Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE workspace_id = $1", user));
+        Assert.Equal(3L, await db.ScalarAsync<long>(Carried, user));
         await runner.DownAsync(28);
         Assert.False(await db.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'sessions' AND column_name = 'workspace_id')"));
+        Assert.False(await db.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'model_requests' AND column_name = 'workspace_id')"));
         Assert.Equal((1L, 2L), (await db.ScalarAsync<long>("SELECT count(*) FROM projects"), await db.ScalarAsync<long>("SELECT count(*) FROM sessions")));
+        Assert.Equal((1L, 1L, 3L), (await db.ScalarAsync<long>("SELECT count(*) FROM model_requests"), await db.ScalarAsync<long>("SELECT count(*) FROM traces"),
+            await db.ScalarAsync<long>("SELECT sum(request_count)::bigint FROM cost_aggregations")));
         await runner.UpAsync();
         Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE workspace_id = $1", user));
+        Assert.Equal(3L, await db.ScalarAsync<long>(Carried, user));
     }
 }

@@ -28,9 +28,10 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
     }
 
     /// <summary>A workspace with its owner, an admin, a member, a viewer and a target member, a project with a budget and a reservation, a session, a chat and a request.</summary>
-    private sealed record World(Guid Workspace, Guid Project, Guid Reservation, Guid Session, Guid Chat, Guid Request, Guid Target, Guid Newcomer)
+    private sealed record World(Guid Workspace, Guid Project, Guid Reservation, Guid Session, Guid Chat, Guid Request, Guid Target, Guid Newcomer,
+        string Trace)
     {
-        public static readonly World Placeholder = new(Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty);
+        public static readonly World Placeholder = new(Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, "");
         public string Ws => $"/v1/workspaces/{Workspace}";
     }
 
@@ -83,6 +84,11 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
         new("GET /v1/model-requests/{id}", WorkspacePolicy.ReadSessions, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/model-requests/{w.Request}")),
         new("GET /v1/analytics/costs?project_id=", WorkspacePolicy.ReadAnalytics, HttpStatusCode.OK,
             w => new(HttpMethod.Get, $"/v1/analytics/costs?project_id={w.Project}")),
+        new("GET /v1/analytics/costs?workspace_id=", WorkspacePolicy.ReadAnalytics, HttpStatusCode.OK,
+            w => new(HttpMethod.Get, $"/v1/analytics/costs?workspace_id={w.Workspace}&group_by=user")),
+        new("GET /v1/analytics/models?workspace_id=", WorkspacePolicy.ReadAnalytics, HttpStatusCode.OK,
+            w => new(HttpMethod.Get, $"/v1/analytics/models?workspace_id={w.Workspace}")),
+        new("GET /v1/traces/{trace_id}", WorkspacePolicy.ReadSessions, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/traces/{w.Trace}")),
     ];
 
     /// <summary>What <paramref name="caller"/> must get on a route that needs <paramref name="permission"/>.</summary>
@@ -173,6 +179,14 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
         var chat = (await owner.SendAsync(HttpMethod.Post, $"/v1/sessions/{sessionId}/chats", """{"title":"c"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
         var body = ModelRequestBodies.Small(sessionId);
         var request = (await owner.SendAsync(HttpMethod.Post, "/v1/model-requests", body, HttpStatusCode.Created))["id"]!.GetValue<Guid>();
-        return new World(workspace, project, reservation, sessionId, chat, request, target, newcomer);
+        // A trace of the session, sent by the owner over OTLP: it lives in the session's workspace.
+        var trace = Guid.NewGuid().ToString("N");
+        var now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        await owner.SendAsync(HttpMethod.Post, "/otlp/v1/traces", $$$"""
+            {"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"spans":[
+             {"traceId":"{{{trace}}}","spanId":"{{{trace[..16]}}}","name":"agent","kind":1,"startTimeUnixNano":"{{{now - 1_000_000}}}","endTimeUnixNano":"{{{now}}}",
+              "attributes":[{"key":"gen_ai.conversation.id","value":{"stringValue":"{{{sessionId}}}"}}]}]}]}]}
+            """, HttpStatusCode.OK);
+        return new World(workspace, project, reservation, sessionId, chat, request, target, newcomer, trace);
     }
 }
