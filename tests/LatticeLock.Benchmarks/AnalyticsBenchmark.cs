@@ -53,7 +53,7 @@ public static class AnalyticsBenchmark
         // Build the aggregates the way the silo does: the consumer follows its cursor in batches.
         var cursors = new MetricCursorStore(dataSource);
         var feed = new ModelRequestFeed(dataSource);
-        var consumer = new CostAggregationConsumer(dataSource, cursors, new PriceRows(new PriceRepository(dataSource)));
+        var consumer = new CostAggregationConsumer(dataSource, cursors, new PriceRows(new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System))));
         var cursor = await cursors.GetOrCreateAsync(consumer.Name, CancellationToken.None);
         var aggregated = 0;
         var watch = Stopwatch.StartNew();

@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Storage.Prices;
 using Orleans.Concurrency;
@@ -11,7 +12,7 @@ public sealed class PriceTableGrain(PriceRepository prices, PriceBook book) : Gr
     public async Task<PriceSet> Set(ModelPrice price, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(price);
-        var (stored, created) = await prices.SetAsync(price.Validated(), cancellationToken);
+        var (stored, created) = await prices.SetAsync(price.Validated(), AuditActor.Current, cancellationToken);
         book.Invalidate();
         return new PriceSet(stored, created);
     }

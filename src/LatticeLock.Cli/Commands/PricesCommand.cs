@@ -57,7 +57,7 @@ public static class PricesCommand
                 FlexMultiplier = parse.GetValue(flex),
                 PriorityMultiplier = parse.GetValue(priority),
             }.Validated());
-            var (_, created) = await new PriceRepository(dataSource).SetAsync(price, ct);
+            var (_, created) = await new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)).SetAsync(price, null, ct);
             AnsiConsole.MarkupLine($"{(created ? "Added" : "Replaced")} price for {Markup.Escape(price.Provider)}/{Markup.Escape(price.Model)} from {price.EffectiveFrom:u}");
         }));
 
@@ -70,7 +70,7 @@ public static class PricesCommand
             var table = new Table().AddColumns("Id", "Provider", "Model", "Input $/Mtok", "Cached", "Cache write", "Output $/Mtok", "Reasoning",
                 "Long context (> tokens: in / out)", "Batch / flex / priority", "Effective from");
             var c = CultureInfo.InvariantCulture;
-            foreach (var p in await new PriceRepository(dataSource).ListAsync(parse.GetValue(listProvider), parse.GetValue(listModel), ct))
+            foreach (var p in await new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)).ListAsync(parse.GetValue(listProvider), parse.GetValue(listModel), ct))
             {
                 table.AddRow(p.Id.ToString(c), Markup.Escape(p.Provider), Markup.Escape(p.Model), p.InputUsdPerMtok.ToString(c),
                     p.CachedInputUsdPerMtok?.ToString(c) ?? "", p.CacheWriteInputUsdPerMtok?.ToString(c) ?? "", p.OutputUsdPerMtok.ToString(c),
@@ -121,13 +121,13 @@ public static class PricesCommand
                 }.Validated(), i + 1));
             }
             await using var dataSource = CliSettings.OpenDataSource(configuration);
-            var repository = new PriceRepository(dataSource);
+            var repository = new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System));
             await AnsiConsole.Progress().StartAsync(async context =>
             {
                 var task = context.AddTask("importing prices", maxValue: parsed.Count);
                 foreach (var price in parsed)
                 {
-                    await repository.SetAsync(price, ct);
+                    await repository.SetAsync(price, null, ct);
                     task.Increment(1);
                 }
             });

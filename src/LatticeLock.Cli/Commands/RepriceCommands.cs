@@ -36,7 +36,7 @@ public static class RepriceCommands
             }
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var runs = new RepriceRunStore(dataSource);
-            var repricer = new CostRepricer(dataSource, new PriceRepository(dataSource), runs, new PriceRows(new PriceRepository(dataSource)));
+            var repricer = new CostRepricer(dataSource, new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)), runs, new PriceRows(new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System))));
             RepriceRun? run = null;
             await AnsiConsole.Progress().StartAsync(async context =>
             {

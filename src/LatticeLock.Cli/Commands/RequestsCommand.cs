@@ -53,7 +53,7 @@ public static class RequestsCommand
             facts.AddRow("Service tier", (r.ServiceTier ?? ServiceTier.Standard).ToString().ToLowerInvariant());
             facts.AddRow("Cost (USD)", $"{(r.CostSource == CostSource.Unpriced ? "unpriced" : r.TotalCostUsd.ToString(c))} ({r.CostSource.ToString().ToLowerInvariant()}{(r.PriceId is { } p ? $", price row {p}" : "")})");
             AnsiConsole.Write(facts);
-            if (r is { CostSource: CostSource.PriceTable, PriceId: { } priceId } && await new PriceRepository(dataSource).GetAsync(priceId, ct) is { } price)
+            if (r is { CostSource: CostSource.PriceTable, PriceId: { } priceId } && await new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)).GetAsync(priceId, ct) is { } price)
             {
                 var table = new Table().AddColumns("Class", "Tokens", "USD / Mtok", "USD");
                 foreach (var column in table.Columns.Skip(1)) column.RightAligned();

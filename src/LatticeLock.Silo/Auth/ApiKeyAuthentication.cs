@@ -1,7 +1,8 @@
 using LatticeLock.Grains.Abstractions.Audit;
-using Orleans.Runtime;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Silo.Http;
+using LatticeLock.Storage.Audit;
+using Orleans.Runtime;
 
 namespace LatticeLock.Silo.Auth;
 
@@ -13,7 +14,8 @@ namespace LatticeLock.Silo.Auth;
 /// any lookup; a key prefix past its budget is still checked, so its owner gets in, but a wrong secret gets 429.
 /// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
-public sealed class ApiKeyAuthentication(ApiKeyResolver keys, AuthFailureLimiter limiter, AuthFailureCounts failures, KeyRequestLimiter keyLimits) : IMiddleware
+public sealed class ApiKeyAuthentication(ApiKeyResolver keys, AuthFailureLimiter limiter, AuthFailureCounts failures, KeyRequestLimiter keyLimits,
+    AuditLog audit, ILogger<ApiKeyAuthentication> logger) : IMiddleware
 {
     public const string PrincipalItem = "lattice.principal";
 
@@ -78,9 +80,49 @@ public sealed class ApiKeyAuthentication(ApiKeyResolver keys, AuthFailureLimiter
         {
             http.Items[PrincipalItem] = principal;
             // Every grain call of this request carries who makes it, for the audit log (AuditActor.Current).
-            RequestContext.Set(AuditActor.ContextKey, new AuditActor(principal.UserId, principal.KeyId, http.Connection.RemoteIpAddress?.ToString(),
-                http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null, principal.IsAdmin));
-            await next(http);
+            var actor = new AuditActor(principal.UserId, principal.KeyId, http.Connection.RemoteIpAddress?.ToString(),
+                http.Request.Headers.UserAgent.ToString() is { Length: > 0 } agent ? agent : null, principal.IsAdmin);
+            RequestContext.Set(AuditActor.ContextKey, actor);
+            if (!principal.IsAdmin)
+            {
+                await next(http);
+                return;
+            }
+            int? status = null;
+            try
+            {
+                await next(http);
+                status = http.Response.StatusCode;
+            }
+            catch (Exception e)
+            {
+                status = ProblemMapping.Map(e)?.Status ?? StatusCodes.Status500InternalServerError;
+                throw;
+            }
+            finally
+            {
+                await RecordOperatorUseAsync(http, actor, status ?? StatusCodes.Status500InternalServerError);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every request made with an operator's <c>admin</c> key is one row of the platform's audit chain
+    /// (<see cref="AuditLog.PlatformWorkspace"/>): method, path, query and the status answered, after the request (a
+    /// change it made is also in its workspace's chain). A row that cannot be written is logged as an error.
+    /// </summary>
+    private async Task RecordOperatorUseAsync(HttpContext http, AuditActor actor, int status)
+    {
+        var request = $"{http.Request.Method} {http.Request.Path}";
+        var query = http.Request.QueryString.Value is { Length: > 0 } q ? q : null;
+        try
+        {
+            await audit.RecordAsync(new AuditRecord(AuditLog.PlatformWorkspace, "operator.request", "http", request.Length > 512 ? request[..512] : request,
+                null, new { query = query is { Length: > 1024 } ? query[..1024] : query }, actor, status), CancellationToken.None);
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            logger.LogError(e, "The operator request {Request} by key {KeyId} (status {Status}) could not be audited", request, actor.KeyId, status);
         }
     }
 

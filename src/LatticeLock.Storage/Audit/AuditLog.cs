@@ -18,6 +18,16 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider clock)
     public const int MaxPage = 500;
 
     /// <summary>
+    /// The platform workspace (migration 33): the chain of what belongs to no workspace (model prices, an operator's
+    /// requests with an <c>admin</c> key). It has no members; operators read and verify it like any other.
+    /// </summary>
+    public static readonly Guid PlatformWorkspace = new("00000000-0000-0000-0000-000000000001");
+
+    /// <summary>Appends a record of something that happened outside the database (an operator's request), in its own transaction.</summary>
+    public Task RecordAsync(AuditRecord record, CancellationToken cancellationToken) =>
+        WithAuditAsync((_, _) => Task.FromResult((true, true)), record, cancellationToken);
+
+    /// <summary>
     /// Runs <paramref name="write"/> in a transaction; when it changed something, appends <paramref name="record"/>
     /// in the same transaction. Commits confirmed (a write that changed nothing passes the synchronous barrier, so a
     /// repeat is answered only once a standby holds what it found).

@@ -1,5 +1,7 @@
 using LatticeLock.Grains.Abstractions.Prices;
-using LatticeLock.Storage.Commits;
+using System.Globalization;
+using LatticeLock.Grains.Abstractions.Audit;
+using LatticeLock.Storage.Audit;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,7 +12,7 @@ namespace LatticeLock.Storage.Prices;
 /// row and retires the one it replaces (superseded_at), so the row a request was priced from (its price_id) stays.
 /// Lists show the current rows; <see cref="GetAsync"/> reads any row by id.
 /// </summary>
-public sealed class PriceRepository(NpgsqlDataSource dataSource)
+public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
 {
     private const string Columns = """
         id, provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
@@ -19,45 +21,53 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource)
         cache_write_1h_input_usd_per_mtok
         """;
 
-    /// <summary>Stores the price at its effective date (retiring a current one there); the stored row, and whether the date was new.</summary>
-    public async Task<(ModelPrice Price, bool Created)> SetAsync(ModelPrice price, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the price at its effective date (retiring a current one there); the stored row, and whether the date was
+    /// new. Audited in the platform's chain (<see cref="AuditLog.PlatformWorkspace"/>) with the row it replaced.
+    /// </summary>
+    public async Task<(ModelPrice Price, bool Created)> SetAsync(ModelPrice price, AuditActor? actor, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var retire = new NpgsqlCommand("""
-            UPDATE model_prices SET superseded_at = now()
-            WHERE provider = $1 AND model = $2 AND effective_from = $3 AND superseded_at IS NULL
-            """, connection, transaction);
-        retire.Parameters.AddWithValue(price.Provider);
-        retire.Parameters.AddWithValue(price.Model);
-        retire.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
-        var replaced = await retire.ExecuteNonQueryAsync(cancellationToken) > 0;
-        await using var insert = new NpgsqlCommand("""
-            INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
-                cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
-                long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier,
-                cache_write_1h_input_usd_per_mtok)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-            RETURNING id
-            """, connection, transaction);
-        insert.Parameters.AddWithValue(price.Provider);
-        insert.Parameters.AddWithValue(price.Model);
-        insert.Parameters.AddWithValue(price.InputUsdPerMtok);
-        insert.Parameters.AddWithValue(price.OutputUsdPerMtok);
-        insert.Parameters.AddNullable(price.CachedInputUsdPerMtok, NpgsqlDbType.Numeric);
-        insert.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
-        insert.Parameters.AddNullable(price.CacheWriteInputUsdPerMtok, NpgsqlDbType.Numeric);
-        insert.Parameters.AddNullable(price.ReasoningOutputUsdPerMtok, NpgsqlDbType.Numeric);
-        insert.Parameters.AddNullable(price.LongContextThresholdTokens, NpgsqlDbType.Integer);
-        insert.Parameters.AddNullable(price.LongContextInputUsdPerMtok, NpgsqlDbType.Numeric);
-        insert.Parameters.AddNullable(price.LongContextOutputUsdPerMtok, NpgsqlDbType.Numeric);
-        insert.Parameters.AddNullable(price.BatchMultiplier, NpgsqlDbType.Numeric);
-        insert.Parameters.AddNullable(price.FlexMultiplier, NpgsqlDbType.Numeric);
-        insert.Parameters.AddNullable(price.PriorityMultiplier, NpgsqlDbType.Numeric);
-        insert.Parameters.AddNullable(price.CacheWrite1hInputUsdPerMtok, NpgsqlDbType.Numeric);
-        var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
-        await ConfirmedCommit.CommitAsync(transaction, dataSource.ConnectionString, cancellationToken);
-        return (price with { Id = id }, !replaced);
+        var (stored, replaced) = await audit.WithAuditAsync(async (connection, transaction) =>
+        {
+            await using var retire = new NpgsqlCommand($"""
+                UPDATE model_prices SET superseded_at = now()
+                WHERE provider = $1 AND model = $2 AND effective_from = $3 AND superseded_at IS NULL
+                RETURNING {Columns}
+                """, connection, transaction);
+            retire.Parameters.AddWithValue(price.Provider);
+            retire.Parameters.AddWithValue(price.Model);
+            retire.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
+            ModelPrice? replaced = null;
+            await using (var reader = await retire.ExecuteReaderAsync(cancellationToken))
+                if (await reader.ReadAsync(cancellationToken)) replaced = Read(reader);
+            await using var insert = new NpgsqlCommand("""
+                INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
+                    cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
+                    long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier,
+                    cache_write_1h_input_usd_per_mtok)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                RETURNING id
+                """, connection, transaction);
+            insert.Parameters.AddWithValue(price.Provider);
+            insert.Parameters.AddWithValue(price.Model);
+            insert.Parameters.AddWithValue(price.InputUsdPerMtok);
+            insert.Parameters.AddWithValue(price.OutputUsdPerMtok);
+            insert.Parameters.AddNullable(price.CachedInputUsdPerMtok, NpgsqlDbType.Numeric);
+            insert.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
+            insert.Parameters.AddNullable(price.CacheWriteInputUsdPerMtok, NpgsqlDbType.Numeric);
+            insert.Parameters.AddNullable(price.ReasoningOutputUsdPerMtok, NpgsqlDbType.Numeric);
+            insert.Parameters.AddNullable(price.LongContextThresholdTokens, NpgsqlDbType.Integer);
+            insert.Parameters.AddNullable(price.LongContextInputUsdPerMtok, NpgsqlDbType.Numeric);
+            insert.Parameters.AddNullable(price.LongContextOutputUsdPerMtok, NpgsqlDbType.Numeric);
+            insert.Parameters.AddNullable(price.BatchMultiplier, NpgsqlDbType.Numeric);
+            insert.Parameters.AddNullable(price.FlexMultiplier, NpgsqlDbType.Numeric);
+            insert.Parameters.AddNullable(price.PriorityMultiplier, NpgsqlDbType.Numeric);
+            insert.Parameters.AddNullable(price.CacheWrite1hInputUsdPerMtok, NpgsqlDbType.Numeric);
+            var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            return ((Stored: price with { Id = id }, Replaced: replaced), true);
+        }, set => new AuditRecord(AuditLog.PlatformWorkspace, "price.set", "model_price", set.Stored.Id.ToString(CultureInfo.InvariantCulture),
+            set.Replaced, set.Stored, actor), cancellationToken);
+        return (stored, replaced is null);
     }
 
     /// <summary>The current prices (optionally of one provider and/or model), oldest first per model.</summary>

@@ -31,7 +31,19 @@ public sealed class ClassCostMigrationTests(ServersFixture servers)
             CacheWriteInputUsdPerMtok = 3.75m, CacheWrite1hInputUsdPerMtok = 6.00m, ReasoningOutputUsdPerMtok = 16.00m,
             LongContextThresholdTokens = 200_000, LongContextInputUsdPerMtok = 6.00m, LongContextOutputUsdPerMtok = 22.50m, BatchMultiplier = 0.5m,
         };
-        var (stored, _) = await new PriceRepository(dataSource).SetAsync(price, CancellationToken.None);
+        // Written as that version's schema has it (today's repository also audits, in a table not there yet).
+        var stored = price with
+        {
+            Id = await db.ScalarAsync<long>("""
+                INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
+                    cache_write_input_usd_per_mtok, cache_write_1h_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
+                    long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
+                """, price.Provider, price.Model, price.InputUsdPerMtok, price.OutputUsdPerMtok, price.CachedInputUsdPerMtok!.Value,
+                price.EffectiveFrom.ToUniversalTime(), price.CacheWriteInputUsdPerMtok!.Value, price.CacheWrite1hInputUsdPerMtok!.Value,
+                price.ReasoningOutputUsdPerMtok!.Value, price.LongContextThresholdTokens!.Value, price.LongContextInputUsdPerMtok!.Value,
+                price.LongContextOutputUsdPerMtok!.Value, price.BatchMultiplier!.Value),
+        };
         var day = DateTime.SpecifyKind(DateTime.UtcNow.Date, DateTimeKind.Utc);
         var requests = new (int Input, int Output, int? Cached, int? Written, int? Written1h, int? Reasoning, ServiceTier? Tier)[]
         {

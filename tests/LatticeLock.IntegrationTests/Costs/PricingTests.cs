@@ -15,10 +15,10 @@ public sealed class PricingTests(ServersFixture servers)
         var database = await servers.CreateDatabaseAsync();
         await using (var dataSource = NpgsqlDataSource.Create(database))
         {
-            var prices = new PriceRepository(dataSource);
-            Assert.True((await prices.SetAsync(new ModelPrice("acme", "m1", 1.00m, 2.00m, 0.5m, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), default)).Created);
-            Assert.True((await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), default)).Created);
-            Assert.False((await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), default)).Created);
+            var prices = new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System));
+            Assert.True((await prices.SetAsync(new ModelPrice("acme", "m1", 1.00m, 2.00m, 0.5m, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), null, default)).Created);
+            Assert.True((await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), null, default)).Created);
+            Assert.False((await prices.SetAsync(new ModelPrice("acme", "m1", 3.00m, 4.00m, null, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero)), null, default)).Created);
         }
         await using var cluster = await LatticeCluster.StartAsync(database);
         await using var db = new Db(database);
@@ -58,7 +58,7 @@ public sealed class PricingTests(ServersFixture servers)
     {
         var database = await servers.CreateDatabaseAsync();
         await using (var dataSource = NpgsqlDataSource.Create(database))
-            await new PriceRepository(dataSource).SetAsync(new ModelPrice("acme", "big", 10m, 10m, null, new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)), default);
+            await new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)).SetAsync(new ModelPrice("acme", "big", 10m, 10m, null, new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)), null, default);
         await using var cluster = await LatticeCluster.StartAsync(database);
         await using var db = new Db(database);
         var sessionId = await Scenario.NewSessionAsync(cluster.GrainFactory);

@@ -192,7 +192,7 @@ public sealed class RepriceTests(ServersFixture servers)
         // The run is stopped after its first chunk (as a crash would stop it, between two transactions).
         await using var dataSource = NpgsqlDataSource.Create(env.Database);
         var runs = new RepriceRunStore(dataSource);
-        var repricer = new CostRepricer(dataSource, new PriceRepository(dataSource), runs, new PriceRows(new PriceRepository(dataSource)));
+        var repricer = new CostRepricer(dataSource, new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)), runs, new PriceRows(new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System))));
         using var interrupt = new CancellationTokenSource();
         Guid? runId = null;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => repricer.RunAsync(

@@ -175,10 +175,10 @@ public sealed class OtlpTraceTests(ServersFixture servers) : IAsyncLifetime
         Assert.Equal("invoke_agent planner", listed["root_name"]!.GetValue<string>());
         Assert.Equal(0.00621m, listed["cost_usd"]!.GetValue<decimal>());
 
-        // Another user has no such trace (trace ids are scoped to their owner), and may not name this one's owner.
+        // Another user, in none of the owner's workspaces, finds no such trace, even naming its owner (404: not revealed).
         var (_, stranger) = await _env.NewUserWithKeyAsync("sessions:read", "sessions:write");
         await _env.Client(stranger).SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}", null, HttpStatusCode.NotFound);
-        await _env.Client(stranger).SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}?user_id={userId}", null, HttpStatusCode.Forbidden);
+        await _env.Client(stranger).SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}?user_id={userId}", null, HttpStatusCode.NotFound);
         // An admin reads it without naming the owner (only one user has it).
         Assert.Equal(5, (await _env.Client(_env.AdminKey).SendAsync(HttpMethod.Get, $"/v1/traces/{traceId}", null, HttpStatusCode.OK))["span_count"]!.GetValue<int>());
     }

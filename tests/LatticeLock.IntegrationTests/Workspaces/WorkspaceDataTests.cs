@@ -125,6 +125,37 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
     }
 
     [Fact]
+    public async Task Price_changes_and_every_operator_request_are_chained_in_the_platform_workspace()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers);
+        var admin = env.Client(env.AdminKey);
+        var (_, memberKey) = await env.NewUserWithKeyAsync([.. AllScopes]);
+        const string Price = """{"provider":"acme","model":"audited","input_usd_per_mtok":{0},"output_usd_per_mtok":2,"effective_from":"2026-01-01T00:00:00Z"}""";
+        var first = await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", Price.Replace("{0}", "1", StringComparison.Ordinal), HttpStatusCode.Created);
+        var second = await admin.SendAsync(HttpMethod.Put, "/v1/model-prices", Price.Replace("{0}", "3", StringComparison.Ordinal), HttpStatusCode.OK);
+        var missing = Guid.NewGuid();
+        await admin.SendAsync(HttpMethod.Get, $"/v1/sessions/{missing}", null, HttpStatusCode.NotFound);
+
+        var platform = $"/v1/workspaces/{LatticeLock.Storage.Audit.AuditLog.PlatformWorkspace}/audit";
+        var entries = (await admin.SendAsync(HttpMethod.Get, $"{platform}?limit=500", null, HttpStatusCode.OK))["entries"]!.AsArray().Select(e => e!).ToList();
+        // The price change: the row it replaced before, the new row after, by the operator's key.
+        var prices = entries.Where(e => e["action"]!.GetValue<string>() == "price.set").ToList();
+        Assert.Equal([first["id"]!.ToString(), second["id"]!.ToString()], prices.Select(e => e["resource_id"]!.GetValue<string>()));
+        Assert.Equal((1m, 3m), (prices[1]["changes"]!["old"]!["input_usd_per_mtok"]!.GetValue<decimal>(), prices[1]["changes"]!["new"]!["input_usd_per_mtok"]!.GetValue<decimal>()));
+        Assert.All(prices, e => Assert.NotNull(e["actor_key_id"]));
+        // Every request made with the operator's key, with the status it got, the refused one too.
+        var requests = entries.Where(e => e["action"]!.GetValue<string>() == "operator.request")
+            .Select(e => (e["resource_id"]!.GetValue<string>(), (int)e["status"]!.GetValue<int>())).ToList();
+        Assert.Contains(("PUT /v1/model-prices", 201), requests);
+        Assert.Contains(("PUT /v1/model-prices", 200), requests);
+        Assert.Contains(($"GET /v1/sessions/{missing}", 404), requests);
+        // The chain verifies; a member cannot read it.
+        var (code, output) = await BuiltProgram.RunCliAsync(env.Database, "audit", "verify", "--workspace", LatticeLock.Storage.Audit.AuditLog.PlatformWorkspace.ToString());
+        Assert.True(code == 0, output);
+        await env.Client(memberKey).SendAsync(HttpMethod.Get, platform, null, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task An_otlp_export_lands_in_the_keys_workspace_and_only_a_member_who_may_write_there_sends_one()
     {
         await using var env = await GatewayEnvironment.StartAsync(servers);

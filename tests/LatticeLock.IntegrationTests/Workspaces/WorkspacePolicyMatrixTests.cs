@@ -1,22 +1,21 @@
 using System.Net;
 using System.Text.Json;
 using LatticeLock.Grains.Abstractions.Workspaces;
+using Caller = LatticeLock.IntegrationTests.WorkspaceCaller;
 
 namespace LatticeLock.IntegrationTests;
 
 /// <summary>
 /// Every workspace route × every kind of caller, with the status each must get, generated from one table: each route
 /// names the <see cref="WorkspacePolicy"/> permission it needs and the status it answers when allowed; the expected
-/// status of a caller follows from the permission alone (an operator and a member whose role reaches the permission's
-/// minimum are allowed; a member below it gets 403; a non-member and a key bound to another workspace get 404).
+/// status of a caller follows from the permission alone (<see cref="WorkspacePolicyExpectation"/>, shared with the typed
+/// client's matrix).
 /// Writes run against a fresh workspace per caller, so one caller's change cannot decide another's answer.
 /// </summary>
 [Collection(ServersCollection.Name)]
 public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
 {
     private static readonly string[] AllScopes = ["projects:read", "projects:write", "sessions:read", "sessions:write", "analytics:read", "credentials:read"];
-
-    public enum Caller { Owner, Admin, Member, Viewer, NonMember, KeyBoundElsewhere, Operator }
 
     /// <summary>One call in a prepared workspace.</summary>
     private sealed record Call(HttpMethod Method, string Path, string? Body = null, string? IfMatch = null);
@@ -91,23 +90,6 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
         new("GET /v1/traces/{trace_id}", WorkspacePolicy.ReadSessions, HttpStatusCode.OK, w => new(HttpMethod.Get, $"/v1/traces/{w.Trace}")),
     ];
 
-    /// <summary>What <paramref name="caller"/> must get on a route that needs <paramref name="permission"/>.</summary>
-    private static HttpStatusCode Expected(Caller caller, WorkspacePermission permission, HttpStatusCode allowed) => caller switch
-    {
-        Caller.Operator => allowed,
-        Caller.NonMember or Caller.KeyBoundElsewhere => HttpStatusCode.NotFound,
-        _ => RoleOf(caller) >= permission.MinimumRole ? allowed : HttpStatusCode.Forbidden,
-    };
-
-    private static WorkspaceRole RoleOf(Caller caller) => caller switch
-    {
-        Caller.Owner => WorkspaceRole.Owner,
-        Caller.Admin => WorkspaceRole.Admin,
-        Caller.Member => WorkspaceRole.Member,
-        Caller.Viewer => WorkspaceRole.Viewer,
-        _ => throw new ArgumentOutOfRangeException(nameof(caller)),
-    };
-
     [Fact]
     public async Task Every_route_answers_every_caller_as_the_policy_table_says()
     {
@@ -124,7 +106,7 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
                 var world = shared ?? await WorldAsync(env, people);
                 var call = route.Request(world);
                 using var response = await env.Client(people.Keys[caller]).RawAsync(call.Method, call.Path, call.Body, "application/json", call.IfMatch);
-                var expected = Expected(caller, route.Permission, route.Allowed);
+                var expected = WorkspacePolicyExpectation.Expected(caller, route.Permission, route.Allowed);
                 cells++;
                 if (response.StatusCode != expected)
                     failures.Add($"{route.Route} as {caller}: expected {(int)expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

@@ -61,5 +61,4 @@ ALTER TABLE cost_aggregations ADD CONSTRAINT cost_aggregations_group_key
 
 ALTER TABLE metric_points DROP COLUMN workspace_id;
 ALTER TABLE traces DROP COLUMN workspace_id;
-DROP INDEX idx_model_requests_workspace;
 ALTER TABLE model_requests DROP COLUMN workspace_id;

@@ -9,7 +9,8 @@
 -- at full speed, and grains load their own state by id after the gateway authorized the call.
 ALTER TABLE model_requests ADD COLUMN workspace_id uuid;
 UPDATE model_requests m SET workspace_id = coalesce((SELECT s.workspace_id FROM sessions s WHERE s.id = m.session_id), m.user_id);
-CREATE INDEX idx_model_requests_workspace ON model_requests (workspace_id, requested_at);
+-- No index on it: nothing reads requests by workspace alone (analytics read cost_aggregations), and every index
+-- costs the request log's COPY.
 
 ALTER TABLE traces ADD COLUMN workspace_id uuid;
 UPDATE traces t SET workspace_id = coalesce((SELECT s.workspace_id FROM sessions s WHERE s.id = t.session_id), t.user_id);
