@@ -15,7 +15,7 @@ namespace LatticeLock.Silo.Auth;
 /// Runs before routing, so an unauthenticated caller learns nothing about routes or content types (401 before 415/404).
 /// </summary>
 public sealed class ApiKeyAuthentication(ApiKeyResolver keys, AuthFailureLimiter limiter, AuthFailureCounts failures, KeyRequestLimiter keyLimits,
-    AuditLog audit, ILogger<ApiKeyAuthentication> logger) : IMiddleware
+    OperatorRequestLog operatorRequests) : IMiddleware
 {
     public const string PrincipalItem = "lattice.principal";
 
@@ -101,29 +101,23 @@ public sealed class ApiKeyAuthentication(ApiKeyResolver keys, AuthFailureLimiter
             }
             finally
             {
-                await RecordOperatorUseAsync(http, actor, status ?? StatusCodes.Status500InternalServerError);
+                RecordOperatorUse(http, actor, status ?? StatusCodes.Status500InternalServerError);
             }
         }
     }
 
     /// <summary>
-    /// Every request made with an operator's <c>admin</c> key is one row of the platform's audit chain
-    /// (<see cref="AuditLog.PlatformWorkspace"/>): method, path, query and the status answered, after the request (a
-    /// change it made is also in its workspace's chain). A row that cannot be written is logged as an error.
+    /// Every request made with an operator's <c>admin</c> key becomes one row of the platform's audit chain
+    /// (<see cref="AuditLog.PlatformWorkspace"/>): method, path, query and the status answered, queued as the request
+    /// ends and written in batches (<see cref="OperatorRequestWriter"/>). A change the request made is also in its
+    /// workspace's chain, in the change's own transaction.
     /// </summary>
-    private async Task RecordOperatorUseAsync(HttpContext http, AuditActor actor, int status)
+    private void RecordOperatorUse(HttpContext http, AuditActor actor, int status)
     {
         var request = $"{http.Request.Method} {http.Request.Path}";
         var query = http.Request.QueryString.Value is { Length: > 0 } q ? q : null;
-        try
-        {
-            await audit.RecordAsync(new AuditRecord(AuditLog.PlatformWorkspace, "operator.request", "http", request.Length > 512 ? request[..512] : request,
-                null, new { query = query is { Length: > 1024 } ? query[..1024] : query }, actor, status), CancellationToken.None);
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            logger.LogError(e, "The operator request {Request} by key {KeyId} (status {Status}) could not be audited", request, actor.KeyId, status);
-        }
+        operatorRequests.Add(new AuditRecord(AuditLog.PlatformWorkspace, "operator.request", "http", request.Length > 512 ? request[..512] : request,
+            null, new { query = query is { Length: > 1024 } ? query[..1024] : query }, actor, status));
     }
 
     /// <summary>429: too many refused authentications from this address or for this key; counted, not looked up.</summary>

@@ -23,9 +23,9 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, TimeProvider clock)
     /// </summary>
     public static readonly Guid PlatformWorkspace = new("00000000-0000-0000-0000-000000000001");
 
-    /// <summary>Appends a record of something that happened outside the database (an operator's request), in its own transaction.</summary>
-    public Task RecordAsync(AuditRecord record, CancellationToken cancellationToken) =>
-        WithAuditAsync((_, _) => Task.FromResult((true, true)), record, cancellationToken);
+    /// <summary>Appends records of what happened outside the database (an operator's requests), in one transaction.</summary>
+    public Task RecordAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken) =>
+        WithAuditAsync((_, _) => Task.FromResult((true, true)), _ => records, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="write"/> in a transaction; when it changed something, appends <paramref name="record"/>

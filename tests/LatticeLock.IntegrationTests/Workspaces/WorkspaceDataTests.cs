@@ -137,7 +137,11 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
         await admin.SendAsync(HttpMethod.Get, $"/v1/sessions/{missing}", null, HttpStatusCode.NotFound);
 
         var platform = $"/v1/workspaces/{LatticeLock.Storage.Audit.AuditLog.PlatformWorkspace}/audit";
-        var entries = (await admin.SendAsync(HttpMethod.Get, $"{platform}?limit=500", null, HttpStatusCode.OK))["entries"]!.AsArray().Select(e => e!).ToList();
+        // Operator requests are queued as they end and written in batches: wait for the last one's row.
+        async Task<List<System.Text.Json.Nodes.JsonNode>> EntriesAsync() =>
+            (await admin.SendAsync(HttpMethod.Get, $"{platform}?limit=500", null, HttpStatusCode.OK))["entries"]!.AsArray().Select(e => e!).ToList();
+        var entries = await Eventually.Until(EntriesAsync,
+            found => found.Any(e => e["resource_id"]!.GetValue<string>() == $"GET /v1/sessions/{missing}"), TimeSpan.FromSeconds(30), what: "the operator's last request in the chain");
         // The price change: the row it replaced before, the new row after, by the operator's key.
         var prices = entries.Where(e => e["action"]!.GetValue<string>() == "price.set").ToList();
         Assert.Equal([first["id"]!.ToString(), second["id"]!.ToString()], prices.Select(e => e["resource_id"]!.GetValue<string>()));
