@@ -42,7 +42,7 @@ public static class SecretsCommand
             {
                 count = await store.RotateMasterAsync(current, next, new Progress<int>(n => Console.Error.WriteLine($"re-sealed {n} data keys…")), ct);
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or MasterKeyMismatchException)
             {
                 throw new CliException(e.Message); // nothing was changed: the rotation is one transaction
             }

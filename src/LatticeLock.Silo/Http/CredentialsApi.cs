@@ -54,16 +54,7 @@ public static partial class CredentialsApi
             if (System.Text.Encoding.UTF8.GetByteCount(metadata) > CredentialStore.MaxMetadataBytes)
                 throw ApiProblem.BadRequest("metadata", $"metadata: at most {CredentialStore.MaxMetadataBytes} bytes");
         }
-        (CredentialInfo Info, bool Created) stored;
-        try
-        {
-            stored = await store.PutAsync(master.Require(), workspaceId, credential, provider, secret, metadata, AuditActor.Current, http.RequestAborted);
-        }
-        catch (InvalidOperationException e) when (e.Message.Contains(MasterKey.Setting, StringComparison.Ordinal))
-        {
-            throw new ApiProblem(StatusCodes.Status503ServiceUnavailable, e.Message); // a silo started with another master key
-        }
-        var (info, created) = stored;
+        var (info, created) = await store.PutAsync(master.Require(), workspaceId, credential, provider, secret, metadata, AuditActor.Current, http.RequestAborted);
         return created ? Results.Created($"/v1/workspaces/{workspaceId}/credentials/{credential}", CredentialResponse.From(info)) : Results.Ok(CredentialResponse.From(info));
     }
 
@@ -78,16 +69,7 @@ public static partial class CredentialsApi
     {
         var workspaceId = RouteValues.Id(id);
         await access.RequireAsync(http.Caller(), workspaceId, WorkspacePolicy.RevealCredentials);
-        (CredentialInfo Info, string Secret) revealed;
-        try
-        {
-            revealed = await store.RevealAsync(master.Require(), workspaceId, Name(name), AuditActor.Current, http.RequestAborted);
-        }
-        catch (InvalidOperationException e) when (e.Message.Contains(MasterKey.Setting, StringComparison.Ordinal))
-        {
-            throw new ApiProblem(StatusCodes.Status503ServiceUnavailable, e.Message); // a silo started with another master key
-        }
-        var (info, secret) = revealed;
+        var (info, secret) = await store.RevealAsync(master.Require(), workspaceId, Name(name), AuditActor.Current, http.RequestAborted);
         http.Response.Headers.CacheControl = "no-store";
         return Results.Ok(new RevealedCredential(info.Name, info.Provider, secret));
     }

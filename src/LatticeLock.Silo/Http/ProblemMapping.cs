@@ -74,6 +74,8 @@ public sealed class ProblemMapping(RequestDelegate next, ILogger<ProblemMapping>
         BadHttpRequestException b => (b.StatusCode, b.Message, null),
         NotAcknowledgedException l => (StatusCodes.Status503ServiceUnavailable, l.Message, null),
         OverloadedException o => (StatusCodes.Status503ServiceUnavailable, o.Message, null),
+        // A silo started with another master key than the one the workspace's data key was sealed under.
+        LatticeLock.Storage.Secrets.MasterKeyMismatchException m => (StatusCodes.Status503ServiceUnavailable, m.Message, null),
         // A permanent database refusal is the input's fault, and a retry would fail the same way: 4xx, never 503.
         StorageFailureException { SqlState: ['2', '2', ..] or ['5', '4', ..] } s => (StatusCodes.Status400BadRequest, $"a value could not be stored (SQLSTATE {s.SqlState})", "body"),
         StorageFailureException { SqlState: ['2', '3', ..] } s => (StatusCodes.Status409Conflict, $"the change conflicts with what is stored (SQLSTATE {s.SqlState})", null),

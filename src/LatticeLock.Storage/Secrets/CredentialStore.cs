@@ -186,7 +186,7 @@ public sealed class CredentialStore(NpgsqlDataSource dataSource, AuditLog audit)
         }
         catch (CryptographicException)
         {
-            throw new InvalidOperationException($"the data key of workspace {workspaceId} does not open with master key {master.Id} ({MasterKey.Setting}): it was sealed under another key");
+            throw new MasterKeyMismatchException(workspaceId, master.Id);
         }
     }
 
