@@ -16,6 +16,11 @@ public static class CallAuthorizationSiloBuilderExtensions
         silo.Services.AddSingleton<WorkspaceAccess>();
         silo.Services.AddSingleton<SiloCallStamp>();
         silo.Services.AddSingleton<ClientCallPolicy>();
+        // What operators' keys did, for the platform's audit chain: HTTP requests one by one, typed-client calls counted.
+        silo.Services.AddSingleton<OperatorRequestLog>();
+        silo.Services.AddHostedService<OperatorRequestWriter>();
+        silo.Services.AddSingleton<OperatorCallCounts>();
+        silo.Services.AddHostedService<OperatorCallFlusher>();
         silo.AddOutgoingGrainCallFilter<SiloCallStamp>();
         silo.AddIncomingGrainCallFilter<ClientCallAuthorization>();
         return silo;

@@ -10,12 +10,15 @@ namespace LatticeLock.Silo.Auth;
 /// Every call into a LatticeLock grain that does not carry the silos' stamp (<see cref="SiloCallStamp"/>) comes from
 /// a client: it must carry an API key (<see cref="CallCredentials.ApiKey"/>, set by <c>LatticeLockClientOptions.ApiKey</c>),
 /// which is authenticated as over HTTP and authorized by <see cref="ClientCallPolicy"/> (the same workspace policy as
-/// HTTP). A client certificate alone grants no data access. Calls inside the cluster pass.
+/// HTTP). A client certificate alone grants no data access. Calls inside the cluster pass. An operator's calls are
+/// counted for the platform's audit chain (<see cref="OperatorCallCounts"/>).
 /// </summary>
-public sealed class ClientCallAuthorization(SiloCallStamp stamp, ApiKeyResolver keys, ClientCallPolicy policy) : IIncomingGrainCallFilter
+public sealed class ClientCallAuthorization(SiloCallStamp stamp, ApiKeyResolver keys, ClientCallPolicy policy, OperatorCallCounts operatorCalls) : IIncomingGrainCallFilter
 {
     /// <summary>The assembly of the LatticeLock grain interfaces: calls into them are authorized; Orleans' own are not.</summary>
     internal static readonly System.Reflection.Assembly Ours = typeof(ISessionGrain).Assembly;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<System.Reflection.MethodInfo, string> MethodNames = new();
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
@@ -26,6 +29,7 @@ public sealed class ClientCallAuthorization(SiloCallStamp stamp, ApiKeyResolver 
         }
         var principal = await AuthenticateAsync();
         await policy.AuthorizeAsync(principal, context);
+        if (principal.IsAdmin) operatorCalls.Add(principal, MethodNames.GetOrAdd(context.InterfaceMethod, static m => $"{m.DeclaringType!.Name}.{m.Name}"));
         // What the call changes is audited as this key's (the address is the client's gateway connection, not known here).
         RequestContext.Set(AuditActor.ContextKey, new AuditActor(principal.UserId, principal.KeyId, null, "LatticeLock.Client", principal.IsAdmin));
         await context.Invoke();

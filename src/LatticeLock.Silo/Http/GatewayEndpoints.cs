@@ -27,8 +27,6 @@ public static class GatewayEndpoints
         services.AddSingleton<KeyRequestLimiter>();
         services.AddSingleton<AuthFailureCounts>();
         services.AddHostedService<AuthFailureWriter>();
-        services.AddSingleton<OperatorRequestLog>();
-        services.AddHostedService<OperatorRequestWriter>();
         services.AddHostedService<AuthRecordRetention>();
         services.AddSingleton<ApiKeyAuthentication>();
         services.AddSingleton<Prices.CorrectedCostOwners>();

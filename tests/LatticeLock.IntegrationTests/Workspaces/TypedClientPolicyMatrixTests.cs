@@ -57,6 +57,7 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
         await using var keySource = Npgsql.NpgsqlDataSource.Create(database);
         var users = new Dictionary<Caller, Guid>();
         var hosts = new Dictionary<Caller, IHost>();
+        var operatorKeyId = Guid.Empty;
         try
         {
             foreach (var caller in Enum.GetValues<Caller>())
@@ -71,6 +72,7 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
                     _ => new KeyIssue(user.Id, caller.ToString(), Scopes, null),
                 };
                 var issued = await OperatorKeys.Issuer(keySource).IssueAsync(issue, creator: null, new KeyIssuePolicy(100, 0, 0), "test", null, null, CancellationToken.None);
+                if (caller == Caller.Operator) operatorKeyId = issued.Info.Id;
                 hosts[caller] = await StartClientAsync(database, clusterId, issued.Key);
             }
             var owner = Client(hosts[Caller.Owner]);
@@ -108,6 +110,14 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
             }
             Assert.True(failures.Count == 0, $"{failures.Count} of {cells} cells differ from the policy table:\n" + string.Join("\n", failures));
             Assert.Equal(Operations.Length * Enum.GetValues<Caller>().Length, cells);
+
+            // The operator's calls are in the platform's audit chain, counted per method (flushed every 10 s).
+            await using var db = new Db(database);
+            Assert.True(await Eventually.TrueInDatabaseAsync(db,
+                $"SELECT coalesce(sum((changes->'new'->>'calls')::bigint), 0) >= {Operations.Length} FROM audit_logs " +
+                $"WHERE workspace_id = '{LatticeLock.Storage.Audit.AuditLog.PlatformWorkspace}' AND action = 'operator.calls' AND actor_key_id = '{operatorKeyId}'"));
+            Assert.True(await db.ScalarAsync<bool>(
+                $"SELECT bool_and(resource_type = 'grain' AND resource_id LIKE 'I%Grain.%') FROM audit_logs WHERE action = 'operator.calls' AND actor_key_id = '{operatorKeyId}'"));
         }
         finally
         {

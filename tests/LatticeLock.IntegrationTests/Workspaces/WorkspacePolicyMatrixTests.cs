@@ -117,6 +117,49 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
     }
 
     /// <summary>The callers' users and keys: the owner, admin, member and viewer of every world, an outsider, an admin whose key is bound to their personal workspace, and the operator.</summary>
+    /// <summary>
+    /// OTLP obeys the same rule. An export names no workspace; its spans name a session by <c>gen_ai.conversation.id</c>.
+    /// A caller who may write there attaches the span to that session (allowed); a member below the role gets 403 for
+    /// the export; for anyone else the id is not a session they can see, so the span goes to a session of their own
+    /// made for that conversation id. That is 404 in kind: nothing about the session is revealed, and nothing is written
+    /// to it.
+    /// </summary>
+    [Fact]
+    public async Task An_otlp_export_naming_a_session_answers_every_caller_as_the_policy_table_says()
+    {
+        await using var env = await GatewayEnvironment.StartAsync(servers,
+            new Dictionary<string, string?> { [LatticeLock.Storage.Secrets.MasterKey.Setting] = LatticeLock.Storage.Secrets.MasterKey.NewBase64() });
+        var people = await PeopleAsync(env);
+        var operatorClient = env.Client(env.AdminKey);
+        var failures = new List<string>();
+        foreach (var caller in Enum.GetValues<Caller>())
+        {
+            var world = await WorldAsync(env, people);
+            var trace = Guid.NewGuid().ToString("N");
+            var now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+            var export = $$$"""
+                {"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"spans":[
+                 {"traceId":"{{{trace}}}","spanId":"{{{trace[..16]}}}","name":"agent","kind":1,"startTimeUnixNano":"{{{now - 1_000_000}}}","endTimeUnixNano":"{{{now}}}",
+                  "attributes":[{"key":"gen_ai.conversation.id","value":{"stringValue":"{{{world.Session}}}"}}]}]}]}]}
+                """;
+            using var response = await env.Client(people.Keys[caller]).RawAsync(HttpMethod.Post, "/otlp/v1/traces", export);
+            var outcome = response.StatusCode;
+            if (outcome == HttpStatusCode.OK)
+            {
+                // Where did the span go? The operator reads the trace as its sender's.
+                var sender = people.Users.TryGetValue(caller, out var user) ? $"?user_id={user}" : "";
+                var stored = await operatorClient.SendAsync(HttpMethod.Get, $"/v1/traces/{trace}{sender}", null, HttpStatusCode.OK);
+                if (stored["session_id"]!.GetValue<Guid>() != world.Session) outcome = HttpStatusCode.NotFound; // kept apart, in a session of the caller's own
+            }
+            var sessionSpans = (await operatorClient.SendAsync(HttpMethod.Get, $"/v1/sessions/{world.Session}/traces", null, HttpStatusCode.OK)).AsArray()
+                .Count(t => t!["trace_id"]!.GetValue<string>() == trace);
+            var expected = WorkspacePolicyExpectation.Expected(caller, WorkspacePolicy.WriteSessions, HttpStatusCode.OK);
+            if (outcome != expected || sessionSpans != (expected == HttpStatusCode.OK ? 1 : 0))
+                failures.Add($"OTLP as {caller}: expected {(int)expected}, got {(int)outcome} ({(int)response.StatusCode}), {sessionSpans} trace(s) in the session");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
     private sealed record People(Dictionary<Caller, string> Keys, Dictionary<Caller, Guid> Users);
 
     private static async Task<People> PeopleAsync(GatewayEnvironment env)
