@@ -18,12 +18,14 @@ public static class MemoryBenchmark
         var ids = Enumerable.Range(0, sessions).Select(_ => Guid.NewGuid()).ToArray();
         await using (var dataSource = NpgsqlDataSource.Create(database))
         await using (var connection = await dataSource.OpenConnectionAsync())
-        await using (var importer = await connection.BeginBinaryImportAsync("COPY sessions (id, user_id, metadata) FROM STDIN (FORMAT BINARY)"))
+        // Each in the user's personal workspace (whose id is the user's).
+        await using (var importer = await connection.BeginBinaryImportAsync("COPY sessions (id, user_id, workspace_id, metadata) FROM STDIN (FORMAT BINARY)"))
         {
             foreach (var id in ids)
             {
                 importer.StartRow();
                 importer.Write(id, NpgsqlTypes.NpgsqlDbType.Uuid);
+                importer.Write(userId, NpgsqlTypes.NpgsqlDbType.Uuid);
                 importer.Write(userId, NpgsqlTypes.NpgsqlDbType.Uuid);
                 importer.Write("""{"agent": "bench"}""", NpgsqlTypes.NpgsqlDbType.Jsonb);
             }

@@ -14,6 +14,7 @@ public static class CallAuthorizationSiloBuilderExtensions
         silo.Services.AddSingleton<ApiKeyResolver>();
         silo.Services.AddHostedService<ApiKeyChangeListener>();
         silo.Services.AddSingleton<WorkspaceAccess>();
+        silo.Services.AddSingleton<SessionOwners>();
         silo.Services.AddSingleton<SiloCallStamp>();
         silo.Services.AddSingleton<ClientCallPolicy>();
         // What operators' keys did, for the platform's audit chain: HTTP requests one by one, typed-client calls counted.

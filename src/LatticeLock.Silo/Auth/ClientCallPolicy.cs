@@ -18,7 +18,7 @@ namespace LatticeLock.Silo.Auth;
 /// a call that creates one is authorized for the workspace it would land in. Methods not listed are the operator's
 /// (an <c>admin</c> key) alone.
 /// </summary>
-public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess access)
+public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess access, SessionOwners sessions)
 {
     public async Task AuthorizeAsync(ApiKeyPrincipal caller, IIncomingGrainCallContext call)
     {
@@ -120,11 +120,8 @@ public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess acces
         else RequireScope(caller, permission.Scope);
     }
 
-    private async Task InSessionAsync(ApiKeyPrincipal caller, Guid sessionId, WorkspacePermission permission)
-    {
-        var session = await grains.GetGrain<ISessionGrain>(sessionId).GetSummary();
-        await access.RequireAsync(caller, session.WorkspaceId, permission, "session", sessionId);
-    }
+    private async Task InSessionAsync(ApiKeyPrincipal caller, Guid sessionId, WorkspacePermission permission) =>
+        await sessions.RequireAsync(caller, sessionId, permission);
 
     /// <summary>An entity the call names in its arguments; one that does not exist is the argument's fault (400 naming it), as the grain would say.</summary>
     private static async Task<T> Referenced<T>(string field, Func<Task<T>> lookup)

@@ -23,11 +23,11 @@ public static class ChatsApi
         return v1;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, string id)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var sessionId = RouteValues.Id(id);
-        await SessionsApi.AllowedAsync(grains, access, caller, sessionId, WorkspacePolicy.WriteSessions);
+        await owners.RequireAsync(caller, sessionId, WorkspacePolicy.WriteSessions);
         var body = await JsonBody.ReadAsync<CreateChatBody>(http);
         var chatId = IdempotencyKey.CreatedId(http, caller.UserId, "chat", body.Id, sessionId);
         var chat = await grains.GetGrain<IChatGrain>(chatId).Create(new CreateChat(sessionId, body.Title), http.RequestAborted);
@@ -38,12 +38,12 @@ public static class ChatsApi
     /// Appends a turn: 201 with the stored turn; 200 with the stored turn when its <c>turn_id</c> (or the id an
     /// <c>Idempotency-Key</c> header derives) was appended before, so a retry never appends twice.
     /// </summary>
-    private static async Task<IResult> AppendAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    private static async Task<IResult> AppendAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, string id)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
         var chatId = RouteValues.Id(id);
         var idempotencyKey = IdempotencyKey.Read(http);
-        await SiloLossRetry.RunAsync(() => AllowedAsync(grains, access, caller, chatId, WorkspacePolicy.WriteSessions), http.RequestAborted);
+        await SiloLossRetry.RunAsync(() => AllowedAsync(grains, owners, caller, chatId, WorkspacePolicy.WriteSessions), http.RequestAborted);
         var body = await JsonBody.ReadAsync<AppendTurnBody>(http);
         var role = body.Role ?? throw ApiProblem.BadRequest("role", "role: is required (system, user, assistant or tool)");
         var turnId = body.TurnId ?? (idempotencyKey is null ? null : IdempotencyKey.TurnId(caller.UserId, idempotencyKey, chatId));
@@ -58,7 +58,7 @@ public static class ChatsApi
             : Results.Created($"/v1/chats/{chatId}/turns?after={appended.Turn.Seq - 1}", appended.Turn);
     }
 
-    private static async Task<IResult> TurnsAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    private static async Task<IResult> TurnsAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, string id)
     {
         var caller = http.RequireScope(ApiScopes.SessionsRead);
         var chatId = RouteValues.Id(id);
@@ -67,7 +67,7 @@ public static class ChatsApi
         var before = RouteValues.OptionalLong(http.Request, "before", 1);
         var limit = RouteValues.OptionalInt(http.Request, "limit", 1, 1000);
         if (after is not null && (last is not null || before is not null)) throw ApiProblem.BadRequest("after", "after: use either after (reading forward) or last/before (reading back), not both");
-        await AllowedAsync(grains, access, caller, chatId, WorkspacePolicy.ReadSessions);
+        await AllowedAsync(grains, owners, caller, chatId, WorkspacePolicy.ReadSessions);
         var chat = grains.GetGrain<IChatGrain>(chatId);
         // Pages hold at most Limits.MaxTurnPageBytes of content; the cursors give the rest.
         var page = after is { } a
@@ -77,12 +77,12 @@ public static class ChatsApi
     }
 
     /// <summary>404 for an unknown chat and for one in a session the caller may not see (naming the chat, not its session); 403 below the role.</summary>
-    private static async Task<bool> AllowedAsync(IGrainFactory grains, WorkspaceAccess access, ApiKeyPrincipal caller, Guid chatId, WorkspacePermission permission)
+    private static async Task<bool> AllowedAsync(IGrainFactory grains, SessionOwners owners, ApiKeyPrincipal caller, Guid chatId, WorkspacePermission permission)
     {
         var chat = await grains.GetGrain<IChatGrain>(chatId).Get();
         try
         {
-            await SessionsApi.AllowedAsync(grains, access, caller, chat.SessionId, permission);
+            await owners.RequireAsync(caller, chat.SessionId, permission);
             return true;
         }
         catch (NotFoundException)

@@ -13,7 +13,6 @@ public static class GatewayEndpoints
         services.ConfigureHttpJsonOptions(o => JsonSettings.Apply(o.SerializerOptions));
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
         services.AddOpenApi();
-        services.AddSingleton<SessionOwners>();
         services.AddSingleton<Secrets.SecretsMasterKey>();
         services.AddHostedService<Secrets.MasterKeyCheck>();
         services.AddSingleton<AnalyticsPacer>();

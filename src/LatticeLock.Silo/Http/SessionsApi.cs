@@ -57,26 +57,17 @@ public static class SessionsApi
         return Results.Created($"/v1/sessions/{id}", SessionResponse.From(summary));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    private static async Task<IResult> GetAsync(HttpContext http, SessionOwners owners, string id)
     {
         var caller = http.RequireScope(ApiScopes.SessionsRead);
-        return Results.Ok(SessionResponse.From(await AllowedAsync(grains, access, caller, RouteValues.Id(id), WorkspacePolicy.ReadSessions)));
+        var session = await owners.RequireAsync(caller, RouteValues.Id(id), WorkspacePolicy.ReadSessions);
+        return Results.Ok(SessionResponse.From(await session.Grain.GetSummary()));
     }
 
-    private static async Task<IResult> EndAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    private static async Task<IResult> EndAsync(HttpContext http, SessionOwners owners, string id)
     {
         var caller = http.RequireScope(ApiScopes.SessionsWrite);
-        var sessionId = RouteValues.Id(id);
-        await AllowedAsync(grains, access, caller, sessionId, WorkspacePolicy.WriteSessions);
-        return Results.Ok(SessionResponse.From(await grains.GetGrain<ISessionGrain>(sessionId).End(http.RequestAborted)));
-    }
-
-    /// <summary>The session, once the caller may <paramref name="permission"/> in its workspace; 404 (unknown, or not the caller's to see) or 403.</summary>
-    public static async Task<SessionSummary> AllowedAsync(IGrainFactory grains, WorkspaceAccess access, ApiKeyPrincipal caller, Guid sessionId,
-        WorkspacePermission permission)
-    {
-        var summary = await grains.GetGrain<ISessionGrain>(sessionId).GetSummary();
-        await access.RequireAsync(caller, summary.WorkspaceId, permission, "session", sessionId);
-        return summary;
+        var session = await owners.RequireAsync(caller, RouteValues.Id(id), WorkspacePolicy.WriteSessions);
+        return Results.Ok(SessionResponse.From(await session.Grain.End(http.RequestAborted)));
     }
 }

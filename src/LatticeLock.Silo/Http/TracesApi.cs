@@ -43,12 +43,12 @@ public static class TracesApi
         return Results.Ok(page);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains, SessionOwners owners, string id)
     {
         var limit = RouteValues.OptionalInt(http.Request, "limit", 1, 1000);
         var caller = http.RequireScope(ApiScopes.SessionsRead);
         var sessionId = RouteValues.Id(id);
-        await SessionsApi.AllowedAsync(grains, access, caller, sessionId, WorkspacePolicy.ReadSessions);
+        await owners.RequireAsync(caller, sessionId, WorkspacePolicy.ReadSessions);
         return Results.Ok(await grains.GetGrain<ITraceReaderGrain>(0).ListForSession(sessionId, limit ?? 100, http.RequestAborted));
     }
 }

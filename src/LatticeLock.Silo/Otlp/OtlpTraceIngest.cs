@@ -21,7 +21,7 @@ namespace LatticeLock.Silo.Otlp;
 /// user. Returns only once all of that is committed; the answer counts the spans refused and says why.
 /// </summary>
 public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQueries traces, ExternalSessions externalSessions, DeploymentKeys keys,
-    WorkspaceAccess access, IOptions<OtlpOptions> options)
+    SessionOwners sessionOwners, IOptions<OtlpOptions> options)
 {
     public async Task<ExportTraceServiceResponse> IngestAsync(ApiKeyPrincipal caller, IEnumerable<OtlpResourceSpans> export, CancellationToken cancellationToken)
     {
@@ -115,8 +115,7 @@ public sealed class OtlpTraceIngest(IGrainFactory grains, SpanLog log, TraceQuer
         {
             try
             {
-                var summary = await grains.GetGrain<ISessionGrain>(id).GetSummary();
-                await access.RequireAsync(caller, summary.WorkspaceId, WorkspacePolicy.WriteSessions, "session", id);
+                await sessionOwners.RequireAsync(caller, id, WorkspacePolicy.WriteSessions);
                 return (id, false);
             }
             catch (Exception e) when (e is NotFoundException or ApiProblem)

@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Sessions;
 using LatticeLock.Grains.Abstractions.Workspaces;
-using LatticeLock.Silo.Auth;
-
-namespace LatticeLock.Silo.Http;
+namespace LatticeLock.Silo.Auth;
 
 /// <summary>
 /// Who started a session, which project it charges and which workspace it lives in, remembered by this silo with the
@@ -12,7 +10,8 @@ namespace LatticeLock.Silo.Http;
 /// authorized without a second grain call (and without GetGrain, whose interface-type lookup reflects over attributes on
 /// every call: about 5 % of the silo's CPU per single-request ingest in a profile). Only sessions that exist are
 /// remembered; an unknown id still asks the grain (and answers 404). The caller's role is checked on every call
-/// (<see cref="WorkspaceAccess"/>).
+/// (<see cref="WorkspaceAccess"/>). The one way a session's workspace is found for an authorization, over HTTP, OTLP and
+/// the typed client alike.
 /// </summary>
 public sealed class SessionOwners(IGrainFactory grains, WorkspaceAccess access)
 {
