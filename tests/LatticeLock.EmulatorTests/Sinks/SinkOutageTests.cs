@@ -38,7 +38,7 @@ public sealed class SinkOutageTests(ServersFixture servers)
 
         var before = Enumerable.Range(0, 30).Select(_ => Scenario.Request()).ToList();
         foreach (var r in before) await session.RecordModelRequest(r);
-        await Eventually.TrueInDatabaseAsync(db, "SELECT delivered = 30 FROM metric_sink_cursors WHERE sink = 'timestream'");
+        Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT delivered = 30 FROM metric_sink_cursors WHERE sink = 'timestream'"));
         Assert.Equal(before.Select(r => r.Id).Order(), RequestIds(await timestream.RecordsAsync(tsDatabase, tsTable)).Order());
 
         await moto.HaltAsync();
@@ -47,15 +47,15 @@ public sealed class SinkOutageTests(ServersFixture servers)
         {
             during = Enumerable.Range(0, 30).Select(_ => Scenario.Request()).ToList();
             foreach (var r in during) Assert.False((await session.RecordModelRequest(r)).WasDuplicate); // recording does not wait for the sink
-            await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures > 0 AND last_error IS NOT NULL FROM metric_sink_cursors WHERE sink = 'timestream'");
-            await Eventually.TrueInDatabaseAsync(db, "SELECT count(*) = 60 FROM metric_points");  // the other sink keeps up meanwhile
+            Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures > 0 AND last_error IS NOT NULL FROM metric_sink_cursors WHERE sink = 'timestream'"));
+            Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT count(*) = 60 FROM metric_points"));  // the other sink keeps up meanwhile
         }
         finally
         {
             await moto.RestartAsync();
         }
         // The emulator keeps nothing across a restart; the sink creates its table again, then the backlog flows.
-        await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures = 0 AND delivered = 60 FROM metric_sink_cursors WHERE sink = 'timestream'");
+        Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures = 0 AND delivered = 60 FROM metric_sink_cursors WHERE sink = 'timestream'"));
         var stored = RequestIds(await timestream.RecordsAsync(tsDatabase, tsTable));
         Assert.Equal(during.Select(r => r.Id).Order(), stored.Order()); // each outage point once; none of the earlier ones re-sent
         Assert.Equal(60L, await db.ScalarAsync<long>("SELECT count(DISTINCT request_id) FROM metric_points"));
@@ -87,7 +87,7 @@ public sealed class SinkOutageTests(ServersFixture servers)
 
         var before = Enumerable.Range(0, 25).Select(_ => Scenario.Request()).ToList();
         foreach (var r in before) await session.RecordModelRequest(r);
-        await Eventually.TrueInDatabaseAsync(db, "SELECT delivered = 25 FROM metric_sink_cursors WHERE sink = 'bigtable'");
+        Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT delivered = 25 FROM metric_sink_cursors WHERE sink = 'bigtable'"));
         var rows = await CbtTool.ReadAsync(emulatorUri, "p", "i", table);
         Assert.Equal(before.Select(r => r.Id).Order(), rows.Select(r => Guid.Parse(r.Key[(r.Key.LastIndexOf('#') + 1)..])).Order());
         Assert.All(rows, r => Assert.Equal("250", r["m:latency_ms"].Value));
@@ -98,15 +98,15 @@ public sealed class SinkOutageTests(ServersFixture servers)
         {
             during = Enumerable.Range(0, 25).Select(_ => Scenario.Request()).ToList();
             foreach (var r in during) Assert.False((await session.RecordModelRequest(r)).WasDuplicate);
-            await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures > 0 FROM metric_sink_cursors WHERE sink = 'bigtable'");
-            await Eventually.TrueInDatabaseAsync(db, "SELECT count(*) = 50 FROM metric_points");
+            Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures > 0 FROM metric_sink_cursors WHERE sink = 'bigtable'"));
+            Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT count(*) = 50 FROM metric_points"));
         }
         finally
         {
             await emulator.RestartAsync();
         }
         // The emulator restarts empty; the sink (CreateTableIfMissing, local runs only) creates the table again.
-        await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures = 0 AND delivered = 50 FROM metric_sink_cursors WHERE sink = 'bigtable'");
+        Assert.True(await Eventually.TrueInDatabaseAsync(db, "SELECT consecutive_failures = 0 AND delivered = 50 FROM metric_sink_cursors WHERE sink = 'bigtable'"));
         rows = await CbtTool.ReadAsync(emulatorUri, "p", "i", table);
         Assert.Equal(during.Select(r => r.Id).Order(), rows.Select(r => Guid.Parse(r.Key[(r.Key.LastIndexOf('#') + 1)..])).Order());
         var health = await db.RowsAsync("SELECT sink, delivered FROM metric_sink_cursors ORDER BY sink");

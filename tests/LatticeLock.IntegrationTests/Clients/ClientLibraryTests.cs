@@ -26,7 +26,7 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         // The orchestrator here is the operator: it creates users and sets prices, which need an admin key.
         await using var keySource = Npgsql.NpgsqlDataSource.Create(database);
         var operatorKey = (await OperatorKeys.IssueAsync(keySource, "orchestrator", "test", CancellationToken.None)).Key;
-        using var host = await StartClientAsync(database, clusterId, operatorKey);
+        using var host = await ClusterClients.StartOnPostgresAsync(database, clusterId, operatorKey);
         var lattice = host.Services.GetRequiredService<LatticeLockClient>();
 
         var user = await lattice.Users.Create("client@example.com", "Client");
@@ -136,10 +136,10 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         await cluster.GrainFactory.GetGrain<IWorkspaceGrain>(workspace).Create(new CreateWorkspace(ownerId, "Team", null));
         await cluster.GrainFactory.GetGrain<IWorkspaceGrain>(workspace).SetMember(new SetWorkspaceMember(ownerId, viewerId, WorkspaceRole.Viewer));
 
-        using var ownerHost = await StartClientAsync(database, clusterId, ownerKey);
-        using var viewerHost = await StartClientAsync(database, clusterId, viewerKey);
-        using var outsiderHost = await StartClientAsync(database, clusterId, outsiderKey);
-        using var strangerHost = await StartClientAsync(database, clusterId, "ll_aaaaaaaaaaaa_" + new string('A', 43));
+        using var ownerHost = await ClusterClients.StartOnPostgresAsync(database, clusterId, ownerKey);
+        using var viewerHost = await ClusterClients.StartOnPostgresAsync(database, clusterId, viewerKey);
+        using var outsiderHost = await ClusterClients.StartOnPostgresAsync(database, clusterId, outsiderKey);
+        using var strangerHost = await ClusterClients.StartOnPostgresAsync(database, clusterId, "ll_aaaaaaaaaaaa_" + new string('A', 43));
         var owner = ownerHost.Services.GetRequiredService<LatticeLockClient>();
         var viewer = viewerHost.Services.GetRequiredService<LatticeLockClient>();
         var outsider = outsiderHost.Services.GetRequiredService<LatticeLockClient>();
@@ -163,20 +163,5 @@ public sealed class ClientLibraryTests(ServersFixture servers)
         await Assert.ThrowsAsync<NotAuthenticatedException>(() => stranger.Sessions.Get(session.Id));
         Assert.Equal(1, (await owner.Sessions.Get(session.Id)).RequestCount);
         foreach (var h in new[] { ownerHost, viewerHost, outsiderHost, strangerHost }) await h.StopAsync();
-    }
-
-    private static async Task<IHost> StartClientAsync(string database, string clusterId, string apiKey)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddLatticeLockClient(o =>
-        {
-            o.PostgresConnectionString = database;
-            o.ClusterId = clusterId;
-            o.ServiceId = "lattice-tests";
-            o.ApiKey = apiKey;
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
     }
 }

@@ -81,7 +81,7 @@ public sealed class AppHostTests(ITestOutputHelper output)
                 using var stop = new CancellationTokenSource();
                 var writers = Enumerable.Range(0, Writers).Select(i => Task.Run(() => WriteAsync(http, silos, i, sessions[i], () => Volatile.Read(ref killed), acknowledged, refused, stop.Token))).ToArray();
 
-                await Eventually.Until(() => Task.FromResult(acknowledged.Count), n => n >= 500, TimeSpan.FromMinutes(2));
+                Assert.True(await Eventually.Until(() => Task.FromResult(acknowledged.Count), n => n >= 500, TimeSpan.FromMinutes(2)) >= 500);
                 var silo2 = SiloProcesses(clusterId, "silo-2");
                 Assert.NotEmpty(silo2);
                 foreach (var pid in silo2) Process.GetProcessById(pid).Kill();
@@ -89,8 +89,10 @@ public sealed class AppHostTests(ITestOutputHelper output)
                 var sinceKill = Stopwatch.StartNew();
                 // Writes go on through the survivor: at least 500 more acknowledgements after the kill, and every writer
                 // gets some, including those whose session grain lived on the killed silo (re-activated on the survivor).
-                await Eventually.Until(() => Task.FromResult(acknowledged.Where(a => a.AfterKill).ToList()),
+                var afterKill = await Eventually.Until(() => Task.FromResult(acknowledged.Where(a => a.AfterKill).ToList()),
                     after => after.Count >= 500 && after.Select(a => a.Writer).Distinct().Count() == Writers, TimeSpan.FromMinutes(3));
+                Assert.True(afterKill.Count >= 500);
+                Assert.Equal(Writers, afterKill.Select(a => a.Writer).Distinct().Count());
                 output.WriteLine($"{acknowledged.Count(a => !a.AfterKill)} acknowledged before the kill, 500 more and some for each of the {Writers} writers through the survivor {sinceKill.Elapsed.TotalSeconds:F1} s after it");
                 await stop.CancelAsync();
                 await Task.WhenAll(writers);
@@ -110,8 +112,8 @@ public sealed class AppHostTests(ITestOutputHelper output)
                 await app.StopAsync();
             }
             // Stopped and disposed: nothing of this run is left running or listening.
-            await Eventually.Until(() => Task.FromResult(ports.Where(LoopbackPorts.Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60));
-            await Eventually.Until(() => Task.FromResult(SiloProcesses(clusterId, null)), left => left.Count == 0, TimeSpan.FromSeconds(60));
+            Assert.Empty(await Eventually.Until(() => Task.FromResult(ports.Where(LoopbackPorts.Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60)));
+            Assert.Empty(await Eventually.Until(() => Task.FromResult(SiloProcesses(clusterId, null)), left => left.Count == 0, TimeSpan.FromSeconds(60)));
         }
         finally
         {

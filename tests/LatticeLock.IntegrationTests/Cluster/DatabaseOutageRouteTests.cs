@@ -55,7 +55,7 @@ public sealed class DatabaseOutageRouteTests(Xunit.Abstractions.ITestOutputHelpe
 
         // Back up: the same silo serves writes again.
         await postgres.RestartAsync();
-        await Eventually.Until(async () => (int)(await api.RawAsync(HttpMethod.Post, "/v1/sessions", "{}")).StatusCode, s => s == 201, TimeSpan.FromSeconds(60));
+        Assert.Equal(201, await Eventually.Until(async () => (int)(await api.RawAsync(HttpMethod.Post, "/v1/sessions", "{}")).StatusCode, s => s == 201, TimeSpan.FromSeconds(60)));
     }
 
     /// <summary>A valid body for each writing route (the point is the database being down, not validation).</summary>

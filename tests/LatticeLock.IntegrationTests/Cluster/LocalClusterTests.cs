@@ -132,9 +132,9 @@ public sealed class LocalClusterTests
         Assert.InRange(shown.IndexOf("stopping…"), shown.IndexOf("ready") + 1, shown.LastIndexOf("stopped") - 1);
         // Nothing the AppHost started is left: no port listening, no silo process of this cluster, no PostgreSQL or
         // redis-server on its ports.
-        await Eventually.Until(() => Task.FromResult(ports.Where(LoopbackPorts.Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60));
+        Assert.Empty(await Eventually.Until(() => Task.FromResult(ports.Where(LoopbackPorts.Listening).ToList()), open => open.Count == 0, TimeSpan.FromSeconds(60)));
         Assert.NotNull(cluster);
-        await Eventually.Until(() => Task.FromResult(Leftovers(cluster, ports)), left => left.Count == 0, TimeSpan.FromSeconds(90));
+        Assert.Empty(await Eventually.Until(() => Task.FromResult(Leftovers(cluster, ports)), left => left.Count == 0, TimeSpan.FromSeconds(90)));
     }
 
     /// <summary>

@@ -117,13 +117,13 @@ public sealed class RepriceTests(ServersFixture servers)
         var budget = await Eventually.Until(() => api.SendAsync(HttpMethod.Get, $"/v1/projects/{projectId}/budget", null, HttpStatusCode.OK),
             b => b["spent_usd"]!.GetValue<decimal>() == projectSum, PumpWait, what: $"budget spend equal to {projectSum}");
         Assert.Equal(projectSum, budget["spent_usd"]!.GetValue<decimal>());
-        await Eventually.TrueInDatabaseAsync(db,
+        Assert.True(await Eventually.TrueInDatabaseAsync(db,
             $"SELECT (SELECT sum(request_count) FROM cost_aggregations WHERE {Ours}) = (SELECT count(*) FROM model_requests WHERE {Ours}) " +
             $"AND (SELECT sum(total_cost_usd) FROM cost_aggregations WHERE {Ours}) = (SELECT sum(total_cost_usd) FROM model_requests WHERE {Ours}) " +
             $"AND (SELECT sum(total_input_cost_usd) FROM cost_aggregations WHERE {Ours}) = (SELECT sum(coalesce(input_cost_usd, 0)) FROM model_requests WHERE {Ours}) " +
             $"AND (SELECT sum(total_output_cost_usd) FROM cost_aggregations WHERE {Ours}) = (SELECT sum(coalesce(output_cost_usd, 0)) FROM model_requests WHERE {Ours}) " +
             "AND NOT EXISTS (SELECT 1 FROM cost_corrections)", // every corrected row met again and skipped once
-            (int)PumpWait.TotalSeconds);
+            (int)PumpWait.TotalSeconds), "aggregates equal to the corrected rows, every correction met once");
         // Cost per token class, counted before the correction and corrected by it: 6 standard and 3 batch requests
         // with 400 cache reads at 1.50 (0.75 in batch), five with 100 reasoning tokens at 12.00, each written while
         // the reprice ran with 100 cache reads at 1.50.
@@ -135,10 +135,10 @@ public sealed class RepriceTests(ServersFixture servers)
         Assert.Equal((0.0045m + written * 0.00015m, 0.006m), (row["cached_input_cost_usd"]!.GetValue<decimal>(), row["reasoning_output_cost_usd"]!.GetValue<decimal>()));
         Assert.Equal(row["input_cost_usd"]!.GetValue<decimal>(),
             row["uncached_input_cost_usd"]!.GetValue<decimal>() + row["cached_input_cost_usd"]!.GetValue<decimal>() + row["cache_write_input_cost_usd"]!.GetValue<decimal>());
-        await Eventually.TrueInDatabaseAsync(db,
+        Assert.True(await Eventually.TrueInDatabaseAsync(db,
             $"SELECT (SELECT count(*) FROM metric_points WHERE {Ours}) = (SELECT count(*) FROM model_requests WHERE {Ours}) " +
             $"AND (SELECT sum(cost_usd) FROM metric_points WHERE {Ours}) = (SELECT sum(total_cost_usd) FROM model_requests WHERE {Ours})",
-            (int)PumpWait.TotalSeconds);
+            (int)PumpWait.TotalSeconds), "metric points equal to the corrected rows");
 
         // Again, from the CLI: nothing changes, and both runs are on record.
         var (code, output) = await BuiltProgram.RunCliAsync(env.Database, "prices", "reprice",

@@ -9,6 +9,22 @@ namespace LatticeLock.IntegrationTests;
 /// <summary>The typed client (a real Orleans client) against a running cluster found through Redis.</summary>
 internal static class ClusterClients
 {
+    /// <summary>A started client host of a cluster that uses PostgreSQL clustering (the TestingHost clusters), holding <paramref name="apiKey"/>.</summary>
+    public static async Task<IHost> StartOnPostgresAsync(string database, string clusterId, string apiKey)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddLatticeLockClient(o =>
+        {
+            o.PostgresConnectionString = database;
+            o.ClusterId = clusterId;
+            o.ServiceId = "lattice-tests";
+            o.ApiKey = apiKey;
+        });
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
     /// <summary>Starts a client with <paramref name="tls"/> (or none) and <paramref name="apiKey"/>, reads one user's name through its grain, stops.</summary>
     public static async Task<string> GetUserNameAsync(string redis, string clusterId, Guid userId, ClusterTlsSettings? tls, string apiKey, int patienceSeconds = 60)
     {

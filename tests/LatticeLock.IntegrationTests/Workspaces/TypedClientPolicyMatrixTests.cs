@@ -73,7 +73,7 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
                 };
                 var issued = await OperatorKeys.Issuer(keySource).IssueAsync(issue, creator: null, new KeyIssuePolicy(100, 0, 0), "test", null, null, CancellationToken.None);
                 if (caller == Caller.Operator) operatorKeyId = issued.Info.Id;
-                hosts[caller] = await StartClientAsync(database, clusterId, issued.Key);
+                hosts[caller] = await ClusterClients.StartOnPostgresAsync(database, clusterId, issued.Key);
             }
             var owner = Client(hosts[Caller.Owner]);
 
@@ -152,19 +152,4 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
     }
 
     private static LatticeLockClient Client(IHost host) => host.Services.GetRequiredService<LatticeLockClient>();
-
-    private static async Task<IHost> StartClientAsync(string database, string clusterId, string apiKey)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Services.AddLatticeLockClient(o =>
-        {
-            o.PostgresConnectionString = database;
-            o.ClusterId = clusterId;
-            o.ServiceId = "lattice-tests";
-            o.ApiKey = apiKey;
-        });
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
 }

@@ -55,26 +55,20 @@ GRANT SELECT ON workspaces, workspace_members, users, projects, sessions, chats,
     span_resources, external_sessions, cost_aggregations, metric_points, project_budgets, alert_events, budget_reservations,
     project_errors, audit_logs, workspace_credentials, model_prices, model_request_ids TO latticelock_reader;
 
+-- Tables holding workspace_id (workspaces: its own id).
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['workspace_members', 'projects', 'sessions', 'model_requests', 'traces', 'cost_aggregations',
+        'metric_points', 'audit_logs', 'workspace_credentials'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY workspace_read ON %I FOR SELECT TO latticelock_reader '
+                       'USING (workspace_id = ANY (latticelock_workspaces()))', t);
+    END LOOP;
+END;
+$$;
 ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
 CREATE POLICY workspace_read ON workspaces FOR SELECT TO latticelock_reader USING (id = ANY (latticelock_workspaces()));
-ALTER TABLE workspace_members ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON workspace_members FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
-ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON projects FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
-ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON sessions FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
-ALTER TABLE model_requests ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON model_requests FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
-ALTER TABLE traces ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON traces FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
-ALTER TABLE cost_aggregations ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON cost_aggregations FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
-ALTER TABLE metric_points ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON metric_points FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
-ALTER TABLE audit_logs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON audit_logs FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
-ALTER TABLE workspace_credentials ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON workspace_credentials FOR SELECT TO latticelock_reader USING (workspace_id = ANY (latticelock_workspaces()));
 -- Rows reached through a parent: visible when the parent is (the parent's own policy applies inside the subquery).
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY workspace_read ON users FOR SELECT TO latticelock_reader
@@ -94,15 +88,14 @@ CREATE POLICY workspace_read ON spans FOR SELECT TO latticelock_reader
 ALTER TABLE span_resources ENABLE ROW LEVEL SECURITY;
 CREATE POLICY workspace_read ON span_resources FOR SELECT TO latticelock_reader
     USING (EXISTS (SELECT 1 FROM spans s WHERE s.user_id = span_resources.user_id AND s.resource_id = span_resources.resource_id));
-ALTER TABLE project_budgets ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON project_budgets FOR SELECT TO latticelock_reader
-    USING (EXISTS (SELECT 1 FROM projects p WHERE p.id = project_budgets.project_id));
-ALTER TABLE alert_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON alert_events FOR SELECT TO latticelock_reader
-    USING (EXISTS (SELECT 1 FROM projects p WHERE p.id = alert_events.project_id));
-ALTER TABLE budget_reservations ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON budget_reservations FOR SELECT TO latticelock_reader
-    USING (EXISTS (SELECT 1 FROM projects p WHERE p.id = budget_reservations.project_id));
-ALTER TABLE project_errors ENABLE ROW LEVEL SECURITY;
-CREATE POLICY workspace_read ON project_errors FOR SELECT TO latticelock_reader
-    USING (EXISTS (SELECT 1 FROM projects p WHERE p.id = project_errors.project_id));
+-- A project's budget, alerts, reservations and errors: visible with their project.
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['project_budgets', 'alert_events', 'budget_reservations', 'project_errors'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY workspace_read ON %1$I FOR SELECT TO latticelock_reader '
+                       'USING (EXISTS (SELECT 1 FROM projects p WHERE p.id = %1$I.project_id))', t);
+    END LOOP;
+END;
+$$;
