@@ -54,16 +54,29 @@ public sealed class TracesClient(IGrainFactory grains)
 
 /// <summary>
 /// The model price table (USD per million tokens, per token class, with a long-context tier and service-tier
-/// multipliers): requests recorded without costs are priced from it.
+/// multipliers): requests recorded without costs are priced from it, or from their workspace's override of the model.
 /// </summary>
 public sealed class PricesClient(IGrainFactory grains)
 {
-    /// <summary>Stores the price from its effective date on (at an existing date it replaces that row, which is retired, not changed).</summary>
+    /// <summary>
+    /// Stores the price from its effective date on (at an existing date it replaces that row, which is retired, not
+    /// changed): the platform's (an operator key), or with <see cref="ModelPrice.WorkspaceId"/> that workspace's
+    /// override (its admins and owners).
+    /// </summary>
     public Task<PriceSet> Set(ModelPrice price, CancellationToken cancellationToken = default) =>
         grains.GetGrain<IPriceTableGrain>(0).Set(price, cancellationToken);
 
+    /// <summary>The platform's current prices.</summary>
     public Task<IReadOnlyList<ModelPrice>> List(string? provider = null, string? model = null, CancellationToken cancellationToken = default) =>
         grains.GetGrain<IPriceTableGrain>(0).List(provider, model, cancellationToken);
+
+    /// <summary>The workspace's current overrides (any member may read them).</summary>
+    public Task<IReadOnlyList<ModelPrice>> ListOverrides(Guid workspaceId, string? provider = null, string? model = null, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IPriceTableGrain>(0).ListOverrides(workspaceId, provider, model, cancellationToken);
+
+    /// <summary>Removes the workspace's overrides of the model: its requests are priced from the platform's prices again.</summary>
+    public Task RemoveOverride(Guid workspaceId, string provider, string model, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IPriceTableGrain>(0).RemoveOverride(workspaceId, provider, model, cancellationToken);
 }
 
 public sealed class UsersClient(IGrainFactory grains)

@@ -36,6 +36,11 @@ public sealed record ModelPrice(
     [Id(18)] public decimal? PriorityMultiplier { get; init; }
     /// <summary>Writes to a one-hour prompt cache (default: <see cref="CacheWriteInputUsdPerMtok"/>).</summary>
     [Id(19)] public decimal? CacheWrite1hInputUsdPerMtok { get; init; }
+    /// <summary>
+    /// The workspace whose override this is (its admins set it; it prices that workspace's requests in place of the
+    /// platform's row for the model), or null for the platform's price.
+    /// </summary>
+    [Id(20)] public Guid? WorkspaceId { get; init; }
 
     /// <summary>Checks every field; throws InvalidFieldException naming the one at fault.</summary>
     public ModelPrice Validated()
@@ -64,6 +69,7 @@ public sealed record ModelPrice(
         RequireMultiplier(FlexMultiplier, "flex_multiplier");
         RequireMultiplier(PriorityMultiplier, "priority_multiplier");
         if (EffectiveFrom == default) throw new Errors.InvalidFieldException("effective_from", "is required");
+        Require.OptionalId(WorkspaceId, "workspace_id");
         return this;
     }
 

@@ -22,7 +22,9 @@ public static class WorkspacePolicy
     public static readonly WorkspacePermission ManageCredentials = new("manage provider credentials", ApiScopes.ProjectsWrite, WorkspaceRole.Admin);
     public static readonly WorkspacePermission RevealCredentials = new("reveal a provider credential", ApiScopes.CredentialsRead, WorkspaceRole.Admin);
     public static readonly WorkspacePermission ReadAudit = new("read the audit log", ApiScopes.ProjectsRead, WorkspaceRole.Admin);
+    public static readonly WorkspacePermission ManagePrices = new("override model prices", ApiScopes.ProjectsWrite, WorkspaceRole.Admin);
+    public static readonly WorkspacePermission ManageKeys = new("manage the workspace's API keys", ApiScopes.KeysWrite, WorkspaceRole.Admin);
 
     public static readonly IReadOnlyList<WorkspacePermission> All =
-        [ReadSessions, WriteSessions, ReadProjects, ReportProjectErrors, ReserveBudget, ManageProjects, ReadAnalytics, ReadWorkspace, ManageMembers, LeaveWorkspace, DeleteWorkspace, ManageCredentials, RevealCredentials, ReadAudit];
+        [ReadSessions, WriteSessions, ReadProjects, ReportProjectErrors, ReserveBudget, ManageProjects, ReadAnalytics, ReadWorkspace, ManageMembers, LeaveWorkspace, DeleteWorkspace, ManageCredentials, RevealCredentials, ReadAudit, ManagePrices, ManageKeys];
 }

@@ -20,11 +20,14 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
     private PriceHistory? _history;
     private DateTimeOffset _loadedAt;
 
-    /// <summary>The request with costs and price_id filled in (CostSource PriceTable), or marked Unpriced; costs given are kept (Client).</summary>
-    public async Task<ModelRequestRecord> PriceAsync(ModelRequestRecord request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The request with costs and price_id filled in (CostSource PriceTable) from the workspace's override or the
+    /// platform's price, or marked Unpriced; costs given are kept (Client).
+    /// </summary>
+    public async Task<ModelRequestRecord> PriceAsync(ModelRequestRecord request, Guid workspaceId, CancellationToken cancellationToken)
     {
         if (!request.CostsOmitted) return request with { CostSource = CostSource.Client };
-        var price = await ResolveAsync(request.Provider, request.ModelId, request.RequestedAt, cancellationToken);
+        var price = (await HistoryAsync(cancellationToken)).Resolve(workspaceId, request.Provider, request.ModelId, request.RequestedAt);
         if (price is null) return request with { CostSource = CostSource.Unpriced };
         var (input, output) = TokenPricing.Costs(TokenPricing.Breakdown(request, price));
         var priced = request with
@@ -49,10 +52,6 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
             ? cost
             : throw new InvalidFieldException(field, $"{tokens} tokens cost {cost} USD at the price table's prices, more than the {Limits.MaxCostUsd} USD one request can cost");
 
-    /// <summary>The latest price with <c>effective_from</c> at or before <paramref name="at"/>, or null.</summary>
-    public async Task<ModelPrice?> ResolveAsync(string provider, string model, DateTimeOffset at, CancellationToken cancellationToken) =>
-        (await HistoryAsync(cancellationToken)).Resolve(provider, model, at);
-
     /// <summary>Forget the cached table (after a price was set on this silo).</summary>
     public void Invalidate() => _history = null;
 
@@ -63,7 +62,7 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
         try
         {
             if (_history is { } fresh && clock.GetUtcNow() - _loadedAt < RefreshInterval) return fresh;
-            _history = new PriceHistory(await prices.ListAsync(null, null, cancellationToken));
+            _history = new PriceHistory(await prices.ListForPricingAsync(null, null, cancellationToken));
             _loadedAt = clock.GetUtcNow();
             return _history;
         }

@@ -189,7 +189,7 @@ public sealed class SessionGrain(
                 && await storedRequests.FindAsync(request.Id, cancellationToken) is null)
                 throw new InvalidFieldException("requested_at",
                     $"must not lie more than {rules.Value.MaxPastAge.TotalDays:0.##} days in the past ({ModelRequestRules.Section}:MaxPastAge)");
-            request = await priceBook.PriceAsync(request, cancellationToken);
+            request = await priceBook.PriceAsync(request, session.WorkspaceId, cancellationToken);
             bool inserted;
             try
             {

@@ -67,7 +67,7 @@ public static class KeysCommand
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var table = new Table().AddColumns("Id", "Prefix", "User", "Name", "Scopes", "Created", "Expires", "Revoked", "Last used");
-            foreach (var k in await new ApiKeyRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)).ListAsync(parse.GetValue(listUser), ct))
+            foreach (var k in await new ApiKeyRepository(dataSource, new AuditLog(dataSource, TimeProvider.System)).ListAsync(parse.GetValue(listUser), null, ct))
             {
                 table.AddRow(k.Id.ToString(), ApiKeyFormat.Display(k.Prefix), k.UserId.ToString(), Markup.Escape(k.Name), string.Join(",", k.Scopes),
                     Time(k.CreatedAt), Time(k.ExpiresAt), Time(k.RevokedAt), Time(k.LastUsedAt));

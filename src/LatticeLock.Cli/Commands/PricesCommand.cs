@@ -7,7 +7,10 @@ using Spectre.Console;
 
 namespace LatticeLock.Cli.Commands;
 
-/// <summary><c>lattice prices set | list | import FILE.csv | reprice | runs</c> (USD per million tokens; history is kept).</summary>
+/// <summary>
+/// <c>lattice prices set | list | remove | import FILE.csv | reprice | runs</c> (USD per million tokens; history is kept);
+/// <c>--workspace ID</c> on set, list and remove acts on that workspace's overrides instead of the platform's prices.
+/// </summary>
 public static class PricesCommand
 {
     public const string CsvHeader = "provider,model,input_usd_per_mtok,output_usd_per_mtok,cached_input_usd_per_mtok,effective_from";
@@ -39,8 +42,9 @@ public static class PricesCommand
         var flex = new Option<decimal?>("--flex-multiplier") { Description = "Price multiplier for service_tier flex" };
         var priority = new Option<decimal?>("--priority-multiplier") { Description = "Price multiplier for service_tier priority" };
         var from = CliOptions.Timestamp("--effective-from", "When the price starts (default: now)");
+        var workspace = new Option<Guid?>("--workspace") { Description = "Set the workspace's override instead of the platform's price" };
         var set = new Command("set", "Set a price from a date on (earlier prices stay for earlier requests)")
-            { provider, model, input, output, cached, cacheWrite, cacheWrite1h, reasoning, longThreshold, longInput, longOutput, batch, flex, priority, from };
+            { provider, model, input, output, cached, cacheWrite, cacheWrite1h, reasoning, longThreshold, longInput, longOutput, batch, flex, priority, from, workspace };
         set.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
@@ -56,21 +60,24 @@ public static class PricesCommand
                 BatchMultiplier = parse.GetValue(batch),
                 FlexMultiplier = parse.GetValue(flex),
                 PriorityMultiplier = parse.GetValue(priority),
+                WorkspaceId = parse.GetValue(workspace),
             }.Validated());
             var (_, created) = await new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)).SetAsync(price, null, ct);
-            AnsiConsole.MarkupLine($"{(created ? "Added" : "Replaced")} price for {Markup.Escape(price.Provider)}/{Markup.Escape(price.Model)} from {price.EffectiveFrom:u}");
+            AnsiConsole.MarkupLine($"{(created ? "Added" : "Replaced")} {(price.WorkspaceId is { } w ? $"workspace {w}'s override" : "price")} for " +
+                $"{Markup.Escape(price.Provider)}/{Markup.Escape(price.Model)} from {price.EffectiveFrom:u}");
         }));
 
         var listProvider = new Option<string?>("--provider");
         var listModel = new Option<string?>("--model");
-        var list = new Command("list", "List prices with their history") { listProvider, listModel };
+        var listWorkspace = new Option<Guid?>("--workspace") { Description = "List the workspace's overrides instead of the platform's prices" };
+        var list = new Command("list", "List prices with their history") { listProvider, listModel, listWorkspace };
         list.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
         {
             await using var dataSource = CliSettings.OpenDataSource(configuration);
             var table = new Table().AddColumns("Id", "Provider", "Model", "Input $/Mtok", "Cached", "Cache write", "Output $/Mtok", "Reasoning",
                 "Long context (> tokens: in / out)", "Batch / flex / priority", "Effective from");
             var c = CultureInfo.InvariantCulture;
-            foreach (var p in await new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)).ListAsync(parse.GetValue(listProvider), parse.GetValue(listModel), ct))
+            foreach (var p in await new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System)).ListAsync(parse.GetValue(listProvider), parse.GetValue(listModel), parse.GetValue(listWorkspace), ct))
             {
                 table.AddRow(p.Id.ToString(c), Markup.Escape(p.Provider), Markup.Escape(p.Model), p.InputUsdPerMtok.ToString(c),
                     p.CachedInputUsdPerMtok?.ToString(c) ?? "", p.CacheWriteInputUsdPerMtok?.ToString(c) ?? "", p.OutputUsdPerMtok.ToString(c),
@@ -81,6 +88,21 @@ public static class PricesCommand
                     p.EffectiveFrom.ToString("u", c));
             }
             AnsiConsole.Write(table);
+        }));
+
+        var removeWorkspace = new Option<Guid>("--workspace") { Description = "The workspace whose override to remove", Required = true };
+        var removeProvider = new Option<string>("--provider") { Required = true };
+        var removeModel = new Option<string>("--model") { Required = true };
+        var remove = new Command("remove", "Remove a workspace's override of a model (its requests are priced from the platform's prices again)")
+            { removeWorkspace, removeProvider, removeModel };
+        remove.SetAction((parse, ct) => CliRunner.RunAsync(async configuration =>
+        {
+            await using var dataSource = CliSettings.OpenDataSource(configuration);
+            var (workspaceId, providerName, modelName) = (parse.GetValue(removeWorkspace), parse.GetValue(removeProvider)!, parse.GetValue(removeModel)!);
+            var retired = await new PriceRepository(dataSource, new LatticeLock.Storage.Audit.AuditLog(dataSource, TimeProvider.System))
+                .RemoveOverrideAsync(workspaceId, providerName, modelName, null, ct);
+            if (retired == 0) throw new CliException($"workspace {workspaceId} has no override of {providerName}/{modelName}");
+            AnsiConsole.MarkupLine($"Removed {retired} override row(s) of {Markup.Escape(providerName)}/{Markup.Escape(modelName)} in workspace {workspaceId}");
         }));
 
         var file = new Argument<FileInfo>("file") { Description = $"CSV with the header {CsvHeader}, or the full one: {FullCsvHeader}" };
@@ -136,6 +158,7 @@ public static class PricesCommand
 
         prices.Subcommands.Add(set);
         prices.Subcommands.Add(list);
+        prices.Subcommands.Add(remove);
         prices.Subcommands.Add(import);
         prices.Subcommands.Add(RepriceCommands.Reprice());
         prices.Subcommands.Add(RepriceCommands.Runs());

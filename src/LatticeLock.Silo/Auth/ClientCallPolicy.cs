@@ -28,8 +28,14 @@ public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess acces
         if (grain == typeof(ISessionGrain)) await SessionAsync(caller, call, method);
         else if (grain == typeof(IProjectGrain)) await ProjectAsync(caller, call, method);
         else if (grain == typeof(IChatGrain)) await ChatAsync(caller, call, method);
-        else if (grain == typeof(IUserGrain) && method is nameof(IUserGrain.Get) or nameof(IUserGrain.UpdateProfile)) RequireSelf(caller, call.TargetId.GetGuidKey());
-        else if (grain == typeof(IPriceTableGrain) && method == nameof(IPriceTableGrain.List)) { }
+        else if (grain == typeof(IUserGrain) && method == nameof(IUserGrain.Get)) RequireSelf(caller, call.TargetId.GetGuidKey());
+        else if (grain == typeof(IUserGrain) && method == nameof(IUserGrain.UpdateProfile))
+        {
+            RequireSelf(caller, call.TargetId.GetGuidKey());
+            // A profile belongs to no workspace; a key bound to one (perhaps made by that workspace's admin) acts only there.
+            if (caller.WorkspaceId is { } bound) throw new ForbiddenException($"this API key is bound to workspace {bound}; it cannot change its user's profile");
+        }
+        else if (grain == typeof(IPriceTableGrain)) await PricesAsync(caller, call, method);
         else if (grain == typeof(ITraceReaderGrain) && method == nameof(ITraceReaderGrain.GetTracePage))
         {
             RequireScope(caller, ApiScopes.SessionsRead);
@@ -86,6 +92,28 @@ public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess acces
         }
         else if (permission is not null) await InScopeAsync(caller, call, permission, "project", id);
         else RequireOperator(caller, $"IProjectGrain.{method}");
+    }
+
+    /// <summary>The platform's prices: anyone reads them, the operator sets them. A workspace's overrides: as their HTTP routes.</summary>
+    private async Task PricesAsync(ApiKeyPrincipal caller, IIncomingGrainCallContext call, string method)
+    {
+        switch (method)
+        {
+            case nameof(IPriceTableGrain.List):
+                return;
+            case nameof(IPriceTableGrain.Set) when call.Request.GetArgument(0) is ModelPrice { WorkspaceId: { } workspaceId }:
+                await access.RequireAsync(caller, workspaceId, WorkspacePolicy.ManagePrices);
+                return;
+            case nameof(IPriceTableGrain.ListOverrides):
+                await access.RequireAsync(caller, (Guid)call.Request.GetArgument(0)!, WorkspacePolicy.ReadWorkspace);
+                return;
+            case nameof(IPriceTableGrain.RemoveOverride):
+                await access.RequireAsync(caller, (Guid)call.Request.GetArgument(0)!, WorkspacePolicy.ManagePrices);
+                return;
+            default:
+                RequireOperator(caller, $"IPriceTableGrain.{method}");
+                return;
+        }
     }
 
     private async Task ChatAsync(ApiKeyPrincipal caller, IIncomingGrainCallContext call, string method)

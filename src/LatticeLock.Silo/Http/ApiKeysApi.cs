@@ -1,11 +1,17 @@
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Validation;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Storage.Auth;
 
 namespace LatticeLock.Silo.Http;
 
+/// <summary>
+/// API keys. A user manages their own keys; a workspace's admins and owners also list, create and revoke the keys bound
+/// to their workspace, for any member whose role there does not exceed theirs (an admin cannot mint a key that acts as
+/// an owner); the operator manages every key. A key bound to a workspace reaches only its user's keys bound there.
+/// </summary>
 public static class ApiKeysApi
 {
     public sealed record CreateKeyBody(string Name, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt, int? RateLimitPerSecond, int? MaxConcurrentRequests, Guid? WorkspaceId = null);
@@ -26,16 +32,22 @@ public static class ApiKeysApi
         v1.MapPost("/users/{id}/api-keys", CreateAsync).Accepts<CreateKeyBody>(isOptional: true, "application/json").Produces<CreatedKeyResponse>(StatusCodes.Status201Created);
         v1.MapGet("/users/{id}/api-keys", ListAsync).Produces<KeyResponse[]>();
         v1.MapDelete("/api-keys/{id}", RevokeAsync).Produces(StatusCodes.Status204NoContent);
+        v1.MapGet("/workspaces/{id}/api-keys", ListBoundAsync).Produces<KeyResponse[]>();
         return v1;
     }
 
     private static async Task<IResult> CreateAsync(HttpContext http, ApiKeyIssuer issuer, Microsoft.Extensions.Options.IOptions<AuthOptions> options,
-        UnknownKeyPrefixes unknownPrefixes, string id)
+        UnknownKeyPrefixes unknownPrefixes, WorkspaceAccess access, string id)
     {
         var userId = RouteValues.Id(id);
         var caller = http.RequireScope(ApiScopes.KeysWrite);
-        caller.RequireOwner(userId);
         var body = await JsonBody.ReadAsync<CreateKeyBody>(http);
+        // Another user's key: the operator's, or a workspace admin's for a member of that workspace, bound there.
+        if (!caller.IsAdmin && caller.UserId != userId)
+        {
+            if (body.WorkspaceId is not { } workspaceId) throw ApiProblem.Forbidden("this API key may not reach another user's data (a workspace admin names workspace_id)");
+            await RequireKeyManagerAsync(access, caller, workspaceId, userId, "workspace", workspaceId);
+        }
         var limits = options.Value;
         IssuedKey issued;
         try
@@ -54,20 +66,40 @@ public static class ApiKeysApi
         return Results.Created($"/v1/api-keys/{info.Id}", new CreatedKeyResponse(info.Id, issued.Key, ApiKeyFormat.Display(info.Prefix), info.Scopes, info.ExpiresAt, info.WorkspaceId));
     }
 
+    /// <summary>The user's keys (a key bound to a workspace lists only its user's keys bound there).</summary>
     private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, string id)
     {
         var userId = RouteValues.Id(id);
-        http.Caller().RequireOwner(userId);
+        var caller = http.Caller();
+        caller.RequireOwner(userId);
         await grains.GetGrain<IUserGrain>(userId).Get();
-        return Results.Ok((await keys.ListAsync(userId, http.RequestAborted)).Select(KeyResponse.From));
+        return Results.Ok((await keys.ListAsync(userId, caller.IsAdmin ? null : caller.WorkspaceId, http.RequestAborted)).Select(KeyResponse.From));
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, AuthEventLog events, AuthenticatedKeyCache cache, string id)
+    /// <summary>Every key bound to the workspace, of every member (admins and owners).</summary>
+    private static async Task<IResult> ListBoundAsync(HttpContext http, WorkspaceAccess access, ApiKeyRepository keys, string id)
+    {
+        var workspaceId = RouteValues.Id(id);
+        await access.RequireAsync(http.Caller(), workspaceId, WorkspacePolicy.ManageKeys);
+        return Results.Ok((await keys.ListAsync(null, workspaceId, http.RequestAborted)).Select(KeyResponse.From));
+    }
+
+    /// <summary>
+    /// Revokes a key (and the keys made from it): its own user's (with an unbound key, or one bound where it is bound),
+    /// a key bound to a workspace where the caller manages keys, or any key for the operator.
+    /// </summary>
+    private static async Task<IResult> RevokeAsync(HttpContext http, IGrainFactory grains, ApiKeyRepository keys, AuthEventLog events, AuthenticatedKeyCache cache,
+        WorkspaceAccess access, string id)
     {
         var keyId = RouteValues.Id(id);
         var key = await keys.FindByIdAsync(keyId, http.RequestAborted) ?? throw ApiProblem.NotFound($"API key {keyId} does not exist");
         var caller = http.RequireScope(ApiScopes.KeysWrite);
-        caller.RequireOwner(key.UserId);
+        var own = caller.UserId == key.UserId && (caller.WorkspaceId is null || caller.WorkspaceId == key.WorkspaceId);
+        if (!caller.IsAdmin && !own)
+        {
+            if (key.WorkspaceId is not { } workspaceId) throw ApiProblem.Forbidden("this API key may not reach another user's data");
+            await RequireKeyManagerAsync(access, caller, workspaceId, key.UserId, "API key", keyId);
+        }
         if (!caller.HasAll(key.Scopes)) throw ApiProblem.Forbidden("this API key cannot revoke a key with scopes it does not hold");
         var revoked = await grains.GetGrain<IApiKeyGrain>(key.Prefix).Revoke(http.RequestAborted);
         foreach (var prefix in revoked) cache.Forget(prefix); // this silo at once; the others when the change's NOTIFY arrives
@@ -77,5 +109,16 @@ public static class ApiKeysApi
                     : $"revoked with {ApiKeyFormat.Display(key.Prefix)}, the key it was made from (by {ApiKeyFormat.Display(caller.Prefix)})",
                 http.Connection.RemoteIpAddress?.ToString(), http.Request.Headers.UserAgent.ToString()), http.RequestAborted);
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// A workspace admin or owner managing another member's key bound there: allowed when the member's role does not
+    /// exceed the caller's (403 otherwise); a member who is not one is the issuer's to refuse (400 naming workspace_id).
+    /// </summary>
+    private static async Task RequireKeyManagerAsync(WorkspaceAccess access, ApiKeyPrincipal caller, Guid workspaceId, Guid userId, string resource, Guid resourceId)
+    {
+        var role = await access.RequireAsync(caller, workspaceId, WorkspacePolicy.ManageKeys, resource, resourceId);
+        if (role is { } mine && await access.RoleAsync(workspaceId, userId) is { } theirs && theirs > mine)
+            throw ApiProblem.Forbidden($"user {userId} is {WireNames.Of(theirs)} of workspace {workspaceId}; your role ({WireNames.Of(mine)}) cannot manage their keys");
     }
 }

@@ -1,5 +1,6 @@
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Prices;
+using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Grains.Prices;
 using LatticeLock.Silo.Auth;
 using LatticeLock.Silo.Prices;
@@ -24,12 +25,49 @@ public static class PricesApi
         v1.MapPost("/model-prices/reprice", RepriceAsync).Accepts<RepriceBody>(isOptional: true, "application/json").Produces<RepriceRun>();
         v1.MapGet("/model-prices/reprice-runs", ListRunsAsync).Produces<RepriceRunsResponse>();
         v1.MapGet("/model-prices/reprice-runs/{id}", GetRunAsync).Produces<RepriceRun>();
+        v1.MapPut("/workspaces/{id}/model-prices", SetOverrideAsync).Accepts<PriceBody>(isOptional: true, "application/json").Produces<ModelPrice>();
+        v1.MapGet("/workspaces/{id}/model-prices", ListOverridesAsync).Produces<PricesResponse>();
+        v1.MapDelete("/workspaces/{id}/model-prices", RemoveOverrideAsync).Produces(StatusCodes.Status204NoContent);
         return v1;
     }
 
     private static async Task<IResult> SetAsync(HttpContext http, IGrainFactory grains)
     {
         http.RequireScope(ApiScopes.Admin);
+        return await StoreAsync(http, grains, null, "/v1/model-prices");
+    }
+
+    /// <summary>A workspace's override of a model's price (admins): prices the workspace's requests in place of the platform's row.</summary>
+    private static async Task<IResult> SetOverrideAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    {
+        var workspaceId = RouteValues.Id(id);
+        await access.RequireAsync(http.Caller(), workspaceId, WorkspacePolicy.ManagePrices);
+        return await StoreAsync(http, grains, workspaceId, $"/v1/workspaces/{workspaceId}/model-prices");
+    }
+
+    private static async Task<IResult> ListOverridesAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    {
+        var workspaceId = RouteValues.Id(id);
+        await access.RequireAsync(http.Caller(), workspaceId, WorkspacePolicy.ReadWorkspace);
+        var (provider, model) = (Query(http, "provider"), Query(http, "model"));
+        return Results.Ok(new PricesResponse(await grains.GetGrain<IPriceTableGrain>(0).ListOverrides(workspaceId, provider, model, http.RequestAborted)));
+    }
+
+    private static async Task<IResult> RemoveOverrideAsync(HttpContext http, IGrainFactory grains, WorkspaceAccess access, string id)
+    {
+        var workspaceId = RouteValues.Id(id);
+        await access.RequireAsync(http.Caller(), workspaceId, WorkspacePolicy.ManagePrices);
+        var provider = Query(http, "provider") ?? throw ApiProblem.BadRequest("provider", "provider: the query parameter is required");
+        var model = Query(http, "model") ?? throw ApiProblem.BadRequest("model", "model: the query parameter is required");
+        await grains.GetGrain<IPriceTableGrain>(0).RemoveOverride(workspaceId, provider, model, http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static string? Query(HttpContext http, string name) => http.Request.Query[name].ToString() is { Length: > 0 } value ? value : null;
+
+    /// <summary>Stores the body's price (the platform's, or the workspace's override): 201 for a new effective date, 200 when it replaced one.</summary>
+    private static async Task<IResult> StoreAsync(HttpContext http, IGrainFactory grains, Guid? workspaceId, string listPath)
+    {
         var body = await JsonBody.ReadAsync<PriceBody>(http);
         var price = new ModelPrice(body.Provider, body.Model,
             body.InputUsdPerMtok ?? throw ApiProblem.BadRequest("input_usd_per_mtok", "input_usd_per_mtok: is required"),
@@ -46,18 +84,17 @@ public static class PricesApi
             BatchMultiplier = body.BatchMultiplier,
             FlexMultiplier = body.FlexMultiplier,
             PriorityMultiplier = body.PriorityMultiplier,
+            WorkspaceId = workspaceId,
         };
         var (stored, created) = await grains.GetGrain<IPriceTableGrain>(0).Set(price, http.RequestAborted);
-        return created ? Results.Created($"/v1/model-prices?provider={Uri.EscapeDataString(price.Provider)}&model={Uri.EscapeDataString(price.Model)}", stored) : Results.Ok(stored);
+        return created ? Results.Created($"{listPath}?provider={Uri.EscapeDataString(price.Provider)}&model={Uri.EscapeDataString(price.Model)}", stored) : Results.Ok(stored);
     }
 
+    /// <summary>The platform's prices (any valid key may read them; workspace overrides are listed per workspace).</summary>
     private static async Task<IResult> ListAsync(HttpContext http, IGrainFactory grains)
     {
-        http.Caller(); // any valid key may read prices
-        var provider = http.Request.Query["provider"].ToString();
-        var model = http.Request.Query["model"].ToString();
-        return Results.Ok(new PricesResponse(await grains.GetGrain<IPriceTableGrain>(0).List(
-            provider.Length == 0 ? null : provider, model.Length == 0 ? null : model, http.RequestAborted)));
+        http.Caller();
+        return Results.Ok(new PricesResponse(await grains.GetGrain<IPriceTableGrain>(0).List(Query(http, "provider"), Query(http, "model"), http.RequestAborted)));
     }
 
     /// <summary>

@@ -79,11 +79,13 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource, AuditLog audit
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    public async Task<List<ApiKeyInfo>> ListAsync(Guid? userId, CancellationToken cancellationToken)
+    /// <summary>Keys, oldest first: of one user and/or bound to one workspace (null: any).</summary>
+    public async Task<List<ApiKeyInfo>> ListAsync(Guid? userId, Guid? workspaceId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM api_keys WHERE $1::uuid IS NULL OR user_id = $1 ORDER BY created_at, id");
+            $"SELECT {Columns} FROM api_keys WHERE ($1::uuid IS NULL OR user_id = $1) AND ($2::uuid IS NULL OR workspace_id = $2) ORDER BY created_at, id");
         command.Parameters.AddNullable(userId, NpgsqlDbType.Uuid);
+        command.Parameters.AddNullable(workspaceId, NpgsqlDbType.Uuid);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKeyInfo>();
         while (await reader.ReadAsync(cancellationToken)) keys.Add(Read(reader));

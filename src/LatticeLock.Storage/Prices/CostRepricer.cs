@@ -47,7 +47,7 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
             : await runs.StartAsync(Guid.NewGuid(), (window ?? throw new ArgumentNullException(nameof(window))).Validated(), requestedBy, cancellationToken);
         if (run.IsFinished) return run;
         await SettleAsync(cancellationToken);
-        var history = new PriceHistory(await prices.ListAsync(run.Provider, run.Model, cancellationToken));
+        var history = new PriceHistory(await prices.ListForPricingAsync(run.Provider, run.Model, cancellationToken));
         var position = await runs.ResumePositionAsync(run.Id, cancellationToken);
         var span = MaxSpan;
         var announced = DateTimeOffset.UtcNow;
@@ -156,10 +156,10 @@ public sealed class CostRepricer(NpgsqlDataSource dataSource, PriceRepository pr
         public decimal NewTotal => Changed ? Input!.Value + Output!.Value : Row.OldTotal;
     }
 
-    /// <summary>The row's cost at the price in effect at its requested_at; unchanged when there is none or it would cost more than a request may.</summary>
+    /// <summary>The row's cost at the price in effect in its workspace at its requested_at; unchanged when there is none or it would cost more than a request may.</summary>
     private static Repriced Reprice(StoredCost row, PriceHistory history)
     {
-        if (history.Resolve(row.Provider, row.Model, row.RequestedAt) is not { } price) return new(row, false, false, null, null, null);
+        if (history.Resolve(row.WorkspaceId, row.Provider, row.Model, row.RequestedAt) is not { } price) return new(row, false, false, null, null, null);
         var parts = TokenPricing.Breakdown(
             PriceRows.Record(row.Provider, row.Model, row.RequestedAt, row.InputTokens, row.OutputTokens, row.Cached, row.Written, row.Written1h, row.Reasoning, row.Tier),
             price);

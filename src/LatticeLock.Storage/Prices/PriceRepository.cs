@@ -10,7 +10,9 @@ namespace LatticeLock.Storage.Prices;
 /// <summary>
 /// The <c>model_prices</c> table. Rows are never changed: setting a price for an existing effective date inserts a new
 /// row and retires the one it replaces (superseded_at), so the row a request was priced from (its price_id) stays.
-/// Lists show the current rows; <see cref="GetAsync"/> reads any row by id.
+/// Lists show the current rows; <see cref="GetAsync"/> reads any row by id. A row with a workspace is that workspace's
+/// override (<see cref="ModelPrice.WorkspaceId"/>): set, listed and retired apart from the platform's rows, and audited
+/// in the workspace's chain.
 /// </summary>
 public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
 {
@@ -18,12 +20,13 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
         id, provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
         cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
         long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier,
-        cache_write_1h_input_usd_per_mtok
+        cache_write_1h_input_usd_per_mtok, workspace_id
         """;
 
     /// <summary>
-    /// Stores the price at its effective date (retiring a current one there); the stored row, and whether the date was
-    /// new. Audited in the platform's chain (<see cref="AuditLog.PlatformWorkspace"/>) with the row it replaced.
+    /// Stores the price at its effective date (retiring a current one there, of the same workspace or the platform); the
+    /// stored row, and whether the date was new. Audited with the row it replaced, in the override's workspace chain or
+    /// the platform's (<see cref="AuditLog.PlatformWorkspace"/>).
     /// </summary>
     public async Task<(ModelPrice Price, bool Created)> SetAsync(ModelPrice price, AuditActor? actor, CancellationToken cancellationToken)
     {
@@ -31,12 +34,13 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
         {
             await using var retire = new NpgsqlCommand($"""
                 UPDATE model_prices SET superseded_at = now()
-                WHERE provider = $1 AND model = $2 AND effective_from = $3 AND superseded_at IS NULL
+                WHERE provider = $1 AND model = $2 AND effective_from = $3 AND superseded_at IS NULL AND workspace_id IS NOT DISTINCT FROM $4
                 RETURNING {Columns}
                 """, connection, transaction);
             retire.Parameters.AddWithValue(price.Provider);
             retire.Parameters.AddWithValue(price.Model);
             retire.Parameters.AddWithValue(price.EffectiveFrom.ToUniversalTime());
+            retire.Parameters.AddNullable(price.WorkspaceId, NpgsqlDbType.Uuid);
             ModelPrice? replaced = null;
             await using (var reader = await retire.ExecuteReaderAsync(cancellationToken))
                 if (await reader.ReadAsync(cancellationToken)) replaced = Read(reader);
@@ -44,8 +48,8 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
                 INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
                     cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
                     long_context_input_usd_per_mtok, long_context_output_usd_per_mtok, batch_multiplier, flex_multiplier, priority_multiplier,
-                    cache_write_1h_input_usd_per_mtok)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                    cache_write_1h_input_usd_per_mtok, workspace_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                 RETURNING id
                 """, connection, transaction);
             insert.Parameters.AddWithValue(price.Provider);
@@ -63,24 +67,62 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
             insert.Parameters.AddNullable(price.FlexMultiplier, NpgsqlDbType.Numeric);
             insert.Parameters.AddNullable(price.PriorityMultiplier, NpgsqlDbType.Numeric);
             insert.Parameters.AddNullable(price.CacheWrite1hInputUsdPerMtok, NpgsqlDbType.Numeric);
+            insert.Parameters.AddNullable(price.WorkspaceId, NpgsqlDbType.Uuid);
             var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
             return ((Stored: price with { Id = id }, Replaced: replaced), true);
-        }, set => new AuditRecord(AuditLog.PlatformWorkspace, "price.set", "model_price", set.Stored.Id.ToString(CultureInfo.InvariantCulture),
+        }, set => new AuditRecord(price.WorkspaceId ?? AuditLog.PlatformWorkspace, "price.set", "model_price", set.Stored.Id.ToString(CultureInfo.InvariantCulture),
             set.Replaced, set.Stored, actor), cancellationToken);
         return (stored, replaced is null);
     }
 
-    /// <summary>The current prices (optionally of one provider and/or model), oldest first per model.</summary>
-    public async Task<List<ModelPrice>> ListAsync(string? provider, string? model, CancellationToken cancellationToken)
+    /// <summary>
+    /// The current prices of the platform (<paramref name="workspaceId"/> null) or the workspace's overrides, optionally
+    /// of one provider and/or model, oldest first per model.
+    /// </summary>
+    public Task<List<ModelPrice>> ListAsync(string? provider, string? model, Guid? workspaceId, CancellationToken cancellationToken) =>
+        ReadCurrentAsync(provider, model, workspaceId, everyWorkspace: false, cancellationToken);
+
+    /// <summary>Every current row, the platform's and every workspace's overrides: what requests are priced from.</summary>
+    public Task<List<ModelPrice>> ListForPricingAsync(string? provider, string? model, CancellationToken cancellationToken) =>
+        ReadCurrentAsync(provider, model, null, everyWorkspace: true, cancellationToken);
+
+    /// <summary>
+    /// Retires every current override of the model in the workspace (its requests are priced from the platform's rows
+    /// again); how many were retired (0: there was none). Audited in the workspace's chain with the rows retired.
+    /// </summary>
+    public async Task<int> RemoveOverrideAsync(Guid workspaceId, string provider, string model, AuditActor? actor, CancellationToken cancellationToken)
+    {
+        var retired = await audit.WithAuditAsync(async (connection, transaction) =>
+        {
+            await using var retire = new NpgsqlCommand($"""
+                UPDATE model_prices SET superseded_at = now()
+                WHERE workspace_id = $1 AND provider = $2 AND model = $3 AND superseded_at IS NULL
+                RETURNING {Columns}
+                """, connection, transaction);
+            retire.Parameters.AddWithValue(workspaceId);
+            retire.Parameters.AddWithValue(provider);
+            retire.Parameters.AddWithValue(model);
+            var rows = new List<ModelPrice>();
+            await using (var reader = await retire.ExecuteReaderAsync(cancellationToken))
+                while (await reader.ReadAsync(cancellationToken)) rows.Add(Read(reader));
+            return (rows, rows.Count > 0);
+        }, rows => new AuditRecord(workspaceId, "price.remove", "model_price", $"{provider}/{model}", rows, null, actor), cancellationToken);
+        return retired.Count;
+    }
+
+    private async Task<List<ModelPrice>> ReadCurrentAsync(string? provider, string? model, Guid? workspaceId, bool everyWorkspace, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT {Columns}
             FROM model_prices
             WHERE superseded_at IS NULL AND ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR model = $2)
-            ORDER BY provider, model, effective_from
+              AND ($4 OR workspace_id IS NOT DISTINCT FROM $3)
+            ORDER BY workspace_id NULLS FIRST, provider, model, effective_from
             """);
         command.Parameters.AddNullable(provider, NpgsqlDbType.Text);
         command.Parameters.AddNullable(model, NpgsqlDbType.Text);
+        command.Parameters.AddNullable(workspaceId, NpgsqlDbType.Uuid);
+        command.Parameters.AddWithValue(everyWorkspace);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var prices = new List<ModelPrice>();
         while (await reader.ReadAsync(cancellationToken)) prices.Add(Read(reader));
@@ -109,6 +151,7 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
             FlexMultiplier = Decimal(r, 13),
             PriorityMultiplier = Decimal(r, 14),
             CacheWrite1hInputUsdPerMtok = Decimal(r, 15),
+            WorkspaceId = r.IsDBNull(16) ? null : r.GetGuid(16),
         };
 
     private static decimal? Decimal(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetDecimal(ordinal);

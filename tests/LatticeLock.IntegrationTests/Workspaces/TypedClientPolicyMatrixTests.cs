@@ -3,6 +3,7 @@ using LatticeLock.Client;
 using LatticeLock.Grains.Abstractions.Auth;
 using LatticeLock.Grains.Abstractions.Chats;
 using LatticeLock.Grains.Abstractions.Errors;
+using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Storage.Auth;
@@ -23,7 +24,7 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
 {
     private static readonly string[] Scopes = ["sessions:read", "sessions:write", "projects:read", "projects:write"];
 
-    /// <summary>A workspace with a project (with a budget), a session in it with a chat and a request.</summary>
+    /// <summary>A workspace with a price override and a project (with a budget), a session in it with a chat and a request.</summary>
     private sealed record World(Guid Workspace, Guid Project, Guid Session, Guid Chat);
 
     /// <summary>A typed-client call, what it needs, whether it only reads, and how to make it as <c>me</c> in a world.</summary>
@@ -46,7 +47,13 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
         new("Projects.Create (workspace)", WorkspacePolicy.ManageProjects, false, (c, w, me) => c.Projects.Create(me, "p", workspaceId: w.Workspace)),
         new("Projects.Update", WorkspacePolicy.ManageProjects, false, (c, w, _) => c.Projects.Update(w.Project, 1, name: "q")),
         new("Budgets.Set", WorkspacePolicy.ManageProjects, false, (c, w, _) => c.Budgets.Set(w.Project, 75m)),
+        new("Prices.ListOverrides", WorkspacePolicy.ReadWorkspace, true, (c, w, _) => c.Prices.ListOverrides(w.Workspace)),
+        new("Prices.Set (workspace override)", WorkspacePolicy.ManagePrices, false, (c, w, _) => c.Prices.Set(Override(w.Workspace, "gpt-typed-new"))),
+        new("Prices.RemoveOverride", WorkspacePolicy.ManagePrices, false, (c, w, _) => c.Prices.RemoveOverride(w.Workspace, "openai", "gpt-typed")),
     ];
+
+    private static ModelPrice Override(Guid workspace, string model) =>
+        new("openai", model, 1.5m, 6m, null, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)) { WorkspaceId = workspace };
 
     [Fact]
     public async Task Every_typed_client_call_answers_every_caller_as_the_policy_table_says()
@@ -91,6 +98,7 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
                 var chat = await owner.Chats.Create(session.Id, "c");
                 await owner.Chats.AppendTurn(chat.Id, new AppendTurn(TurnRole.User, "hello"));
                 await owner.Sessions.RecordModelRequest(session.Id, Scenario.Request());
+                await owner.Prices.Set(Override(workspace, "gpt-typed"));
                 return new World(workspace, project.Id, session.Id, chat.Id);
             }
 

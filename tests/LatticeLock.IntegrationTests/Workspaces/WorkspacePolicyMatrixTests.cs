@@ -15,7 +15,11 @@ namespace LatticeLock.IntegrationTests;
 [Collection(ServersCollection.Name)]
 public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
 {
-    private static readonly string[] AllScopes = ["projects:read", "projects:write", "sessions:read", "sessions:write", "analytics:read", "credentials:read"];
+    private static readonly string[] AllScopes = ["projects:read", "projects:write", "sessions:read", "sessions:write", "analytics:read", "credentials:read", "keys:write"];
+
+    /// <summary>An override every world holds (the DELETE route removes it), and another the PUT route adds.</summary>
+    private static string OverrideBody(string model) =>
+        $$"""{"provider":"openai","model":"{{model}}","input_usd_per_mtok":1.5,"output_usd_per_mtok":6,"effective_from":"2026-01-01T00:00:00Z"}""";
 
     /// <summary>One call in a prepared workspace.</summary>
     private sealed record Call(HttpMethod Method, string Path, string? Body = null, string? IfMatch = null);
@@ -26,11 +30,14 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
         public bool Reads => Request(World.Placeholder).Method == HttpMethod.Get;
     }
 
-    /// <summary>A workspace with its owner, an admin, a member, a viewer and a target member, a project with a budget and a reservation, a session, a chat and a request.</summary>
+    /// <summary>
+    /// A workspace with its owner, an admin, a member, a viewer and a target member (with a key bound to the workspace),
+    /// a price override, a project with a budget and a reservation, a session, a chat and a request.
+    /// </summary>
     private sealed record World(Guid Workspace, Guid Project, Guid Reservation, Guid Session, Guid Chat, Guid Request, Guid Target, Guid Newcomer,
-        string Trace)
+        string Trace, Guid TargetKey)
     {
-        public static readonly World Placeholder = new(Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, "");
+        public static readonly World Placeholder = new(Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, Guid.Empty, "", Guid.Empty);
         public string Ws => $"/v1/workspaces/{Workspace}";
     }
 
@@ -47,6 +54,15 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
             w => new(HttpMethod.Patch, $"{w.Ws}/members/{w.Target}", """{"role":"viewer"}""")),
         new("DELETE /v1/workspaces/{id}/members/{user_id}", WorkspacePolicy.ManageMembers, HttpStatusCode.NoContent, w => new(HttpMethod.Delete, $"{w.Ws}/members/{w.Target}")),
         new("GET /v1/workspaces/{id}/audit", WorkspacePolicy.ReadAudit, HttpStatusCode.OK, w => new(HttpMethod.Get, $"{w.Ws}/audit")),
+        new("PUT /v1/workspaces/{id}/model-prices", WorkspacePolicy.ManagePrices, HttpStatusCode.Created,
+            w => new(HttpMethod.Put, $"{w.Ws}/model-prices", OverrideBody("gpt-matrix-new"))),
+        new("GET /v1/workspaces/{id}/model-prices", WorkspacePolicy.ReadWorkspace, HttpStatusCode.OK, w => new(HttpMethod.Get, $"{w.Ws}/model-prices")),
+        new("DELETE /v1/workspaces/{id}/model-prices", WorkspacePolicy.ManagePrices, HttpStatusCode.NoContent,
+            w => new(HttpMethod.Delete, $"{w.Ws}/model-prices?provider=openai&model=gpt-matrix")),
+        new("GET /v1/workspaces/{id}/api-keys", WorkspacePolicy.ManageKeys, HttpStatusCode.OK, w => new(HttpMethod.Get, $"{w.Ws}/api-keys")),
+        new("POST /v1/users/{user_id}/api-keys (workspace_id)", WorkspacePolicy.ManageKeys, HttpStatusCode.Created,
+            w => new(HttpMethod.Post, $"/v1/users/{w.Target}/api-keys", $$"""{"name":"bot","scopes":["sessions:read"],"workspace_id":"{{w.Workspace}}"}""")),
+        new("DELETE /v1/api-keys/{id} (bound to the workspace)", WorkspacePolicy.ManageKeys, HttpStatusCode.NoContent, w => new(HttpMethod.Delete, $"/v1/api-keys/{w.TargetKey}")),
         new("PUT /v1/workspaces/{id}/credentials/{name}", WorkspacePolicy.ManageCredentials, HttpStatusCode.Created,
             w => new(HttpMethod.Put, $"{w.Ws}/credentials/second", """{"provider":"anthropic","secret":"sk-ant-matrix-0002"}""")),
         new("GET /v1/workspaces/{id}/credentials", WorkspacePolicy.ManageCredentials, HttpStatusCode.OK, w => new(HttpMethod.Get, $"{w.Ws}/credentials")),
@@ -192,6 +208,9 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
         var newcomer = (await admin.SendAsync(HttpMethod.Post, "/v1/users", $$"""{"email":"n{{Guid.NewGuid():N}}@example.com"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
         await owner.SendAsync(HttpMethod.Post, $"{ws}/members", $$"""{"user_id":"{{target}}","role":"member"}""", HttpStatusCode.Created);
         await owner.SendAsync(HttpMethod.Put, $"{ws}/credentials/main", """{"provider":"openai","secret":"sk-matrix-0001"}""", HttpStatusCode.Created);
+        await owner.SendAsync(HttpMethod.Put, $"{ws}/model-prices", OverrideBody("gpt-matrix"), HttpStatusCode.Created);
+        var targetKey = (await owner.SendAsync(HttpMethod.Post, $"/v1/users/{target}/api-keys",
+            $$"""{"name":"target","scopes":["sessions:read"],"workspace_id":"{{workspace}}"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
 
         var project = (await owner.SendAsync(HttpMethod.Post, "/v1/projects", $$"""{"name":"p","workspace_id":"{{workspace}}"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
         Assert.Equal(workspace, (await owner.SendAsync(HttpMethod.Get, $"/v1/projects/{project}", null, HttpStatusCode.OK))["workspace_id"]!.GetValue<Guid>());
@@ -212,6 +231,6 @@ public sealed class WorkspacePolicyMatrixTests(ServersFixture servers)
              {"traceId":"{{{trace}}}","spanId":"{{{trace[..16]}}}","name":"agent","kind":1,"startTimeUnixNano":"{{{now - 1_000_000}}}","endTimeUnixNano":"{{{now}}}",
               "attributes":[{"key":"gen_ai.conversation.id","value":{"stringValue":"{{{sessionId}}}"}}]}]}]}]}
             """, HttpStatusCode.OK);
-        return new World(workspace, project, reservation, sessionId, chat, request, target, newcomer, trace);
+        return new World(workspace, project, reservation, sessionId, chat, request, target, newcomer, trace, targetKey);
     }
 }
