@@ -61,8 +61,9 @@ public static partial class CredentialsApi
     private static async Task<IResult> ListAsync(HttpContext http, WorkspaceAccess access, CredentialStore store, string id)
     {
         var workspaceId = RouteValues.Id(id);
-        await access.RequireAsync(http.Caller(), workspaceId, WorkspacePolicy.ManageCredentials);
-        return Results.Ok(new CredentialList([.. (await store.ListAsync(workspaceId, http.RequestAborted)).Select(CredentialResponse.From)]));
+        var caller = http.Caller();
+        await access.RequireAsync(caller, workspaceId, WorkspacePolicy.ManageCredentials);
+        return Results.Ok(new CredentialList([.. (await store.ListAsync(workspaceId, WorkspaceAccess.ReadScope(caller), http.RequestAborted)).Select(CredentialResponse.From)]));
     }
 
     private static async Task<IResult> RevealAsync(HttpContext http, WorkspaceAccess access, CredentialStore store, SecretsMasterKey master, string id, string name)

@@ -1,6 +1,7 @@
 using LatticeLock.Grains.Abstractions.Prices;
 using System.Globalization;
 using LatticeLock.Grains.Abstractions.Audit;
+using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Storage.Audit;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,6 +17,9 @@ namespace LatticeLock.Storage.Prices;
 /// </summary>
 public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
 {
+    /// <summary>Current override rows a workspace may hold (every silo keeps every current row in memory to price from).</summary>
+    public const int MaxOverridesPerWorkspace = 1_000;
+
     private const string Columns = """
         id, provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
         cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
@@ -44,6 +48,8 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
             ModelPrice? replaced = null;
             await using (var reader = await retire.ExecuteReaderAsync(cancellationToken))
                 if (await reader.ReadAsync(cancellationToken)) replaced = Read(reader);
+            if (price.WorkspaceId is { } workspaceId && replaced is null)
+                await RequireRoomForOverrideAsync(connection, transaction, workspaceId, cancellationToken);
             await using var insert = new NpgsqlCommand("""
                 INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
                     cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
@@ -108,6 +114,22 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
             return (rows, rows.Count > 0);
         }, rows => new AuditRecord(workspaceId, "price.remove", "model_price", $"{provider}/{model}", rows, null, actor), cancellationToken);
         return retired.Count;
+    }
+
+    /// <summary>A new override row fits the workspace's limit (409 naming <c>effective_from</c> otherwise); one workspace's overrides are counted one at a time.</summary>
+    private static async Task RequireRoomForOverrideAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workspaceId, CancellationToken cancellationToken)
+    {
+        await using (var serialize = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended('model_prices:' || $1::text, 0))", connection, transaction))
+        {
+            serialize.Parameters.AddWithValue(workspaceId);
+            await serialize.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM model_prices WHERE workspace_id = $1 AND superseded_at IS NULL", connection, transaction);
+        count.Parameters.AddWithValue(workspaceId);
+        var held = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        if (held >= MaxOverridesPerWorkspace)
+            throw new ConflictException("effective_from",
+                $"workspace {workspaceId} holds {held} current price overrides, the limit is {MaxOverridesPerWorkspace}; remove overrides of a model first");
     }
 
     private async Task<List<ModelPrice>> ReadCurrentAsync(string? provider, string? model, Guid? workspaceId, bool everyWorkspace, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Text;
 using LatticeLock.Grains.Abstractions.Audit;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Storage.Audit;
+using LatticeLock.Storage.Workspaces;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -54,15 +55,17 @@ public sealed class CredentialStore(NpgsqlDataSource dataSource, AuditLog audit)
     }
 
     /// <summary>The workspace's credentials, masked, by name.</summary>
-    public async Task<IReadOnlyList<CredentialInfo>> ListAsync(Guid workspaceId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM workspace_credentials WHERE workspace_id = $1 ORDER BY name");
-        command.Parameters.AddWithValue(workspaceId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var list = new List<CredentialInfo>();
-        while (await reader.ReadAsync(cancellationToken)) list.Add(Read(reader));
-        return list;
-    }
+    /// <summary>The workspace's credentials, masked; read behind the workspace wall for <paramref name="scope"/> (row-level security).</summary>
+    public Task<IReadOnlyList<CredentialInfo>> ListAsync(Guid workspaceId, WorkspaceReadScope scope, CancellationToken cancellationToken) =>
+        WorkspaceWall.ReadAsync<IReadOnlyList<CredentialInfo>>(dataSource, scope, async connection =>
+        {
+            await using var command = new NpgsqlCommand($"SELECT {Columns} FROM workspace_credentials WHERE workspace_id = $1 ORDER BY name", connection);
+            command.Parameters.AddWithValue(workspaceId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var list = new List<CredentialInfo>();
+            while (await reader.ReadAsync(cancellationToken)) list.Add(Read(reader));
+            return list;
+        }, cancellationToken);
 
     /// <summary>The credential and its secret (404 when there is none); the reveal is audited in the same transaction.</summary>
     public Task<(CredentialInfo Info, string Secret)> RevealAsync(MasterKey master, Guid workspaceId, string name, AuditActor? actor, CancellationToken cancellationToken) =>

@@ -104,6 +104,15 @@ public sealed class WorkspaceAdminTests(ServersFixture servers)
         Assert.Equal((0.002m, 0.004m), (after.Input, after.Output));
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM audit_logs WHERE workspace_id = $1 AND action = 'price.remove'", team));
 
+        // A workspace holds at most 1,000 current overrides (every silo keeps them in memory): a new one past it is 409,
+        // replacing one at its date still works.
+        await db.ExecuteAsync("INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, effective_from, workspace_id) " +
+            "SELECT 'openai', 'bulk-' || i, 1, 2, '2026-01-01', $1 FROM generate_series(1, 1000) AS i", team);
+        var full = await admin.SendAsync(HttpMethod.Put, $"/v1/workspaces/{team}/model-prices", overridePrice, HttpStatusCode.Conflict);
+        Assert.Contains("effective_from", full.ToJsonString(), StringComparison.Ordinal);
+        await admin.SendAsync(HttpMethod.Put, $"/v1/workspaces/{team}/model-prices",
+            """{"provider":"openai","model":"bulk-7","input_usd_per_mtok":1.25,"output_usd_per_mtok":2,"effective_from":"2026-01-01T00:00:00Z"}""", HttpStatusCode.OK);
+
         // The operator cannot override a price for a workspace that does not exist.
         await operatorApi.SendAsync(HttpMethod.Put, $"/v1/workspaces/{Guid.NewGuid()}/model-prices", overridePrice, HttpStatusCode.NotFound);
     }

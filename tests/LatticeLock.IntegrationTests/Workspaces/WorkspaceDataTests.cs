@@ -217,6 +217,8 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
         await db.ExecuteAsync("INSERT INTO traces (user_id, trace_id, session_id) VALUES ($1, $2, $3)", user, Guid.NewGuid().ToString("N"), loose);
         await db.ExecuteAsync("INSERT INTO cost_aggregations (aggregation_date, user_id, project_id, provider, model_id, request_count) " +
             "VALUES (current_date, $1, $2, 'openai', 'gpt-4o', 3)", user, project);
+        await db.ExecuteAsync("INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, effective_from) " +
+            "VALUES ('openai', 'gpt-4o', 2.5, 10, '2026-01-01')");
         const string Carried = "SELECT (SELECT count(*) FROM model_requests WHERE workspace_id = $1) + (SELECT count(*) FROM traces WHERE workspace_id = $1) " +
             "+ (SELECT count(*) FROM cost_aggregations WHERE workspace_id = $1)";
 
@@ -224,7 +226,13 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
         Assert.Equal(user, await db.ScalarAsync<Guid>("SELECT workspace_id FROM projects WHERE id = $1", project));
         Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE workspace_id = $1", user));
         Assert.Equal(3L, await db.ScalarAsync<long>(Carried, user));
+        // A price override in the personal workspace (migration 34): down retires it, keeping the row a request may name.
+        await db.ExecuteAsync("INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, effective_from, workspace_id) " +
+            "VALUES ('openai', 'gpt-4o', 1.5, 6, '2026-01-01', $1)", user);
         await runner.DownAsync(28);
+        Assert.Equal((2L, 1L, 2.5m), (await db.ScalarAsync<long>("SELECT count(*) FROM model_prices"),
+            await db.ScalarAsync<long>("SELECT count(*) FROM model_prices WHERE superseded_at IS NULL"),
+            await db.ScalarAsync<decimal>("SELECT input_usd_per_mtok FROM model_prices WHERE superseded_at IS NULL")));
         Assert.False(await db.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'sessions' AND column_name = 'workspace_id')"));
         Assert.False(await db.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'model_requests' AND column_name = 'workspace_id')"));
         Assert.Equal((1L, 2L), (await db.ScalarAsync<long>("SELECT count(*) FROM projects"), await db.ScalarAsync<long>("SELECT count(*) FROM sessions")));
@@ -233,5 +241,7 @@ public sealed class WorkspaceDataTests(ServersFixture servers)
         await runner.UpAsync();
         Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM sessions WHERE workspace_id = $1", user));
         Assert.Equal(3L, await db.ScalarAsync<long>(Carried, user));
+        Assert.Equal((2L, 1L), (await db.ScalarAsync<long>("SELECT count(*) FROM model_prices"),
+            await db.ScalarAsync<long>("SELECT count(*) FROM model_prices WHERE superseded_at IS NULL AND workspace_id IS NULL")));
     }
 }
