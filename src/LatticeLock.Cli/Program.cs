@@ -17,6 +17,7 @@ root.Subcommands.Add(MetricsCommand.Create());
 root.Subcommands.Add(DbCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(SecretsCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

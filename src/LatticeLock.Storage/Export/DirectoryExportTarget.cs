@@ -1,0 +1,31 @@
+namespace LatticeLock.Storage.Export;
+
+/// <summary>Files under a local folder: each written to a temporary name beside it and renamed into place when complete.</summary>
+public sealed class DirectoryExportTarget(string root) : IExportTarget
+{
+    public string Root { get; } = Path.GetFullPath(root);
+
+    public string Describe(string path) => Path.Combine(Root, path.Replace('/', Path.DirectorySeparatorChar));
+
+    public async Task<long> StoreAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var final = Describe(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        var partial = final + ".partial";
+        try
+        {
+            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await write(file);
+                await file.FlushAsync(cancellationToken);
+            }
+            File.Move(partial, final, overwrite: true);
+            return new FileInfo(final).Length;
+        }
+        finally
+        {
+            if (File.Exists(partial)) File.Delete(partial);
+        }
+    }
+}
