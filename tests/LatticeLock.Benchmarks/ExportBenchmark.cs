@@ -16,54 +16,41 @@ public static class ExportBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var rows = Option(args, "--rows", 500_000);
-        var days = Option(args, "--days", 10);
-        LocalServer? ownServer = null;
-        var server = Environment.GetEnvironmentVariable("ConnectionStrings__postgres");
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            Console.WriteLine("ConnectionStrings__postgres not set: starting a throwaway PostgreSQL through infrastructure/local/postgres.sh");
-            ownServer = await LocalServer.StartAsync("postgres");
-            server = ownServer.ConnectionString;
-        }
+        var rows = BenchmarkArgs.Option(args, "--rows", 500_000);
+        var days = BenchmarkArgs.Option(args, "--days", 10);
+        await using var postgres = await BenchmarkPostgres.StartAsync();
+        var server = postgres.Server;
+        var database = await IngestBenchmark.CreateDatabaseAsync(server, "export");
+        await using var dataSource = NpgsqlDataSource.Create(database);
+        var (workspace, last) = (Guid.NewGuid(), DateOnly.FromDateTime(DateTime.UtcNow));
+        var window = new ExportWindow(workspace, last.AddDays(1 - days), last);
+        Console.WriteLine($"filling: {rows:N0} model requests, {rows / 4:N0} spans over {days} days in one workspace (and as many in another)");
+        var fill = Stopwatch.StartNew();
+        await FillAsync(dataSource, workspace, rows, window);
+        await FillAsync(dataSource, Guid.NewGuid(), rows, window);
+        Console.WriteLine($"  filled in {fill.Elapsed.TotalSeconds:F1} s");
+
+        var (copyRows, copySeconds) = await CopyAsync(dataSource, window);
+        Console.WriteLine($"  binary COPY of the same rows and columns: {copyRows:N0} rows in {copySeconds:F2} s");
+        var folder = Directory.CreateTempSubdirectory("lattice-export-bench-").FullName;
         try
         {
-            var database = await IngestBenchmark.CreateDatabaseAsync(server, "export");
-            await using var dataSource = NpgsqlDataSource.Create(database);
-            var (workspace, last) = (Guid.NewGuid(), DateOnly.FromDateTime(DateTime.UtcNow));
-            var window = new ExportWindow(workspace, last.AddDays(1 - days), last);
-            Console.WriteLine($"filling: {rows:N0} model requests, {rows / 4:N0} spans over {days} days in one workspace (and as many in another)");
-            var fill = Stopwatch.StartNew();
-            await FillAsync(dataSource, workspace, rows, window);
-            await FillAsync(dataSource, Guid.NewGuid(), rows, window);
-            Console.WriteLine($"  filled in {fill.Elapsed.TotalSeconds:F1} s");
-
-            var (copyRows, copySeconds) = await CopyAsync(dataSource, window);
-            Console.WriteLine($"  binary COPY of the same rows and columns: {copyRows:N0} rows in {copySeconds:F2} s");
-            var folder = Directory.CreateTempSubdirectory("lattice-export-bench-").FullName;
-            try
-            {
-                var watch = Stopwatch.StartNew();
-                var files = await new WorkspaceExporter(dataSource).ExportAsync(window, new DirectoryExportTarget(folder), null, CancellationToken.None);
-                var seconds = watch.Elapsed.TotalSeconds;
-                var exported = files.Sum(f => f.Rows);
-                if (exported != copyRows) throw new InvalidOperationException($"the export wrote {exported} rows, the COPY read {copyRows}");
-                var bytes = files.Sum(f => f.Bytes);
-                Console.WriteLine();
-                Console.WriteLine("| path | rows | seconds | rows/s | ratio to COPY | bytes written |");
-                Console.WriteLine("|---|---|---|---|---|---|");
-                Console.WriteLine($"| binary COPY of the export's queries (limit) | {copyRows:N0} | {copySeconds:F2} | {copyRows / copySeconds:N0} | 1.00 | |");
-                Console.WriteLine($"| `lattice export` to Parquet files ({files.Count} files) | {exported:N0} | {seconds:F2} | {exported / seconds:N0} | {copySeconds / seconds:F2} | {bytes:N0} |");
-                return 0;
-            }
-            finally
-            {
-                Directory.Delete(folder, recursive: true);
-            }
+            var watch = Stopwatch.StartNew();
+            var files = await new WorkspaceExporter(dataSource).ExportAsync(window, new DirectoryExportTarget(folder), null, CancellationToken.None);
+            var seconds = watch.Elapsed.TotalSeconds;
+            var exported = files.Sum(f => f.Rows);
+            if (exported != copyRows) throw new InvalidOperationException($"the export wrote {exported} rows, the COPY read {copyRows}");
+            var bytes = files.Sum(f => f.Bytes);
+            Console.WriteLine();
+            Console.WriteLine("| path | rows | seconds | rows/s | ratio to COPY | bytes written |");
+            Console.WriteLine("|---|---|---|---|---|---|");
+            Console.WriteLine($"| binary COPY of the export's queries (limit) | {copyRows:N0} | {copySeconds:F2} | {copyRows / copySeconds:N0} | 1.00 | |");
+            Console.WriteLine($"| `lattice export` to Parquet files ({files.Count} files) | {exported:N0} | {seconds:F2} | {exported / seconds:N0} | {copySeconds / seconds:F2} | {bytes:N0} |");
+            return 0;
         }
         finally
         {
-            if (ownServer is not null) await ownServer.DisposeAsync();
+            Directory.Delete(folder, recursive: true);
         }
     }
 
@@ -148,9 +135,4 @@ public static class ExportBenchmark
         return (rows, watch.Elapsed.TotalSeconds);
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var value) ? value : fallback;
-    }
 }

@@ -26,42 +26,29 @@ public static class IngestBenchmark
 {
     public static async Task<int> RunAsync(IngestSettings settings)
     {
-        LocalServer? ownServer = null;
-        var server = Environment.GetEnvironmentVariable("ConnectionStrings__postgres");
-        if (string.IsNullOrWhiteSpace(server))
+        await using var postgres = await BenchmarkPostgres.StartAsync();
+        var server = postgres.Server;
+        var database = await CreateDatabaseAsync(server, "nosinks");
+        Console.WriteLine($"database: {new NpgsqlConnectionStringBuilder(database).Database}; {settings.Requests:N0} requests, {settings.Callers} callers, {settings.Sessions:N0} sessions");
+        Console.WriteLine("grain path without metric sinks (Metrics:Enabled=false)");
+        var rows = await RunGrainPathAsync(database, settings, withSinks: false);
+        Console.WriteLine("binary COPY of the same rows into each table layout (one connection)");
+        await CopyBaselines.RunAsync(database, rows, settings, Report);
+        await RunNaiveInsertAsync(database, rows, settings);
+        if (settings.HttpRequests > 0)
         {
-            Console.WriteLine("ConnectionStrings__postgres not set: starting a throwaway PostgreSQL through infrastructure/local/postgres.sh");
-            ownServer = await LocalServer.StartAsync("postgres");
-            server = ownServer.ConnectionString;
+            Console.WriteLine("HTTP ingest through the real silo executable and its gateway");
+            Report.HttpConnections = settings.HttpConnections;
+            Report.HttpBatchConnections = settings.HttpBatchConnections;
+            Report.HttpBatchSize = settings.HttpBatchSize;
+            await HttpIngestBenchmark.RunAsync(await CreateDatabaseAsync(server, "http"), settings, Report);
         }
-        try
-        {
-            var database = await CreateDatabaseAsync(server, "nosinks");
-            Console.WriteLine($"database: {new NpgsqlConnectionStringBuilder(database).Database}; {settings.Requests:N0} requests, {settings.Callers} callers, {settings.Sessions:N0} sessions");
-            Console.WriteLine("grain path without metric sinks (Metrics:Enabled=false)");
-            var rows = await RunGrainPathAsync(database, settings, withSinks: false);
-            Console.WriteLine("binary COPY of the same rows into each table layout (one connection)");
-            await CopyBaselines.RunAsync(database, rows, settings, Report);
-            await RunNaiveInsertAsync(database, rows, settings);
-            if (settings.HttpRequests > 0)
-            {
-                Console.WriteLine("HTTP ingest through the real silo executable and its gateway");
-                Report.HttpConnections = settings.HttpConnections;
-                Report.HttpBatchConnections = settings.HttpBatchConnections;
-                Report.HttpBatchSize = settings.HttpBatchSize;
-                await HttpIngestBenchmark.RunAsync(await CreateDatabaseAsync(server, "http"), settings, Report);
-            }
-            var withSinks = await CreateDatabaseAsync(server, "sinks");
-            Console.WriteLine("grain path with the PostgreSQL sink and cost aggregates running");
-            var sinkRows = await RunGrainPathAsync(withSinks, settings, withSinks: true);
-            if (settings.AnalyticsRows > 0) await AnalyticsBenchmark.RunAsync(withSinks, sinkRows, settings.AnalyticsRows, Report);
-            Report.Print();
-            return 0;
-        }
-        finally
-        {
-            if (ownServer is not null) await ownServer.DisposeAsync();
-        }
+        var withSinks = await CreateDatabaseAsync(server, "sinks");
+        Console.WriteLine("grain path with the PostgreSQL sink and cost aggregates running");
+        var sinkRows = await RunGrainPathAsync(withSinks, settings, withSinks: true);
+        if (settings.AnalyticsRows > 0) await AnalyticsBenchmark.RunAsync(withSinks, sinkRows, settings.AnalyticsRows, Report);
+        Report.Print();
+        return 0;
     }
 
     internal static readonly BenchmarkReport Report = new();

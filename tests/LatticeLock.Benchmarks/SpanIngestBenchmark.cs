@@ -22,42 +22,29 @@ public static class SpanIngestBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var batches = Option(args, "--batches", 400);
-        var batchSize = Option(args, "--batch-size", 512);
-        var connections = Option(args, "--connections", 8);
-        LocalServer? ownServer = null;
-        var server = Environment.GetEnvironmentVariable("ConnectionStrings__postgres");
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            Console.WriteLine("ConnectionStrings__postgres not set: starting a throwaway PostgreSQL through infrastructure/local/postgres.sh");
-            ownServer = await LocalServer.StartAsync("postgres");
-            server = ownServer.ConnectionString;
-        }
-        try
-        {
-            var total = batches * batchSize;
-            Console.WriteLine($"{batches} exports of {batchSize} spans ({total:N0} spans), {connections} connections");
+        var batches = BenchmarkArgs.Option(args, "--batches", 400);
+        var batchSize = BenchmarkArgs.Option(args, "--batch-size", 512);
+        var connections = BenchmarkArgs.Option(args, "--connections", 8);
+        await using var postgres = await BenchmarkPostgres.StartAsync();
+        var server = postgres.Server;
+        var total = batches * batchSize;
+        Console.WriteLine($"{batches} exports of {batchSize} spans ({total:N0} spans), {connections} connections");
 
-            var copyDatabase = await IngestBenchmark.CreateDatabaseAsync(server, "spans_copy");
-            var copyRate = await CopyAsync(copyDatabase, Build(batches, batchSize));
-            Console.WriteLine($"  raw binary COPY into spans: {copyRate:N0} spans/s");
+        var copyDatabase = await IngestBenchmark.CreateDatabaseAsync(server, "spans_copy");
+        var copyRate = await CopyAsync(copyDatabase, Build(batches, batchSize));
+        Console.WriteLine($"  raw binary COPY into spans: {copyRate:N0} spans/s");
 
-            var otlpDatabase = await IngestBenchmark.CreateDatabaseAsync(server, "spans_otlp");
-            var (otlpRate, p50, p99) = await ExportAsync(otlpDatabase, Build(batches, batchSize), Build(Math.Max(8, batches / 8), batchSize, seed: 7), connections);
-            Console.WriteLine($"  OTLP/HTTP protobuf: {otlpRate:N0} spans/s, P50 {p50:F1} ms, P99 {p99:F1} ms per export");
+        var otlpDatabase = await IngestBenchmark.CreateDatabaseAsync(server, "spans_otlp");
+        var (otlpRate, p50, p99) = await ExportAsync(otlpDatabase, Build(batches, batchSize), Build(Math.Max(8, batches / 8), batchSize, seed: 7), connections);
+        Console.WriteLine($"  OTLP/HTTP protobuf: {otlpRate:N0} spans/s, P50 {p50:F1} ms, P99 {p99:F1} ms per export");
 
-            Console.WriteLine();
-            Console.WriteLine("| path | spans/s | ratio to COPY | export P50 ms | export P99 ms |");
-            Console.WriteLine("|---|---|---|---|---|");
-            Console.WriteLine($"| raw binary COPY into `spans` (limit) | {copyRate:N0} | 1.00 | | |");
-            Console.WriteLine($"| OTLP/HTTP protobuf, {batchSize} per export, {connections} connections | {otlpRate:N0} | {otlpRate / copyRate:F2} | {p50:F1} | {p99:F1} |");
-            Console.WriteLine($"target: OTLP ≥ 0.30 × COPY → {(otlpRate / copyRate >= 0.3 ? "met" : "not met")}");
-            return 0;
-        }
-        finally
-        {
-            if (ownServer is not null) await ownServer.DisposeAsync();
-        }
+        Console.WriteLine();
+        Console.WriteLine("| path | spans/s | ratio to COPY | export P50 ms | export P99 ms |");
+        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine($"| raw binary COPY into `spans` (limit) | {copyRate:N0} | 1.00 | | |");
+        Console.WriteLine($"| OTLP/HTTP protobuf, {batchSize} per export, {connections} connections | {otlpRate:N0} | {otlpRate / copyRate:F2} | {p50:F1} | {p99:F1} |");
+        Console.WriteLine($"target: OTLP ≥ 0.30 × COPY → {(otlpRate / copyRate >= 0.3 ? "met" : "not met")}");
+        return 0;
     }
 
     /// <summary>Export requests of spans shaped like an agent's: traces of 8 spans, attributes of an LLM call on every other span.</summary>
@@ -200,9 +187,4 @@ public static class SpanIngestBenchmark
         })));
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
-    }
 }
