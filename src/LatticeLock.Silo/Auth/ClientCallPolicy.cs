@@ -8,6 +8,7 @@ using LatticeLock.Grains.Abstractions.Traces;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Grains.Workspaces;
+using LatticeLock.Storage.Traces;
 
 namespace LatticeLock.Silo.Auth;
 
@@ -18,7 +19,7 @@ namespace LatticeLock.Silo.Auth;
 /// a call that creates one is authorized for the workspace it would land in. Methods not listed are the operator's
 /// (an <c>admin</c> key) alone.
 /// </summary>
-public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess access, SessionOwners sessions)
+public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess access, SessionOwners sessions, TraceQueries traces)
 {
     public async Task AuthorizeAsync(ApiKeyPrincipal caller, IIncomingGrainCallContext call)
     {
@@ -37,10 +38,7 @@ public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess acces
         }
         else if (grain == typeof(IPriceTableGrain)) await PricesAsync(caller, call, method);
         else if (grain == typeof(ITraceReaderGrain) && method == nameof(ITraceReaderGrain.GetTracePage))
-        {
-            RequireScope(caller, ApiScopes.SessionsRead);
-            RequireSelf(caller, (Guid)call.Request.GetArgument(0)!);
-        }
+            await TraceAsync(caller, (Guid)call.Request.GetArgument(0)!, (string)call.Request.GetArgument(1)!);
         else if (grain == typeof(ITraceReaderGrain) && method == nameof(ITraceReaderGrain.ListForSession))
             await InSessionAsync(caller, (Guid)call.Request.GetArgument(0)!, WorkspacePolicy.ReadSessions);
         else RequireOperator(caller, $"{grain?.Name}.{method}");
@@ -121,7 +119,7 @@ public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess acces
         if (method == nameof(IChatGrain.Create))
         {
             var chatSession = ((CreateChat)call.Request.GetArgument(0)!).SessionId;
-            var session = await Referenced("session_id", () => grains.GetGrain<ISessionGrain>(chatSession).GetSummary());
+            var session = await Referenced("session_id", () => sessions.FindAsync(chatSession));
             await access.RequireAsync(caller, session.WorkspaceId, WorkspacePolicy.WriteSessions, "session", chatSession);
             return;
         }
@@ -139,6 +137,21 @@ public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess acces
             }
         }
         else RequireScope(caller, permission.Scope);
+    }
+
+    /// <summary>
+    /// A trace, read as <c>GET /v1/traces/{trace_id}</c> reads it: by anyone who may read sessions in the workspace it
+    /// lives in. Its owner and workspace are found behind the workspace wall, so a trace out of the caller's reach is
+    /// not found (404), never named.
+    /// </summary>
+    private async Task TraceAsync(ApiKeyPrincipal caller, Guid ownerId, string traceId)
+    {
+        RequireScope(caller, WorkspacePolicy.ReadSessions.Scope);
+        var resource = $"trace {traceId} of user";
+        var owners = await traces.OwnersAsync(traceId, WorkspaceAccess.ReadScope(caller), CancellationToken.None);
+        if (owners.Where(o => o.UserId == ownerId).Select(o => (Guid?)o.WorkspaceId).FirstOrDefault() is not { } workspaceId)
+            throw new NotFoundException(resource, ownerId);
+        await access.RequireAsync(caller, workspaceId, WorkspacePolicy.ReadSessions, resource, ownerId);
     }
 
     /// <summary>The target grain's own entity: allowed in its workspace, or (when there is none yet) left to the grain's own 404.</summary>

@@ -23,15 +23,20 @@ public sealed class SessionOwners(IGrainFactory grains, WorkspaceAccess access)
     /// <summary>The session's owner, project, workspace and grain, once the caller may <paramref name="permission"/> in its workspace: 404 or 403 otherwise.</summary>
     public async Task<SessionOwner> RequireAsync(ApiKeyPrincipal caller, Guid sessionId, WorkspacePermission permission)
     {
-        if (!_owners.TryGetValue(sessionId, out var owner))
-        {
-            var grain = grains.GetGrain<ISessionGrain>(sessionId);
-            var summary = await grain.GetSummary();
-            owner = new SessionOwner(summary.UserId, summary.ProjectId, summary.WorkspaceId, grain);
-            if (_owners.Count >= MaxEntries) _owners.Clear();
-            _owners[sessionId] = owner;
-        }
+        var owner = await FindAsync(sessionId);
         await access.RequireAsync(caller, owner.WorkspaceId, permission, "session", sessionId);
+        return owner;
+    }
+
+    /// <summary>The session's owner, project, workspace and grain, whoever asks (NotFoundException when there is no such session).</summary>
+    public async Task<SessionOwner> FindAsync(Guid sessionId)
+    {
+        if (_owners.TryGetValue(sessionId, out var owner)) return owner;
+        var grain = grains.GetGrain<ISessionGrain>(sessionId);
+        var summary = await grain.GetSummary();
+        owner = new SessionOwner(summary.UserId, summary.ProjectId, summary.WorkspaceId, grain);
+        if (_owners.Count >= MaxEntries) _owners.Clear();
+        _owners[sessionId] = owner;
         return owner;
     }
 }

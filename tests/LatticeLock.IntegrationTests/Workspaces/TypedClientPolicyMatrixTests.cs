@@ -7,6 +7,7 @@ using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Users;
 using LatticeLock.Grains.Abstractions.Workspaces;
 using LatticeLock.Storage.Auth;
+using LatticeLock.Storage.Traces;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Caller = LatticeLock.IntegrationTests.WorkspaceCaller;
@@ -24,8 +25,8 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
 {
     private static readonly string[] Scopes = ["sessions:read", "sessions:write", "projects:read", "projects:write"];
 
-    /// <summary>A workspace with a price override and a project (with a budget), a session in it with a chat and a request.</summary>
-    private sealed record World(Guid Workspace, Guid Project, Guid Session, Guid Chat);
+    /// <summary>A workspace with a price override and a project (with a budget), a session in it with a chat, a request and the owner's trace.</summary>
+    private sealed record World(Guid Workspace, Guid Project, Guid Session, Guid Chat, Guid TraceOwner, string Trace);
 
     /// <summary>A typed-client call, what it needs, whether it only reads, and how to make it as <c>me</c> in a world.</summary>
     private sealed record Operation(string Name, WorkspacePermission Permission, bool Reads, Func<LatticeLockClient, World, Guid, Task> Call);
@@ -34,6 +35,7 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
     [
         new("Sessions.Get", WorkspacePolicy.ReadSessions, true, (c, w, _) => c.Sessions.Get(w.Session)),
         new("Traces.ListForSession", WorkspacePolicy.ReadSessions, true, (c, w, _) => c.Traces.ListForSession(w.Session)),
+        new("Traces.GetPage (the owner's trace)", WorkspacePolicy.ReadSessions, true, (c, w, _) => c.Traces.GetPage(w.TraceOwner, w.Trace)),
         new("Chats.GetLastTurns", WorkspacePolicy.ReadSessions, true, (c, w, _) => c.Chats.GetLastTurns(w.Chat, 10)),
         new("Projects.Get", WorkspacePolicy.ReadProjects, true, (c, w, _) => c.Projects.Get(w.Project)),
         new("Budgets.Get", WorkspacePolicy.ReadProjects, true, (c, w, _) => c.Budgets.Get(w.Project)),
@@ -83,6 +85,7 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
                 hosts[caller] = await ClusterClients.StartOnPostgresAsync(database, clusterId, issued.Key);
             }
             var owner = Client(hosts[Caller.Owner]);
+            await using var spanLog = new SpanLog(keySource, SpanLog.Defaults(new()), new(), Microsoft.Extensions.Logging.Abstractions.NullLogger<SpanLog>.Instance);
 
             async Task<World> WorldAsync()
             {
@@ -99,7 +102,15 @@ public sealed class TypedClientPolicyMatrixTests(ServersFixture servers)
                 await owner.Chats.AppendTurn(chat.Id, new AppendTurn(TurnRole.User, "hello"));
                 await owner.Sessions.RecordModelRequest(session.Id, Scenario.Request());
                 await owner.Prices.Set(Override(workspace, "gpt-typed"));
-                return new World(workspace, project.Id, session.Id, chat.Id);
+                // A trace of the session, committed by the span log as the OTLP receiver commits it.
+                var trace = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+                var start = (DateTimeOffset.UtcNow.AddMinutes(-1) - DateTimeOffset.UnixEpoch).Ticks * 100;
+                var resource = SpanResource.Of("""{"service.name":"matrix"}"""u8.ToArray());
+                var stored = await spanLog.AppendAsync(new SpanBatch(users[Caller.Owner],
+                    [new SpanRow(trace, "00000000000000a1", null, "agent", 1, start, start + 1_000_000_000, 0, null, "test", "{}"u8.ToArray(), resource.Id, "[]"u8.ToArray(), null)],
+                    new Dictionary<string, Guid> { [trace] = session.Id }, [resource], workspace), CancellationToken.None);
+                Assert.Equal(1, stored.Stored);
+                return new World(workspace, project.Id, session.Id, chat.Id, users[Caller.Owner], trace);
             }
 
             var failures = new List<string>();
