@@ -5,6 +5,8 @@ namespace LatticeLock.Grains.Abstractions.Auth;
 /// it (null for keys made with <c>lattice keys create</c>); revoking a key revokes every key made from it.
 /// <see cref="RateLimitPerSecond"/> and <see cref="MaxConcurrentRequests"/> override the silo's per-key limits (null: the defaults).
 /// <see cref="WorkspaceId"/>: the one workspace the key acts in (null: every workspace of its user).
+/// <see cref="MintedBy"/>: the workspace admin or owner who made this key for another member (or made the key it was made
+/// from); the key acts only while that user still manages keys there at the key user's role or above.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("ll.ApiKeyInfo")]
 public sealed record ApiKeyInfo(
@@ -20,4 +22,5 @@ public sealed record ApiKeyInfo(
     Guid? CreatedBy = null,
     int? RateLimitPerSecond = null,
     int? MaxConcurrentRequests = null,
-    Guid? WorkspaceId = null);
+    Guid? WorkspaceId = null,
+    Guid? MintedBy = null);

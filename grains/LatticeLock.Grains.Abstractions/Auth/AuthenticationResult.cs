@@ -12,7 +12,7 @@ public sealed record AuthenticationResult(ApiKeyPrincipal? Principal, string? Fa
 
 [GenerateSerializer, Immutable, Alias("ll.ApiKeyPrincipal")]
 public sealed record ApiKeyPrincipal(Guid KeyId, Guid UserId, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset? ExpiresAt,
-    int? RateLimitPerSecond = null, int? MaxConcurrentRequests = null, Guid? WorkspaceId = null)
+    int? RateLimitPerSecond = null, int? MaxConcurrentRequests = null, Guid? WorkspaceId = null, Guid? MintedBy = null)
 {
     public bool IsAdmin => Scopes.Contains(ApiScopes.Admin);
 

@@ -51,7 +51,7 @@ public sealed class ApiKeyGrain(ApiKeyRepository keys, TimeProvider clock, ILogg
         if (_key.ExpiresAt is { } expires && expires <= now) return Task.FromResult(AuthenticationResult.Fail("API key expired"));
         _unflushedLastUse = now;
         return Task.FromResult(new AuthenticationResult(new ApiKeyPrincipal(_key.Id, _key.UserId, _key.Prefix, _key.Scopes, _key.ExpiresAt,
-            _key.RateLimitPerSecond, _key.MaxConcurrentRequests, _key.WorkspaceId), null));
+            _key.RateLimitPerSecond, _key.MaxConcurrentRequests, _key.WorkspaceId, _key.MintedBy), null));
     }
 
     async Task<IReadOnlyList<string>> IApiKeyGrain.Revoke(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LatticeLock.Grains.Abstractions.Errors;
 using LatticeLock.Grains.Abstractions.Prices;
 using LatticeLock.Grains.Abstractions.Validation;
@@ -8,17 +9,23 @@ namespace LatticeLock.Grains.Prices;
 
 /// <summary>
 /// Prices requests that arrive without costs, from the price in effect at their <c>requested_at</c>, class by class
-/// (<see cref="TokenPricing"/>), recording the price row used. The whole table
-/// is held in memory per silo and re-read at most every <see cref="RefreshInterval"/> (at once after a local change),
-/// so pricing adds no query to the ingest path.
+/// (<see cref="TokenPricing"/>), recording the price row used: the workspace's override of the model when it has one in
+/// effect then, else the platform's row. The platform's table is held in memory per silo, and each workspace's
+/// overrides once a request of that workspace is priced (at most <see cref="MaxWorkspaces"/> workspaces or
+/// <see cref="MaxOverrideRows"/> rows; past either the copies start over); each copy is re-read at most every
+/// <see cref="RefreshInterval"/> (at once after a change made on this silo), so pricing adds at most one query per
+/// workspace per interval to the ingest path.
 /// </summary>
 public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
 {
     public static readonly TimeSpan RefreshInterval = ModelPrice.CacheLifetime;
+    public const int MaxWorkspaces = 10_000, MaxOverrideRows = 100_000;
 
     private readonly SemaphoreSlim _reload = new(1, 1);
-    private PriceHistory? _history;
+    private readonly ConcurrentDictionary<Guid, (PriceHistory History, int Rows, DateTimeOffset LoadedAt)> _overrides = new();
+    private PriceHistory? _platform;
     private DateTimeOffset _loadedAt;
+    private int _overrideRows;
 
     /// <summary>
     /// The request with costs and price_id filled in (CostSource PriceTable) from the workspace's override or the
@@ -27,7 +34,8 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
     public async Task<ModelRequestRecord> PriceAsync(ModelRequestRecord request, Guid workspaceId, CancellationToken cancellationToken)
     {
         if (!request.CostsOmitted) return request with { CostSource = CostSource.Client };
-        var price = (await HistoryAsync(cancellationToken)).Resolve(workspaceId, request.Provider, request.ModelId, request.RequestedAt);
+        var price = (await OverridesAsync(workspaceId, cancellationToken)).Resolve(workspaceId, request.Provider, request.ModelId, request.RequestedAt)
+            ?? (await PlatformAsync(cancellationToken)).Resolve(null, request.Provider, request.ModelId, request.RequestedAt);
         if (price is null) return request with { CostSource = CostSource.Unpriced };
         var (input, output) = TokenPricing.Costs(TokenPricing.Breakdown(request, price));
         var priced = request with
@@ -52,23 +60,49 @@ public sealed class PriceBook(PriceRepository prices, TimeProvider clock)
             ? cost
             : throw new InvalidFieldException(field, $"{tokens} tokens cost {cost} USD at the price table's prices, more than the {Limits.MaxCostUsd} USD one request can cost");
 
-    /// <summary>Forget the cached table (after a price was set on this silo).</summary>
-    public void Invalidate() => _history = null;
-
-    private async Task<PriceHistory> HistoryAsync(CancellationToken cancellationToken)
+    /// <summary>Forget the cached prices (after a price or an override was set on this silo).</summary>
+    public void Invalidate()
     {
-        if (_history is { } cached && clock.GetUtcNow() - _loadedAt < RefreshInterval) return cached;
+        _platform = null;
+        _overrides.Clear();
+        Interlocked.Exchange(ref _overrideRows, 0);
+    }
+
+    private async Task<PriceHistory> PlatformAsync(CancellationToken cancellationToken)
+    {
+        if (_platform is { } cached && clock.GetUtcNow() - _loadedAt < RefreshInterval) return cached;
         await _reload.WaitAsync(cancellationToken);
         try
         {
-            if (_history is { } fresh && clock.GetUtcNow() - _loadedAt < RefreshInterval) return fresh;
-            _history = new PriceHistory(await prices.ListForPricingAsync(null, null, cancellationToken));
+            if (_platform is { } fresh && clock.GetUtcNow() - _loadedAt < RefreshInterval) return fresh;
+            _platform = new PriceHistory(await prices.ListAsync(null, null, null, cancellationToken));
             _loadedAt = clock.GetUtcNow();
-            return _history;
+            return _platform;
         }
         finally
         {
             _reload.Release();
         }
+    }
+
+    /// <summary>The workspace's current overrides (often none), read once per interval; concurrent first reads may each query, harmlessly.</summary>
+    private async Task<PriceHistory> OverridesAsync(Guid workspaceId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (_overrides.TryGetValue(workspaceId, out var known) && now - known.LoadedAt < RefreshInterval) return known.History;
+        var rows = await prices.ListAsync(null, null, workspaceId, cancellationToken);
+        if (_overrides.Count >= MaxWorkspaces || Volatile.Read(ref _overrideRows) >= MaxOverrideRows)
+        {
+            _overrides.Clear();
+            Interlocked.Exchange(ref _overrideRows, 0);
+        }
+        var loaded = (new PriceHistory(rows), rows.Count, now);
+        _overrides.AddOrUpdate(workspaceId, loaded, (_, old) =>
+        {
+            Interlocked.Add(ref _overrideRows, -old.Rows);
+            return loaded;
+        });
+        Interlocked.Add(ref _overrideRows, rows.Count);
+        return loaded.Item1;
     }
 }

@@ -31,5 +31,8 @@ public sealed class S3ExportTarget(IAmazonS3 s3, string bucket, string prefix) :
         }
     }
 
+    public async Task RemoveAsync(string path, CancellationToken cancellationToken) =>
+        await s3.DeleteObjectAsync(bucket, Key(path), cancellationToken); // S3 answers a missing key with success too
+
     private string Key(string path) => prefix.Length == 0 ? path : $"{prefix}/{path}";
 }

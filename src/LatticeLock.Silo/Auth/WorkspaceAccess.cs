@@ -12,6 +12,8 @@ namespace LatticeLock.Silo.Auth;
 /// scope (403), be bound to that workspace or to none (404 otherwise), and its user must be a member (404) whose role
 /// reaches the permission's minimum (403). The role comes from the workspace's grain, the one place it changes, and is
 /// remembered here for at most <see cref="RoleLifetime"/>: a role change or removal holds on every silo within a second.
+/// A key a workspace admin made for a member (<see cref="ApiKeyPrincipal.MintedBy"/>) acts only while its maker is still
+/// an admin or owner there, at the key user's role or above (403 otherwise), so demoting or removing the maker stops it.
 /// An operator's <c>admin</c> key may do everything everywhere.
 /// </summary>
 public sealed class WorkspaceAccess(IGrainFactory grains, TimeProvider clock)
@@ -33,6 +35,12 @@ public sealed class WorkspaceAccess(IGrainFactory grains, TimeProvider clock)
         var role = await RoleAsync(workspaceId, caller.UserId) ?? throw new NotFoundException(resource, resourceId);
         if (role < permission.MinimumRole)
             throw new ForbiddenException($"your role in workspace {workspaceId} is {WireNames.Of(role)}; to {permission.Name} you need {WireNames.Of(permission.MinimumRole)} or higher");
+        if (caller.MintedBy is { } minter)
+        {
+            var theirs = await RoleAsync(workspaceId, minter);
+            if (theirs is null || theirs < WorkspaceRole.Admin || theirs < role)
+                throw new ForbiddenException($"this API key was made for its user by user {minter}, who no longer manages keys at that role in workspace {workspaceId}");
+        }
         return role;
     }
 

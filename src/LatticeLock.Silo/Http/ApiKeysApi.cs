@@ -20,11 +20,11 @@ public static class ApiKeysApi
 
     public sealed record KeyResponse(Guid Id, Guid UserId, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt,
         DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Guid? CreatedBy, int? RateLimitPerSecond, int? MaxConcurrentRequests,
-        Guid? WorkspaceId)
+        Guid? WorkspaceId, Guid? MintedBy)
     {
         public static KeyResponse From(ApiKeyInfo k) =>
             new(k.Id, k.UserId, k.Name, ApiKeyFormat.Display(k.Prefix), k.Scopes, k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, k.CreatedBy,
-                k.RateLimitPerSecond, k.MaxConcurrentRequests, k.WorkspaceId);
+                k.RateLimitPerSecond, k.MaxConcurrentRequests, k.WorkspaceId, k.MintedBy);
     }
 
     public static RouteGroupBuilder MapApiKeysApi(this RouteGroupBuilder v1)

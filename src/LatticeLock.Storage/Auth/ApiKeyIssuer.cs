@@ -51,11 +51,13 @@ public sealed class ApiKeyIssuer(ApiKeyRepository keys, UserRepository users, Wo
         var workspace = await BindingAsync(request, creator, cancellationToken);
 
         var (key, prefix) = ApiKeyFormat.Generate();
+        // A key a (non-operator) key makes for another user is minted by that key's user; one made from a minted key inherits its minter.
+        var mintedBy = creator is { IsAdmin: false } ? (creator.UserId != request.UserId ? creator.UserId : creator.MintedBy) : null;
         var info = new ApiKeyInfo(Guid.NewGuid(), request.UserId, name, prefix, request.Scopes.Distinct().ToList(), now, request.ExpiresAt?.ToUniversalTime(),
-            null, null, CreatedBy: creator?.KeyId, RateLimitPerSecond: rate, MaxConcurrentRequests: concurrent, WorkspaceId: workspace);
+            null, null, CreatedBy: creator?.KeyId, RateLimitPerSecond: rate, MaxConcurrentRequests: concurrent, WorkspaceId: workspace, MintedBy: mintedBy);
         // Audited in the key's workspace (its user's personal one when unbound), as the creating key's act (null: the operator at the CLI).
         var actor = creator is null ? null : new AuditActor(creator.UserId, creator.KeyId, remoteAddress, userAgent, creator.IsAdmin);
-        var masked = new { info.Id, info.UserId, info.Name, Prefix = ApiKeyFormat.Display(prefix), info.Scopes, info.ExpiresAt, info.WorkspaceId };
+        var masked = new { info.Id, info.UserId, info.Name, Prefix = ApiKeyFormat.Display(prefix), info.Scopes, info.ExpiresAt, info.WorkspaceId, info.MintedBy };
         await keys.InsertAsync(info, ApiKeyFormat.Hash(key), policy.MaxActiveKeysPerUser,
             new AuditRecord(workspace ?? request.UserId, "key.create", "api_key", info.Id.ToString(), null, masked, actor), cancellationToken);
         await events.RecordAsync(new AuthEvent("created", ApiKeyFormat.Display(prefix), request.UserId, audit, remoteAddress, userAgent), cancellationToken);

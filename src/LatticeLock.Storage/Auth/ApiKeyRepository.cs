@@ -15,34 +15,41 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource, AuditLog audit
     /// <summary>Active keys (not revoked, not expired) a user may hold unless configured otherwise.</summary>
     public const int DefaultMaxActiveKeysPerUser = 100;
 
-    private const string Columns = "id, user_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at, created_by, rate_limit_per_second, max_concurrent_requests, workspace_id";
+    private const string Columns = "id, user_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at, created_by, rate_limit_per_second, max_concurrent_requests, workspace_id, minted_by";
+
+    /// <summary>Active keys a workspace's admins may make for its members (<see cref="ApiKeyInfo.MintedBy"/>), across all of them.</summary>
+    public const int MaxMintedKeysPerWorkspace = 1_000;
 
     /// <summary>
-    /// Stores the key unless its user already holds <paramref name="maxActive"/> active keys (then nothing is stored
-    /// and <see cref="KeyQuotaExceededException"/> is thrown). Keys of one user are counted and inserted one at a time. The
-    /// key's creation is audited (<paramref name="record"/>) in the same transaction.
+    /// Stores the key unless its user already holds <paramref name="maxActive"/> active keys of their own, or (a key a
+    /// workspace admin makes for a member) the workspace holds <see cref="MaxMintedKeysPerWorkspace"/> such keys: then
+    /// nothing is stored and <see cref="KeyQuotaExceededException"/> is thrown. The two quotas are apart, so an admin
+    /// cannot use up a member's own. Keys of one quota are counted and inserted one at a time. The key's creation is
+    /// audited (<paramref name="record"/>) in the same transaction.
     /// </summary>
     public Task InsertAsync(ApiKeyInfo key, byte[] keyHash, int maxActive, AuditRecord record, CancellationToken cancellationToken) =>
         audit.WithAuditAsync(async (connection, transaction) =>
     {
-        await using (var count = new NpgsqlCommand("""
-            SELECT pg_advisory_xact_lock(hashtextextended('api_keys:' || $1::text, 0));
-            """, connection, transaction))
+        var minted = key.MintedBy is not null && key.WorkspaceId is not null;
+        await using (var count = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
         {
-            count.Parameters.AddWithValue(key.UserId);
+            count.Parameters.AddWithValue(minted ? $"api_keys_minted:{key.WorkspaceId}" : $"api_keys:{key.UserId}");
             await count.ExecuteNonQueryAsync(cancellationToken);
         }
-        await using (var active = new NpgsqlCommand(
-            "SELECT count(*) FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())", connection, transaction))
+        await using (var active = new NpgsqlCommand(minted
+            ? "SELECT count(*) FROM api_keys WHERE workspace_id = $1 AND minted_by IS NOT NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
+            : "SELECT count(*) FROM api_keys WHERE user_id = $1 AND minted_by IS NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
+            connection, transaction))
         {
-            active.Parameters.AddWithValue(key.UserId);
+            active.Parameters.AddWithValue(minted ? key.WorkspaceId!.Value : key.UserId);
             var held = (long)(await active.ExecuteScalarAsync(cancellationToken))!;
-            if (held >= maxActive) throw new KeyQuotaExceededException(held, maxActive);
+            var limit = minted ? MaxMintedKeysPerWorkspace : maxActive;
+            if (held >= limit) throw new KeyQuotaExceededException(held, limit, minted);
         }
         await using var command = new NpgsqlCommand("""
             INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at, expires_at, created_by,
-                                  rate_limit_per_second, max_concurrent_requests, workspace_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                  rate_limit_per_second, max_concurrent_requests, workspace_id, minted_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             """, connection, transaction);
         command.Parameters.AddWithValue(key.Id);
         command.Parameters.AddWithValue(key.UserId);
@@ -56,6 +63,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource, AuditLog audit
         command.Parameters.AddNullable(key.RateLimitPerSecond, NpgsqlDbType.Integer);
         command.Parameters.AddNullable(key.MaxConcurrentRequests, NpgsqlDbType.Integer);
         command.Parameters.AddNullable(key.WorkspaceId, NpgsqlDbType.Uuid);
+        command.Parameters.AddNullable(key.MintedBy, NpgsqlDbType.Uuid);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return (true, true);
     }, record, cancellationToken);
@@ -68,7 +76,7 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource, AuditLog audit
         command.Parameters.AddWithValue(prefix);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return (Read(reader), reader.GetFieldValue<byte[]>(13), reader.GetBoolean(14));
+        return (Read(reader), reader.GetFieldValue<byte[]>(14), reader.GetBoolean(15));
     }
 
     public async Task<ApiKeyInfo?> FindByIdAsync(Guid id, CancellationToken cancellationToken)
@@ -151,5 +159,6 @@ public sealed class ApiKeyRepository(NpgsqlDataSource dataSource, AuditLog audit
         r.IsDBNull(9) ? null : r.GetGuid(9),
         r.IsDBNull(10) ? null : r.GetInt32(10),
         r.IsDBNull(11) ? null : r.GetInt32(11),
-        r.IsDBNull(12) ? null : r.GetGuid(12));
+        r.IsDBNull(12) ? null : r.GetGuid(12),
+        r.IsDBNull(13) ? null : r.GetGuid(13));
 }

@@ -1,6 +1,9 @@
 namespace LatticeLock.Storage.Export;
 
-/// <summary>Files under a local folder: each written to a temporary name beside it and renamed into place when complete.</summary>
+/// <summary>
+/// Files under a local folder: each written to a hidden temporary name beside it (which Hive, Spark and Athena skip),
+/// flushed to disk, and renamed into place when complete.
+/// </summary>
 public sealed class DirectoryExportTarget(string root) : IExportTarget
 {
     public string Root { get; } = Path.GetFullPath(root);
@@ -12,13 +15,13 @@ public sealed class DirectoryExportTarget(string root) : IExportTarget
         ArgumentNullException.ThrowIfNull(write);
         var final = Describe(path);
         Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-        var partial = final + ".partial";
+        var partial = Path.Combine(Path.GetDirectoryName(final)!, "." + Path.GetFileName(final) + ".partial");
         try
         {
             await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
                 await write(file);
-                await file.FlushAsync(cancellationToken);
+                file.Flush(flushToDisk: true);
             }
             File.Move(partial, final, overwrite: true);
             return new FileInfo(final).Length;
@@ -27,5 +30,12 @@ public sealed class DirectoryExportTarget(string root) : IExportTarget
         {
             if (File.Exists(partial)) File.Delete(partial);
         }
+    }
+
+    public Task RemoveAsync(string path, CancellationToken cancellationToken)
+    {
+        var file = Describe(path);
+        if (File.Exists(file)) File.Delete(file);
+        return Task.CompletedTask;
     }
 }

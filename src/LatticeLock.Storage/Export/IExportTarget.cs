@@ -11,4 +11,7 @@ public interface IExportTarget
     /// been written (a crash leaves no half file under the final name). Returns the bytes stored.
     /// </summary>
     Task<long> StoreAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken);
+
+    /// <summary>Removes <paramref name="path"/> if an earlier export left it there (a day that has no rows now); nothing when there is none.</summary>
+    Task RemoveAsync(string path, CancellationToken cancellationToken);
 }

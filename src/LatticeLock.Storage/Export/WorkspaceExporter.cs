@@ -14,7 +14,7 @@ namespace LatticeLock.Storage.Export;
 /// read as a partition), then <c>schema.json</c> (<see cref="ExportSchema"/>) and <c>manifest.json</c> (every file with
 /// its rows and bytes). Rows stream from PostgreSQL through row groups of at most <see cref="RowGroupRows"/> rows or
 /// about <see cref="RowGroupBytes"/> bytes, so memory stays bounded whatever a day holds. Running it again rewrites the
-/// same files.
+/// same files, and removes a day's file whose rows are gone.
 /// </summary>
 public sealed class WorkspaceExporter(NpgsqlDataSource dataSource)
 {
@@ -76,9 +76,13 @@ public sealed class WorkspaceExporter(NpgsqlDataSource dataSource)
             command.Parameters.Add(new NpgsqlParameter { Value = start.AddDays(1), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         }
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
-
         var path = $"{table.Name}/date={day:yyyy-MM-dd}/{table.Name}.parquet";
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            await target.RemoveAsync(path, cancellationToken); // an earlier export's file of a day that has no rows now
+            return null;
+        }
+
         long rows = 0;
         var bytes = await target.StoreAsync(path, async stream =>
         {

@@ -48,8 +48,11 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
             ModelPrice? replaced = null;
             await using (var reader = await retire.ExecuteReaderAsync(cancellationToken))
                 if (await reader.ReadAsync(cancellationToken)) replaced = Read(reader);
-            if (price.WorkspaceId is { } workspaceId && replaced is null)
-                await RequireRoomForOverrideAsync(connection, transaction, workspaceId, cancellationToken);
+            if (price.WorkspaceId is { } workspaceId)
+            {
+                await RequireLiveWorkspaceAsync(connection, transaction, workspaceId, cancellationToken);
+                if (replaced is null) await RequireRoomForOverrideAsync(connection, transaction, workspaceId, cancellationToken);
+            }
             await using var insert = new NpgsqlCommand("""
                 INSERT INTO model_prices (provider, model, input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, effective_from,
                     cache_write_input_usd_per_mtok, reasoning_output_usd_per_mtok, long_context_threshold_tokens,
@@ -88,7 +91,7 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
     public Task<List<ModelPrice>> ListAsync(string? provider, string? model, Guid? workspaceId, CancellationToken cancellationToken) =>
         ReadCurrentAsync(provider, model, workspaceId, everyWorkspace: false, cancellationToken);
 
-    /// <summary>Every current row, the platform's and every workspace's overrides: what requests are priced from.</summary>
+    /// <summary>Every current row, the platform's and every live workspace's overrides: what a reprice prices from.</summary>
     public Task<List<ModelPrice>> ListForPricingAsync(string? provider, string? model, CancellationToken cancellationToken) =>
         ReadCurrentAsync(provider, model, null, everyWorkspace: true, cancellationToken);
 
@@ -116,6 +119,14 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
         return retired.Count;
     }
 
+    /// <summary>An override goes only to a workspace that exists and is not deleted (NotFoundException), held so it is not deleted meanwhile.</summary>
+    private static async Task RequireLiveWorkspaceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workspaceId, CancellationToken cancellationToken)
+    {
+        await using var live = new NpgsqlCommand("SELECT deleted_at IS NULL FROM workspaces WHERE id = $1 FOR SHARE", connection, transaction);
+        live.Parameters.AddWithValue(workspaceId);
+        if (await live.ExecuteScalarAsync(cancellationToken) is not true) throw new NotFoundException("workspace", workspaceId);
+    }
+
     /// <summary>A new override row fits the workspace's limit (409 naming <c>effective_from</c> otherwise); one workspace's overrides are counted one at a time.</summary>
     private static async Task RequireRoomForOverrideAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid workspaceId, CancellationToken cancellationToken)
     {
@@ -139,6 +150,7 @@ public sealed class PriceRepository(NpgsqlDataSource dataSource, AuditLog audit)
             FROM model_prices
             WHERE superseded_at IS NULL AND ($1::text IS NULL OR provider = $1) AND ($2::text IS NULL OR model = $2)
               AND ($4 OR workspace_id IS NOT DISTINCT FROM $3)
+              AND (workspace_id IS NULL OR NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.id = model_prices.workspace_id AND w.deleted_at IS NOT NULL))
             ORDER BY workspace_id NULLS FIRST, provider, model, effective_from
             """);
         command.Parameters.AddNullable(provider, NpgsqlDbType.Text);

@@ -14,10 +14,32 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
 {
     private const string SlugIndex = "ux_workspaces_slug";
 
-    /// <summary>Inserts the workspace with <paramref name="ownerId"/> as its owner; false when this id exists already.</summary>
+    /// <summary>
+    /// Inserts the workspace with <paramref name="ownerId"/> as its owner; false when this id exists already. A user
+    /// who belongs to <see cref="Limits.MaxWorkspacesPerUser"/> live workspaces creates no more (ConflictException
+    /// naming <c>workspaces</c>); one user's creations are counted one at a time.
+    /// </summary>
     public Task<bool> InsertAsync(WorkspaceDetails workspace, Guid ownerId, AuditRecord record, CancellationToken cancellationToken) =>
         audit.WithAuditAsync(async (connection, transaction) =>
         {
+            await using (var count = new NpgsqlCommand("""
+                SELECT pg_advisory_xact_lock(hashtextextended('workspaces_of:' || $1::text, 0));
+                """, connection, transaction))
+            {
+                count.Parameters.AddWithValue(ownerId);
+                await count.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await using (var held = new NpgsqlCommand("""
+                SELECT count(*) FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+                WHERE m.user_id = $1 AND w.deleted_at IS NULL AND w.id <> $2
+                """, connection, transaction))
+            {
+                held.Parameters.AddWithValue(ownerId);
+                held.Parameters.AddWithValue(workspace.Id);
+                var belongs = (long)(await held.ExecuteScalarAsync(cancellationToken))!;
+                if (belongs >= Limits.MaxWorkspacesPerUser)
+                    throw new ConflictException("workspaces", $"you belong to {belongs} live workspaces, the most one user may ({Limits.MaxWorkspacesPerUser}); leave or delete one first");
+            }
             await using var command = new NpgsqlCommand("""
                 WITH w AS (
                     INSERT INTO workspaces (id, name, slug, personal_of, version, created_at, updated_at)

@@ -165,8 +165,28 @@ public sealed class WorkspaceAdminTests(ServersFixture servers)
         await bot.SendAsync(HttpMethod.Get, $"/v1/workspaces/{team}", null, HttpStatusCode.Unauthorized);
         await member.SendAsync(HttpMethod.Get, $"/v1/workspaces/{team}", null, HttpStatusCode.OK);
 
+        // A key the admin made acts only while its maker still manages keys there: demoting the admin stops it (403
+        // within a second on every silo), promoting them back restores it. Its quota is the workspace's, not the member's.
+        var minted = await admin.SendAsync(HttpMethod.Post, $"/v1/users/{memberId}/api-keys", Body(team), HttpStatusCode.Created);
+        var mintedId = minted["id"]!.GetValue<Guid>();
+        var mintedListed = (await admin.SendAsync(HttpMethod.Get, $"/v1/workspaces/{team}/api-keys", null, HttpStatusCode.OK)).AsArray()
+            .Single(k => k!["id"]!.GetValue<Guid>() == mintedId);
+        Assert.Equal(adminId, mintedListed!["minted_by"]!.GetValue<Guid>());
+        var agent = env.Client(minted["key"]!.GetValue<string>());
+        await agent.SendAsync(HttpMethod.Get, $"/v1/workspaces/{team}", null, HttpStatusCode.OK);
+        await owner.SendAsync(HttpMethod.Patch, $"/v1/workspaces/{team}/members/{adminId}", """{"role":"member"}""", HttpStatusCode.OK);
+        async Task<HttpStatusCode> AgentReadsAsync()
+        {
+            using var response = await agent.RawAsync(HttpMethod.Get, $"/v1/workspaces/{team}");
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, await Eventually.Until(AgentReadsAsync, s => s == HttpStatusCode.Forbidden, TimeSpan.FromSeconds(5), what: "the demoted admin's key refused"));
+        await owner.SendAsync(HttpMethod.Patch, $"/v1/workspaces/{team}/members/{adminId}", """{"role":"admin"}""", HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, await Eventually.Until(AgentReadsAsync, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(5), what: "the re-promoted admin's key accepted"));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM api_keys WHERE user_id = $1 AND minted_by IS NULL AND workspace_id IS NOT NULL", memberId));
+
         // Both are in the team's audit chain as the admin's acts.
-        Assert.Equal(["key.create", "key.revoke"], (await db.ScalarAsync<string[]>(
+        Assert.Equal(["key.create", "key.revoke", "key.create"], (await db.ScalarAsync<string[]>(
             "SELECT array_agg(action ORDER BY seq) FROM audit_logs WHERE workspace_id = $1 AND resource_type = 'api_key' AND actor_user_id = $2", team, adminId)));
     }
 }

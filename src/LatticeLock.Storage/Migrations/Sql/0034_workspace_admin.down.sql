@@ -1,3 +1,4 @@
+ALTER TABLE api_keys DROP COLUMN minted_by;
 DROP INDEX idx_api_keys_workspace;
 -- Overrides cannot stay current without their workspace: they are retired, not deleted, so the requests priced from
 -- them keep their price_id. Their prices stay readable by id; the platform's rows are untouched.

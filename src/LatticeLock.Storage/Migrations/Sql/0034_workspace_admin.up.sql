@@ -14,3 +14,7 @@ CREATE POLICY workspace_read ON model_prices FOR SELECT TO latticelock_reader
 
 -- (2) Workspace keys: admins list, create and revoke the keys bound to their workspace.
 CREATE INDEX idx_api_keys_workspace ON api_keys (workspace_id, created_at) WHERE workspace_id IS NOT NULL;
+-- The admin or owner who made a key for another member (or made the key it was made from): the key acts only while that
+-- user still manages keys in the workspace at the key user's role or above. Such keys have their own quota per
+-- workspace, apart from the user's own keys.
+ALTER TABLE api_keys ADD COLUMN minted_by uuid;
