@@ -14,7 +14,8 @@ namespace LatticeLock.Storage.Export;
 /// read as a partition), then <c>schema.json</c> (<see cref="ExportSchema"/>) and <c>manifest.json</c> (every file with
 /// its rows and bytes). Rows stream from PostgreSQL through row groups of at most <see cref="RowGroupRows"/> rows or
 /// about <see cref="RowGroupBytes"/> bytes, so memory stays bounded whatever a day holds. Running it again rewrites the
-/// same files, and removes a day's file whose rows are gone.
+/// same files, and removes a day's file whose rows are gone. The whole export reads one snapshot (a read-only repeatable
+/// read transaction), so its tables agree with each other however busy ingest is meanwhile.
 /// </summary>
 public sealed class WorkspaceExporter(NpgsqlDataSource dataSource)
 {
@@ -31,13 +32,21 @@ public sealed class WorkspaceExporter(NpgsqlDataSource dataSource)
         ArgumentNullException.ThrowIfNull(target);
         window.Validated();
         await RequireWorkspaceAsync(window.WorkspaceId, cancellationToken);
+        // One snapshot for the whole export: every table and day as of one moment, so the aggregates match the requests.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var snapshot = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, snapshot))
+            await readOnly.ExecuteNonQueryAsync(cancellationToken);
+        DateTimeOffset snapshotAt;
+        await using (var at = new NpgsqlCommand("SELECT now()", connection, snapshot))
+            snapshotAt = new DateTimeOffset((DateTime)(await at.ExecuteScalarAsync(cancellationToken))!, TimeSpan.Zero);
         var files = new List<ExportedFile>();
         long rows = 0;
         foreach (var table in ExportTables.All)
         {
             for (var day = window.From; day <= window.To; day = day.AddDays(1))
             {
-                var file = await ExportDayAsync(table, window.WorkspaceId, day, target, written => progress?.Report(new ExportProgress(table.Name, day, rows + written)),
+                var file = await ExportDayAsync(connection, snapshot, table, window.WorkspaceId, day, target, written => progress?.Report(new ExportProgress(table.Name, day, rows + written)),
                     cancellationToken);
                 if (file is null) continue;
                 files.Add(file);
@@ -50,6 +59,7 @@ public sealed class WorkspaceExporter(NpgsqlDataSource dataSource)
             WorkspaceId = window.WorkspaceId,
             From = window.From,
             To = window.To,
+            SnapshotAt = snapshotAt,
             ExportedAt = DateTimeOffset.UtcNow,
             Files = files.Select(f => new { f.Table, Date = f.Day, f.Path, f.Rows, f.Bytes }),
         };
@@ -58,11 +68,10 @@ public sealed class WorkspaceExporter(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The table's rows of the workspace on that day as one file, or null (and no file) when there are none.</summary>
-    private async Task<ExportedFile?> ExportDayAsync(ExportTable table, Guid workspaceId, DateOnly day, IExportTarget target, Action<long> progress,
-        CancellationToken cancellationToken)
+    private static async Task<ExportedFile?> ExportDayAsync(NpgsqlConnection connection, NpgsqlTransaction snapshot, ExportTable table, Guid workspaceId,
+        DateOnly day, IExportTarget target, Action<long> progress, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(table.Sql, connection);
+        await using var command = new NpgsqlCommand(table.Sql, connection, snapshot);
         command.Parameters.AddWithValue(workspaceId);
         if (table.CutByDate)
         {

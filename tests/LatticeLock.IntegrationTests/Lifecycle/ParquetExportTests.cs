@@ -76,7 +76,7 @@ public sealed class ParquetExportTests(ServersFixture servers)
             Assert.True(code == 0, output);
             Assert.Contains($"Exported {teamRequests + 2 + expected.AggregateRows:N0} rows", output, StringComparison.Ordinal);
             Assert.True(File.Exists(Path.Combine(folder, "schema.json")));
-            Assert.True(File.Exists(Path.Combine(folder, "manifest.json")));
+            Assert.Contains("\"snapshot_at\"", await File.ReadAllTextAsync(Path.Combine(folder, "manifest.json")), StringComparison.Ordinal);
             Assert.Equal(expected.RequestDays.Select(d => $"date={d:yyyy-MM-dd}"),
                 Directory.GetDirectories(Path.Combine(folder, "model_requests")).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal));
             Assert.Empty(Directory.GetFiles(folder, "*.partial", SearchOption.AllDirectories));
@@ -115,6 +115,18 @@ public sealed class ParquetExportTests(ServersFixture servers)
             {
                 Directory.Delete(downloaded, recursive: true);
             }
+
+            // Exported again after the first day's requests are gone (by hand here): that day's file goes too.
+            var firstDay = expected.RequestDays[0];
+            await db.ExecuteAsync("DELETE FROM model_requests WHERE workspace_id = $1 AND requested_at < $2", team,
+                new DateTimeOffset(firstDay.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+            (code, output) = await BuiltProgram.RunCliAsync(env.Database, "export", "--workspace", team.ToString(),
+                "--from", from.ToString("yyyy-MM-dd"), "--to", to.ToString("yyyy-MM-dd"), "--out", folder);
+            Assert.True(code == 0, output);
+            Assert.False(File.Exists(Path.Combine(folder, "model_requests", $"date={firstDay:yyyy-MM-dd}", "model_requests.parquet")));
+            Assert.Equal(expected.RequestDays.Skip(1).Select(d => $"date={d:yyyy-MM-dd}"),
+                Directory.GetDirectories(Path.Combine(folder, "model_requests")).Where(d => Directory.GetFiles(d).Length > 0).Select(d => Path.GetFileName(d))
+                    .Order(StringComparer.Ordinal));
 
             // Refused, naming the option: days in the wrong order, too many days, no destination, an unknown workspace.
             (code, output) = await BuiltProgram.RunCliAsync(env.Database, "export", "--workspace", team.ToString(), "--from", "2026-12-05", "--to", "2026-12-01", "--out", folder);
