@@ -54,6 +54,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<Audit.AuditLog>();
         services.AddSingleton<ProjectRepository>();
         services.AddSingleton<SessionRepository>();
+        services.AddSingleton<Retention.RetentionSweeper>();
         services.AddSingleton<ChatRepository>();
         services.AddSingleton<Auth.ApiKeyRepository>();
         services.AddSingleton<Auth.AuthEventLog>();

@@ -22,4 +22,6 @@ public interface IChatGrain : IGrainWithGuidKey
     [Alias("GetLastTurns")] Task<IReadOnlyList<ChatTurn>> GetLastTurns(int last, CancellationToken cancellationToken = default);
     /// <summary>Up to <paramref name="limit"/> turns with a sequence number greater than <paramref name="afterSeq"/>, ascending.</summary>
     [Alias("GetTurnsAfter")] Task<IReadOnlyList<ChatTurn>> GetTurnsAfter(long afterSeq, int limit = 1000, CancellationToken cancellationToken = default);
+    /// <summary>The retention job removed turns of this chat: the activation forgets what it cached (the job's call alone).</summary>
+    [Alias("TurnsExpired")] Task TurnsExpired();
 }

@@ -4,9 +4,12 @@ namespace LatticeLock.Grains.Abstractions.Workspaces;
 [GenerateSerializer, Immutable, Alias("ll.CreateWorkspace")]
 public sealed record CreateWorkspace(Guid OwnerId, string? Name, string? Slug);
 
-/// <summary>Rename a workspace or change its slug, when it is still at <paramref name="ExpectedVersion"/>.</summary>
+/// <summary>
+/// Rename a workspace, change its slug (admins) or its retention (owners: the whole new setting; null leaves it), when
+/// it is still at <paramref name="ExpectedVersion"/>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("ll.UpdateWorkspace")]
-public sealed record UpdateWorkspace(Guid? ActorId, int ExpectedVersion, string? Name, string? Slug);
+public sealed record UpdateWorkspace(Guid? ActorId, int ExpectedVersion, string? Name, string? Slug, WorkspaceRetention? Retention = null);
 
 /// <summary>Add a member, or change a member's role, as <paramref name="ActorId"/> (who must be allowed to; null: the operator).</summary>
 [GenerateSerializer, Immutable, Alias("ll.SetWorkspaceMember")]

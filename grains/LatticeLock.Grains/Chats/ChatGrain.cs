@@ -158,6 +158,13 @@ public sealed class ChatGrain(ChatRepository chats, TimeProvider clock) : Grain,
     async Task<IReadOnlyList<ChatTurn>> IChatGrain.GetTurnsAfter(long afterSeq, int limit, CancellationToken cancellationToken) =>
         (await ((IChatGrain)this).GetTurnPageAfter(afterSeq, limit, cancellationToken)).Turns;
 
+    Task IChatGrain.TurnsExpired()
+    {
+        // The turns it cached may be gone from chat_turns; the next activation reads what is left.
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     async Task<TurnPage> IChatGrain.GetTurnsBefore(long? before, int limit, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > Limits.MaxTurnsPerRead) throw new InvalidFieldException("last", $"must be between 1 and {Limits.MaxTurnsPerRead}");

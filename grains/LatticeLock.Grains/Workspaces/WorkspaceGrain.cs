@@ -44,7 +44,7 @@ public sealed class WorkspaceGrain(WorkspaceRepository workspaces, UserRepositor
         if (_workspace is null)
         {
             var now = clock.GetUtcNow();
-            var created = new WorkspaceDetails(Id, name, slug, null, 1, now, now);
+            var created = new WorkspaceDetails(Id, name, slug, null, 1, now, now, WorkspaceRetention.KeepEverything);
             if (await workspaces.InsertAsync(created, command.OwnerId, Audit("workspace.create", "workspace", Id, null, created), cancellationToken))
             {
                 _workspace = created;
@@ -73,9 +73,12 @@ public sealed class WorkspaceGrain(WorkspaceRepository workspaces, UserRepositor
         var name = command.Name is null ? current.Name : Require.Text(command.Name, "name", 200);
         var slug = command.Slug is null ? current.Slug : RequireSlug(command.Slug);
         if (current.PersonalOf is not null && slug != current.Slug) throw new InvalidFieldException("slug", "a personal workspace keeps its slug");
+        var retention = command.Retention?.Validated() ?? current.Retention;
+        // How long the workspace's records live is the owners' decision (it deletes data), not the admins'.
+        if (retention != current.Retention) RequireRole(command.ActorId, WorkspaceRole.Owner, "change the retention settings");
         if (command.ExpectedVersion != current.Version)
             throw new ConflictException("version", $"workspace {Id} is at version {current.Version}, not {command.ExpectedVersion}; read it again");
-        var updated = current with { Name = name, Slug = slug, Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() };
+        var updated = current with { Name = name, Slug = slug, Retention = retention, Version = current.Version + 1, UpdatedAt = clock.GetUtcNow() };
         if (!await workspaces.UpdateAsync(updated, command.ExpectedVersion, Audit("workspace.update", "workspace", Id, current, updated), cancellationToken))
         {
             await LoadAsync(); // a stale activation: adopt the stored row, the caller reads again

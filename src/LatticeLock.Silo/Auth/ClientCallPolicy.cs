@@ -123,6 +123,11 @@ public sealed class ClientCallPolicy(IGrainFactory grains, WorkspaceAccess acces
             await access.RequireAsync(caller, session.WorkspaceId, WorkspacePolicy.WriteSessions, "session", chatSession);
             return;
         }
+        if (method == nameof(IChatGrain.TurnsExpired))
+        {
+            RequireOperator(caller, "IChatGrain.TurnsExpired"); // the retention job's call, not a client's
+            return;
+        }
         var permission = method is nameof(IChatGrain.AppendTurn) or nameof(IChatGrain.RecordTurn) ? WorkspacePolicy.WriteSessions : WorkspacePolicy.ReadSessions;
         // A chat that does not exist answers its own 404; one that does is authorized in its session's workspace.
         if (call.Grain is ISessionScoped { ScopeSessionId: { } sessionId })

@@ -5,6 +5,7 @@ using LatticeLock.Silo.Budgets;
 using LatticeLock.Silo.Clustering;
 using LatticeLock.Silo.Metrics;
 using LatticeLock.Silo.Persistence;
+using LatticeLock.Silo.Retention;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LatticeLock.Silo.Hosting;
@@ -26,6 +27,7 @@ public static class LatticeSiloBuilderExtensions
             .AddLatticeLockPersistence(configuration)
             .AddLatticeLockBudgetAlerts(configuration)
             .AddLatticeLockMetrics(configuration)
+            .AddLatticeLockRetention(configuration)
             .AddLatticeLockClustering(configuration)
             .AddLatticeLockCallAuthorization()
             .UseLatticeLockMembershipTiming(configuration)

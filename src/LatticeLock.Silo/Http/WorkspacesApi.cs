@@ -18,14 +18,14 @@ namespace LatticeLock.Silo.Http;
 public static class WorkspacesApi
 {
     public sealed record CreateWorkspaceBody(string? Name, string? Slug, Guid? Id = null);
-    public sealed record UpdateWorkspaceBody(string? Name, string? Slug);
+    public sealed record UpdateWorkspaceBody(string? Name, string? Slug, JsonElement RetentionDays);
     public sealed record MemberBody(Guid? UserId, WorkspaceRole? Role);
     public sealed record RoleBody(WorkspaceRole? Role);
     public sealed record WorkspaceResponse(Guid Id, string Name, string Slug, bool Personal, int Version, DateTimeOffset CreatedAt,
-        DateTimeOffset UpdatedAt, WorkspaceRole? Role)
+        DateTimeOffset UpdatedAt, WorkspaceRole? Role, RetentionDaysJson.RetentionDays RetentionDays)
     {
         public static WorkspaceResponse From(WorkspaceDetails w, WorkspaceRole? role) =>
-            new(w.Id, w.Name, w.Slug, w.PersonalOf is not null, w.Version, w.CreatedAt, w.UpdatedAt, role);
+            new(w.Id, w.Name, w.Slug, w.PersonalOf is not null, w.Version, w.CreatedAt, w.UpdatedAt, role, RetentionDaysJson.RetentionDays.From(w.Retention));
     }
     public sealed record WorkspaceList(IReadOnlyList<WorkspaceResponse> Workspaces);
     public sealed record MemberList(IReadOnlyList<WorkspaceMember> Members);
@@ -91,7 +91,9 @@ public static class WorkspacesApi
         if (!int.TryParse(ifMatch, NumberStyles.None, CultureInfo.InvariantCulture, out var expected) || expected < 1)
             throw ApiProblem.BadRequest("If-Match", "If-Match: must be a workspace version (a positive integer)");
         var body = await JsonBody.ReadAsync<UpdateWorkspaceBody>(http);
-        var workspace = await grain.Update(new UpdateWorkspace(Actor(caller), expected, body.Name, body.Slug), http.RequestAborted);
+        // The If-Match version guards the merge: the grain refuses it (409) unless the workspace is still at that version.
+        var retention = RetentionDaysJson.Merge((await grain.Get()).Retention, body.RetentionDays);
+        var workspace = await grain.Update(new UpdateWorkspace(Actor(caller), expected, body.Name, body.Slug, retention), http.RequestAborted);
         return WithVersion(http, workspace, Results.Ok(WorkspaceResponse.From(workspace, await grain.RoleOf(caller.UserId))));
     }
 

@@ -93,7 +93,11 @@ public sealed class ChatRepository(NpgsqlDataSource dataSource)
 
     public async Task<long> MaxSeqAsync(Guid chatId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("SELECT coalesce(max(seq), 0) FROM chat_turns WHERE chat_id = $1");
+        // Turns the retention job removed still count: their numbers are never given out again.
+        await using var command = dataSource.CreateCommand("""
+            SELECT greatest((SELECT coalesce(max(seq), 0) FROM chat_turns WHERE chat_id = $1),
+                            (SELECT coalesce(max(expired_through_seq), 0) FROM chats WHERE id = $1))
+            """);
         command.Parameters.AddWithValue(chatId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }

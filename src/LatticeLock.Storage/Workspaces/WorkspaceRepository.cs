@@ -59,7 +59,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
     public async Task<(WorkspaceDetails Workspace, DateTimeOffset? DeletedAt, Dictionary<Guid, WorkspaceMember> Members)?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
-        var workspace = new NpgsqlBatchCommand("SELECT name, slug, personal_of, version, created_at, updated_at, deleted_at FROM workspaces WHERE id = $1");
+        var workspace = new NpgsqlBatchCommand($"SELECT name, slug, personal_of, version, created_at, updated_at, deleted_at, {RetentionColumns} FROM workspaces WHERE id = $1");
         workspace.Parameters.AddWithValue(id);
         var members = new NpgsqlBatchCommand("SELECT user_id, role, added_at FROM workspace_members WHERE workspace_id = $1");
         members.Parameters.AddWithValue(id);
@@ -68,7 +68,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         var details = new WorkspaceDetails(id, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.GetInt32(3),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5));
+            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5), ReadRetention(reader, 7));
         DateTimeOffset? deletedAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6);
         await reader.NextResultAsync(cancellationToken);
         var all = new Dictionary<Guid, WorkspaceMember>();
@@ -77,12 +77,16 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
         return (details, deletedAt, all);
     }
 
-    /// <summary>Writes name, slug and the bumped version only if the stored version is <paramref name="expectedVersion"/>; false otherwise.</summary>
+    /// <summary>
+    /// Writes name, slug, retention and the bumped version only if the stored version is
+    /// <paramref name="expectedVersion"/>; false otherwise.
+    /// </summary>
     public Task<bool> UpdateAsync(WorkspaceDetails workspace, int expectedVersion, AuditRecord record, CancellationToken cancellationToken) =>
         audit.WithAuditAsync(async (connection, transaction) =>
         {
             await using var command = new NpgsqlCommand("""
-                UPDATE workspaces SET name = $2, slug = $3, version = $4, updated_at = $5
+                UPDATE workspaces SET name = $2, slug = $3, version = $4, updated_at = $5,
+                    retention_model_requests_days = $7, retention_spans_days = $8, retention_chat_turns_days = $9
                 WHERE id = $1 AND version = $6 AND deleted_at IS NULL
                 """, connection, transaction);
             command.Parameters.AddWithValue(workspace.Id);
@@ -91,6 +95,9 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
             command.Parameters.AddWithValue(workspace.Version);
             command.Parameters.AddWithValue(workspace.UpdatedAt);
             command.Parameters.AddWithValue(expectedVersion);
+            command.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = workspace.Retention.ModelRequests, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            command.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = workspace.Retention.Spans, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            command.Parameters.Add(new NpgsqlParameter<int?> { TypedValue = workspace.Retention.ChatTurns, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
             var updated = await ChangedOneAsync(command, workspace.Slug, cancellationToken);
             return (updated, updated);
         }, record, cancellationToken);
@@ -140,7 +147,8 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
     public async Task<List<WorkspaceMembership>> ListForUserAsync(Guid userId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT w.id, w.name, w.slug, w.personal_of, w.version, w.created_at, w.updated_at, m.role
+            SELECT w.id, w.name, w.slug, w.personal_of, w.version, w.created_at, w.updated_at, m.role,
+                   w.retention_model_requests_days, w.retention_spans_days, w.retention_chat_turns_days
             FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
             WHERE m.user_id = $1 AND w.deleted_at IS NULL
             ORDER BY w.created_at, w.id
@@ -153,7 +161,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
         while (await reader.ReadAsync(cancellationToken))
         {
             var workspace = new WorkspaceDetails(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
-                reader.GetInt32(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6));
+                reader.GetInt32(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), ReadRetention(reader, 8));
             list.Add(new WorkspaceMembership(workspace, WireNames.Parse<WorkspaceRole>(reader.GetString(7))));
         }
         return list;
@@ -169,6 +177,15 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
         command.Parameters.AddWithValue(workspaceId);
         command.Parameters.AddWithValue(userId);
         return await command.ExecuteScalarAsync(cancellationToken) is string role ? WireNames.Parse<WorkspaceRole>(role) : null;
+    }
+
+    private const string RetentionColumns = "retention_model_requests_days, retention_spans_days, retention_chat_turns_days";
+
+    /// <summary>The three retention columns from <paramref name="first"/> on.</summary>
+    private static WorkspaceRetention ReadRetention(NpgsqlDataReader reader, int first)
+    {
+        int? Days(int i) => reader.IsDBNull(i) ? null : reader.GetInt32(i);
+        return new WorkspaceRetention(Days(first), Days(first + 1), Days(first + 2));
     }
 
     /// <summary>Runs a statement that writes one row or none; a slug another live workspace holds is 409 naming <c>slug</c>.</summary>

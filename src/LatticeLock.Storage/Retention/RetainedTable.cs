@@ -1,0 +1,68 @@
+namespace LatticeLock.Storage.Retention;
+
+/// <summary>
+/// The SQL of one kind of expiring row, over the relation it lives in (a month's partition, the default partition, or
+/// the table itself), with the aliases the statements share: <c>x</c> the row, <c>r</c> its workspace's cutoff from
+/// <c>unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before)</c>. <see cref="TimeExpired"/> says the row is
+/// older than its workspace keeps it; <see cref="Guards"/> (model requests only; <c>$3</c>, <c>$4</c> of
+/// <see cref="RetentionGuards"/>) whether the rest of the system is done with it.
+/// </summary>
+public sealed record RetainedTable(RetentionKind Kind, string Name, PartitionedTable? Partitioned, string RowsTemplate, string TimeExpired, string? Guards,
+    bool ReportsChats = false)
+{
+    /// <summary>Model requests: by their workspace; kept while a sink, a running budget month or a session checkpoint needs them.</summary>
+    public static readonly RetainedTable ModelRequests = new(RetentionKind.ModelRequests, "model_requests", MonthlyPartitions.Tables[0],
+        "{0} x {1} unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before) ON r.workspace_id = x.workspace_id",
+        "x.requested_at < r.before",
+        "(x.project_id IS NULL OR x.recorded_at < $3) AND ($4::text IS NULL OR x.xact_id < $4::text::xid8)"
+        + " AND (x.session_id IS NULL OR x.xact_id < (SELECT s.totals_xmin FROM sessions s WHERE s.id = x.session_id))");
+
+    /// <summary>Spans: by the workspace of their trace.</summary>
+    public static readonly RetainedTable Spans = new(RetentionKind.Spans, "spans", MonthlyPartitions.Tables[1],
+        "{0} x {1} traces t ON t.user_id = x.user_id AND t.trace_id = x.trace_id {1} unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before) ON r.workspace_id = t.workspace_id",
+        "x.started_at < r.before", null);
+
+    /// <summary>Chat turns: by the workspace of their chat's session; the table is not partitioned.</summary>
+    public static readonly RetainedTable ChatTurns = new(RetentionKind.ChatTurns, "chat_turns", null,
+        "{0} x {1} chats c ON c.id = x.chat_id {1} sessions s ON s.id = c.session_id {1} unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before) ON r.workspace_id = s.workspace_id",
+        "x.created_at < r.before", null, ReportsChats: true);
+
+    public static readonly IReadOnlyList<RetainedTable> All = [ModelRequests, Spans, ChatTurns];
+
+    /// <summary>The parameters after the two cutoff arrays (<see cref="RetentionGuards"/>'s two, or none).</summary>
+    public int GuardParameters => Guards is null ? 0 : 2;
+
+    private string Expired => Guards is null ? TimeExpired : $"{TimeExpired} AND {Guards}";
+
+    private string Rows(string relation, bool outer) => string.Format(System.Globalization.CultureInfo.InvariantCulture, RowsTemplate, relation, outer ? "LEFT JOIN" : "JOIN");
+
+    /// <summary>
+    /// Deletes at most <c>$N</c> (the last parameter) expired rows of <paramref name="relation"/>, one statement. Its
+    /// rows are (chat id, turns deleted) for chat turns, whose chats remember the highest number deleted; else one count.
+    /// </summary>
+    public string DeleteBatch(string relation)
+    {
+        var delete = $"DELETE FROM {relation} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM {Rows(relation, false)} WHERE {Expired} LIMIT ${3 + GuardParameters}))";
+        return ReportsChats
+            ? $"""
+               WITH gone AS ({delete} RETURNING chat_id, seq),
+               marked AS (UPDATE chats c SET expired_through_seq = greatest(c.expired_through_seq, g.last)
+                          FROM (SELECT chat_id, max(seq) AS last FROM gone GROUP BY chat_id) g WHERE c.id = g.chat_id)
+               SELECT chat_id, count(*) FROM gone GROUP BY chat_id
+               """
+            : $"WITH gone AS ({delete} RETURNING 1) SELECT NULL::uuid, count(*) FROM gone";
+    }
+
+    /// <summary>Whether <paramref name="relation"/> holds a row that has not expired (for its workspace, or under the guards).</summary>
+    public string AnyKept(string relation) =>
+        $"SELECT EXISTS (SELECT 1 FROM {Rows(relation, true)} WHERE NOT coalesce({Expired}, false))";
+
+    /// <summary>How many rows (at most <c>$N</c>) are past their workspace's retention but still guarded; 0 without guards.</summary>
+    public string CountHeldBack(string relation) => Guards is null ? "SELECT 0::bigint" :
+        $"SELECT count(*) FROM (SELECT 1 FROM {Rows(relation, false)} WHERE {TimeExpired} AND NOT coalesce({Guards}, false) LIMIT ${3 + GuardParameters}) h";
+
+    /// <summary>Model requests only: the sessions holding expired rows their checkpoint has not folded in yet (at most <c>$3</c>).</summary>
+    public static string SessionsToCheckpoint(string relation) =>
+        $"SELECT DISTINCT x.session_id FROM {relation} x JOIN unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before) ON r.workspace_id = x.workspace_id"
+        + " JOIN sessions s ON s.id = x.session_id WHERE x.requested_at < r.before AND x.xact_id >= s.totals_xmin LIMIT $3";
+}

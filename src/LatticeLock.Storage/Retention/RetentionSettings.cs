@@ -1,0 +1,36 @@
+using Npgsql;
+
+namespace LatticeLock.Storage.Retention;
+
+/// <summary>
+/// Every workspace's cutoffs of one pass: for each kind, the workspaces that set a retention for it and the instant
+/// before which their rows have expired (now minus the days). Deleted workspaces keep their settings and are
+/// included; a workspace without a setting keeps its rows.
+/// </summary>
+public sealed class RetentionSettings(IReadOnlyDictionary<RetentionKind, IReadOnlyList<RetentionCutoff>> cutoffs)
+{
+    public IReadOnlyList<RetentionCutoff> For(RetentionKind kind) => cutoffs.TryGetValue(kind, out var list) ? list : [];
+
+    public bool IsEmpty => cutoffs.Values.All(c => c.Count == 0);
+
+    public static async Task<RetentionSettings> LoadAsync(NpgsqlDataSource dataSource, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, retention_model_requests_days, retention_spans_days, retention_chat_turns_days FROM workspaces
+            WHERE retention_model_requests_days IS NOT NULL OR retention_spans_days IS NOT NULL OR retention_chat_turns_days IS NOT NULL
+            ORDER BY id
+            """);
+        var lists = Enum.GetValues<RetentionKind>().ToDictionary(k => k, _ => new List<RetentionCutoff>());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var id = reader.GetGuid(0);
+            foreach (var kind in Enum.GetValues<RetentionKind>())
+            {
+                var column = 1 + (int)kind;
+                if (!reader.IsDBNull(column)) lists[kind].Add(new RetentionCutoff(id, now.AddDays(-reader.GetInt32(column))));
+            }
+        }
+        return new RetentionSettings(lists.ToDictionary(p => p.Key, p => (IReadOnlyList<RetentionCutoff>)p.Value));
+    }
+}

@@ -1,0 +1,14 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LatticeLock.Storage.Retention;
+
+/// <summary>The parameters every retention statement starts with: <c>$1</c> workspace ids, <c>$2</c> their cutoffs.</summary>
+internal static class RetentionStatements
+{
+    public static void AddCutoffs(NpgsqlCommand command, IReadOnlyList<RetentionCutoff> cutoffs)
+    {
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. cutoffs.Select(c => c.WorkspaceId)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. cutoffs.Select(c => c.Before)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+    }
+}
