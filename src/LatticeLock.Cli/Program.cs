@@ -18,6 +18,7 @@ root.Subcommands.Add(DbCommand.Create());
 root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(SecretsCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(RetentionCommand.Create());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

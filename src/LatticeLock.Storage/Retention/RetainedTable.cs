@@ -2,67 +2,80 @@ namespace LatticeLock.Storage.Retention;
 
 /// <summary>
 /// The SQL of one kind of expiring row, over the relation it lives in (a month's partition, the default partition, or
-/// the table itself), with the aliases the statements share: <c>x</c> the row, <c>r</c> its workspace's cutoff from
-/// <c>unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before)</c>. <see cref="TimeExpired"/> says the row is
-/// older than its workspace keeps it; <see cref="Guards"/> (model requests only; <c>$3</c>, <c>$4</c> of
-/// <see cref="RetentionGuards"/>) whether the rest of the system is done with it.
+/// the table itself), with the aliases the statements share: <c>x</c> the row, <c>r</c> its workspace's cutoff: every
+/// workspace's from <c>unnest($1::uuid[], $2::timestamptz[])</c>, or one workspace's from <c>$1</c>, <c>$2</c> (so the
+/// planner sees a constant workspace and walks its index). A row has expired when it is older than its workspace
+/// keeps it and <see cref="Guards"/> (model requests only; <c>$3</c>, <c>$4</c> of <see cref="RetentionGuards"/>) say
+/// the rest of the system is done with it. <see cref="WalksInTimeOrder"/>: an index gives one workspace's rows in
+/// time order, so each batch goes on where the last one stopped instead of reading past what it deleted.
 /// </summary>
-public sealed record RetainedTable(RetentionKind Kind, string Name, PartitionedTable? Partitioned, string RowsTemplate, string TimeExpired, string? Guards,
-    bool ReportsChats = false)
+public sealed record RetainedTable(RetentionKind Kind, string Name, PartitionedTable? Partitioned, string TimeColumn, string RowsTemplate, string? Guards,
+    bool WalksInTimeOrder = false, bool ReportsChats = false)
 {
     /// <summary>Model requests: by their workspace; kept while a sink, a running budget month or a session checkpoint needs them.</summary>
-    public static readonly RetainedTable ModelRequests = new(RetentionKind.ModelRequests, "model_requests", MonthlyPartitions.Tables[0],
-        "{0} x {1} unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before) ON r.workspace_id = x.workspace_id",
-        "x.requested_at < r.before",
+    public static readonly RetainedTable ModelRequests = new(RetentionKind.ModelRequests, "model_requests", MonthlyPartitions.Tables[0], "requested_at",
+        "{0} x {1} {2} ON r.workspace_id = x.workspace_id",
         "(x.project_id IS NULL OR x.recorded_at < $3) AND ($4::text IS NULL OR x.xact_id < $4::text::xid8)"
-        + " AND (x.session_id IS NULL OR x.xact_id < (SELECT s.totals_xmin FROM sessions s WHERE s.id = x.session_id))");
+        + " AND (x.session_id IS NULL OR x.xact_id < (SELECT s.totals_xmin FROM sessions s WHERE s.id = x.session_id))",
+        WalksInTimeOrder: true); // idx_model_requests_workspace (workspace_id, requested_at)
 
     /// <summary>Spans: by the workspace of their trace.</summary>
-    public static readonly RetainedTable Spans = new(RetentionKind.Spans, "spans", MonthlyPartitions.Tables[1],
-        "{0} x {1} traces t ON t.user_id = x.user_id AND t.trace_id = x.trace_id {1} unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before) ON r.workspace_id = t.workspace_id",
-        "x.started_at < r.before", null);
+    public static readonly RetainedTable Spans = new(RetentionKind.Spans, "spans", MonthlyPartitions.Tables[1], "started_at",
+        "{0} x {1} traces t ON t.user_id = x.user_id AND t.trace_id = x.trace_id {1} {2} ON r.workspace_id = t.workspace_id",
+        null);
 
     /// <summary>Chat turns: by the workspace of their chat's session; the table is not partitioned.</summary>
-    public static readonly RetainedTable ChatTurns = new(RetentionKind.ChatTurns, "chat_turns", null,
-        "{0} x {1} chats c ON c.id = x.chat_id {1} sessions s ON s.id = c.session_id {1} unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before) ON r.workspace_id = s.workspace_id",
-        "x.created_at < r.before", null, ReportsChats: true);
+    public static readonly RetainedTable ChatTurns = new(RetentionKind.ChatTurns, "chat_turns", null, "created_at",
+        "{0} x {1} chats c ON c.id = x.chat_id {1} sessions s ON s.id = c.session_id {1} {2} ON r.workspace_id = s.workspace_id",
+        null, ReportsChats: true);
 
     public static readonly IReadOnlyList<RetainedTable> All = [ModelRequests, Spans, ChatTurns];
 
     /// <summary>The parameters after the two cutoff arrays (<see cref="RetentionGuards"/>'s two, or none).</summary>
     public int GuardParameters => Guards is null ? 0 : 2;
 
+    /// <summary>The row is older than its workspace keeps this kind.</summary>
+    private string TimeExpired => $"x.{TimeColumn} < r.before";
+
     private string Expired => Guards is null ? TimeExpired : $"{TimeExpired} AND {Guards}";
 
-    private string Rows(string relation, bool outer) => string.Format(System.Globalization.CultureInfo.InvariantCulture, RowsTemplate, relation, outer ? "LEFT JOIN" : "JOIN");
+    private const string EveryWorkspace = "unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before)";
+    private const string OneWorkspace = "(SELECT $1::uuid AS workspace_id, $2::timestamptz AS before) r";
+
+    private string Rows(string relation, bool outer, bool one) =>
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, RowsTemplate, relation, outer ? "LEFT JOIN" : "JOIN", one ? OneWorkspace : EveryWorkspace);
 
     /// <summary>
-    /// Deletes at most <c>$N</c> (the last parameter) expired rows of <paramref name="relation"/>, one statement. Its
-    /// rows are (chat id, turns deleted) for chat turns, whose chats remember the highest number deleted; else one count.
+    /// Deletes at most <c>$N</c> expired rows of one workspace (<c>$1</c>, <c>$2</c>) from <paramref name="relation"/>,
+    /// one statement; where <see cref="WalksInTimeOrder"/>, the earliest from <c>$N+1</c> on. Its rows are (chat id,
+    /// rows deleted, latest time deleted): per chat for chat turns, whose chats remember the highest number deleted;
+    /// else one row with a null chat.
     /// </summary>
     public string DeleteBatch(string relation)
     {
-        var delete = $"DELETE FROM {relation} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM {Rows(relation, false)} WHERE {Expired} LIMIT ${3 + GuardParameters}))";
+        var limit = 3 + GuardParameters;
+        var order = WalksInTimeOrder ? $" AND x.{TimeColumn} >= ${limit + 1} ORDER BY x.{TimeColumn}" : "";
+        var delete = $"DELETE FROM {relation} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM {Rows(relation, false, one: true)} WHERE {Expired}{order} LIMIT ${limit}))";
         return ReportsChats
             ? $"""
-               WITH gone AS ({delete} RETURNING chat_id, seq),
+               WITH gone AS ({delete} RETURNING chat_id, seq, {TimeColumn}),
                marked AS (UPDATE chats c SET expired_through_seq = greatest(c.expired_through_seq, g.last)
                           FROM (SELECT chat_id, max(seq) AS last FROM gone GROUP BY chat_id) g WHERE c.id = g.chat_id)
-               SELECT chat_id, count(*) FROM gone GROUP BY chat_id
+               SELECT chat_id, count(*), max({TimeColumn}) FROM gone GROUP BY chat_id
                """
-            : $"WITH gone AS ({delete} RETURNING 1) SELECT NULL::uuid, count(*) FROM gone";
+            : $"WITH gone AS ({delete} RETURNING {TimeColumn}) SELECT NULL::uuid, count(*), max({TimeColumn}) FROM gone";
     }
 
-    /// <summary>Whether <paramref name="relation"/> holds a row that has not expired (for its workspace, or under the guards).</summary>
+    /// <summary>Whether <paramref name="relation"/> holds a row that has not expired (for its workspace, or under the guards), over every workspace's cutoff.</summary>
     public string AnyKept(string relation) =>
-        $"SELECT EXISTS (SELECT 1 FROM {Rows(relation, true)} WHERE NOT coalesce({Expired}, false))";
+        $"SELECT EXISTS (SELECT 1 FROM {Rows(relation, true, one: false)} WHERE NOT coalesce({Expired}, false))";
 
-    /// <summary>How many rows (at most <c>$N</c>) are past their workspace's retention but still guarded; 0 without guards.</summary>
+    /// <summary>How many of one workspace's rows (at most <c>$N</c>) are past its retention but still guarded; 0 without guards.</summary>
     public string CountHeldBack(string relation) => Guards is null ? "SELECT 0::bigint" :
-        $"SELECT count(*) FROM (SELECT 1 FROM {Rows(relation, false)} WHERE {TimeExpired} AND NOT coalesce({Guards}, false) LIMIT ${3 + GuardParameters}) h";
+        $"SELECT count(*) FROM (SELECT 1 FROM {Rows(relation, false, one: true)} WHERE {TimeExpired} AND NOT coalesce({Guards}, false) LIMIT ${3 + GuardParameters}) h";
 
     /// <summary>Model requests only: the sessions holding expired rows their checkpoint has not folded in yet (at most <c>$3</c>).</summary>
     public static string SessionsToCheckpoint(string relation) =>
-        $"SELECT DISTINCT x.session_id FROM {relation} x JOIN unnest($1::uuid[], $2::timestamptz[]) AS r(workspace_id, before) ON r.workspace_id = x.workspace_id"
+        $"SELECT DISTINCT x.session_id FROM {relation} x JOIN {EveryWorkspace} ON r.workspace_id = x.workspace_id"
         + " JOIN sessions s ON s.id = x.session_id WHERE x.requested_at < r.before AND x.xact_id >= s.totals_xmin LIMIT $3";
 }

@@ -1,3 +1,4 @@
+using LatticeLock.Grains.Abstractions.Workspaces;
 using Npgsql;
 
 namespace LatticeLock.Storage.Retention;
@@ -12,6 +13,26 @@ public sealed class RetentionSettings(IReadOnlyDictionary<RetentionKind, IReadOn
     public IReadOnlyList<RetentionCutoff> For(RetentionKind kind) => cutoffs.TryGetValue(kind, out var list) ? list : [];
 
     public bool IsEmpty => cutoffs.Values.All(c => c.Count == 0);
+
+    /// <summary>The workspaces (at most <paramref name="limit"/>) that set any retention, by name: what an operator reviews.</summary>
+    public static async Task<IReadOnlyList<(Guid Id, string Name, bool Deleted, WorkspaceRetention Retention)>> ListAsync(NpgsqlDataSource dataSource, int limit,
+        CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, name, deleted_at IS NOT NULL, retention_model_requests_days, retention_spans_days, retention_chat_turns_days FROM workspaces
+            WHERE retention_model_requests_days IS NOT NULL OR retention_spans_days IS NOT NULL OR retention_chat_turns_days IS NOT NULL
+            ORDER BY name, id LIMIT $1
+            """);
+        command.Parameters.AddWithValue(limit);
+        var list = new List<(Guid, string, bool, WorkspaceRetention)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            int? Days(int i) => reader.IsDBNull(i) ? null : reader.GetInt32(i);
+            list.Add((reader.GetGuid(0), reader.GetString(1), reader.GetBoolean(2), new WorkspaceRetention(Days(3), Days(4), Days(5))));
+        }
+        return list;
+    }
 
     public static async Task<RetentionSettings> LoadAsync(NpgsqlDataSource dataSource, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -20,8 +20,6 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, SessionReposit
     public const int MaxCheckpointsPerPartition = 1000;
     /// <summary>Held-back rows counted per workspace and partition (the report says "at least" beyond).</summary>
     public const int MaxHeldBackCounted = 10_000;
-    /// <summary>Passes kept in <c>retention_passes</c>.</summary>
-    public const int KeptPasses = 1000;
     public const int MinBatchSize = 100;
     public const int MaxBatchSize = 100_000;
 
@@ -64,36 +62,21 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, SessionReposit
             error = e.Message;
             logger.LogWarning(e, "The retention pass stopped after {Statements} statements; the next pass goes on from what is left", pass.Statements);
         }
-        var report = new RetentionPassReport(started, clock.GetUtcNow(), pass.Deleted, pass.Statements, pass.Dropped, pass.HeldBack, error);
+        var report = new RetentionPassReport(started, clock.GetUtcNow(), pass.Deleted, pass.Statements, pass.Dropped, pass.HeldBack, error, pass.DeleteTime.Elapsed.TotalSeconds);
         RetentionTelemetry.PassDuration.Record(watch.Elapsed.TotalSeconds);
         if (report.TotalRows > 0 || report.DroppedPartitions.Count > 0)
             logger.LogInformation("Retention pass: deleted {Rows} rows ({Tables}) in {Statements} statements, dropped {Partitions}, {HeldBack} expired rows held back, in {Seconds:0.0} s",
                 report.TotalRows, string.Join(", ", report.Deleted.Select(d => $"{d.Key} {d.Value}")), report.Statements,
                 report.DroppedPartitions.Count == 0 ? "no partition" : string.Join(", ", report.DroppedPartitions), report.HeldBack, watch.Elapsed.TotalSeconds);
-        await RecordAsync(report, cancellationToken);
-        return report;
-    }
-
-    /// <summary>The newest passes, newest first.</summary>
-    public async Task<IReadOnlyList<RetentionPassReport>> RecentPassesAsync(int limit, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT started_at, finished_at, model_requests, spans, traces, chat_turns, statements, dropped_partitions, held_back, error
-            FROM retention_passes ORDER BY id DESC LIMIT $1
-            """);
-        command.Parameters.AddWithValue(Math.Clamp(limit, 1, KeptPasses));
-        var passes = new List<RetentionPassReport>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        try
         {
-            var deleted = new Dictionary<string, long>
-            {
-                ["model_requests"] = reader.GetInt64(2), ["spans"] = reader.GetInt64(3), ["traces"] = reader.GetInt64(4), ["chat_turns"] = reader.GetInt64(5),
-            };
-            passes.Add(new RetentionPassReport(reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1), deleted, reader.GetInt32(6),
-                reader.GetFieldValue<string[]>(7), reader.GetInt64(8), reader.IsDBNull(9) ? null : reader.GetString(9)));
+            await new RetentionPassLog(dataSource).RecordAsync(report, cancellationToken);
         }
-        return passes;
+        catch (NpgsqlException e)
+        {
+            logger.LogWarning(e, "Could not record the retention pass; what it deleted is gone all the same");
+        }
+        return report;
     }
 
     private async Task SweepAsync(Pass pass, RetainedTable table, TablePartition partition, IReadOnlyList<RetentionCutoff> cutoffs, RetentionGuards guards,
@@ -119,9 +102,10 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, SessionReposit
         foreach (var cutoff in relevant)
         {
             long deleted = 0;
+            var resumeAt = DateTimeOffset.MinValue;
             while (true)
             {
-                var removed = await DeleteBatchAsync(pass, table, partition, cutoff, guards, cancellationToken);
+                (var removed, resumeAt) = await DeleteBatchAsync(pass, table, partition, cutoff, guards, resumeAt, cancellationToken);
                 deleted += removed;
                 if (removed < pass.BatchSize) break;
                 if (pass.Statements % 100 == 0)
@@ -131,33 +115,39 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, SessionReposit
         }
     }
 
-    private async Task<long> DeleteBatchAsync(Pass pass, RetainedTable table, TablePartition partition, RetentionCutoff cutoff, RetentionGuards guards,
-        CancellationToken cancellationToken)
+    /// <summary>One statement: the rows it deleted, and the time to go on from (the latest it deleted; ties are read again).</summary>
+    private async Task<(long Removed, DateTimeOffset From)> DeleteBatchAsync(Pass pass, RetainedTable table, TablePartition partition, RetentionCutoff cutoff,
+        RetentionGuards guards, DateTimeOffset from, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(table.DeleteBatch(partition.Quoted));
-        RetentionStatements.AddCutoffs(command, [cutoff]);
+        RetentionStatements.AddCutoff(command, cutoff);
         if (table.Guards is not null) guards.AddTo(command);
         command.Parameters.AddWithValue(pass.BatchSize);
+        if (table.WalksInTimeOrder) command.Parameters.AddWithValue(from);
         long removed = 0;
+        var next = from;
         var chats = new HashSet<Guid>();
+        pass.DeleteTime.Start();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 removed += reader.GetInt64(1);
+                if (!reader.IsDBNull(2) && reader.GetFieldValue<DateTimeOffset>(2) is var latest && latest > next) next = latest;
                 if (!reader.IsDBNull(0)) chats.Add(reader.GetGuid(0));
             }
         }
+        pass.DeleteTime.Stop();
         if (chats.Count > 0 && pass.TurnsRemoved is { } notify) await notify(chats);
         pass.Statements++;
         pass.Add(table.Name, removed);
-        return removed;
+        return (removed, next);
     }
 
     private async Task<long> CountHeldBackAsync(RetainedTable table, TablePartition partition, RetentionCutoff cutoff, RetentionGuards guards, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(table.CountHeldBack(partition.Quoted));
-        RetentionStatements.AddCutoffs(command, [cutoff]);
+        RetentionStatements.AddCutoff(command, cutoff);
         guards.AddTo(command);
         command.Parameters.AddWithValue(MaxHeldBackCounted);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
@@ -223,37 +213,6 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, SessionReposit
         }
     }
 
-    private async Task RecordAsync(RetentionPassReport report, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var batch = dataSource.CreateBatch();
-            var insert = new NpgsqlBatchCommand("""
-                INSERT INTO retention_passes (started_at, finished_at, model_requests, spans, traces, chat_turns, statements, dropped_partitions, held_back, error)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-                """);
-            insert.Parameters.AddWithValue(report.StartedAt);
-            insert.Parameters.AddWithValue(report.FinishedAt);
-            insert.Parameters.AddWithValue(report.Rows("model_requests"));
-            insert.Parameters.AddWithValue(report.Rows("spans"));
-            insert.Parameters.AddWithValue(report.Rows("traces"));
-            insert.Parameters.AddWithValue(report.Rows("chat_turns"));
-            insert.Parameters.AddWithValue(report.Statements);
-            insert.Parameters.AddWithValue(report.DroppedPartitions.ToArray());
-            insert.Parameters.AddWithValue(report.HeldBack);
-            insert.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = report.Error, NpgsqlDbType = NpgsqlDbType.Text });
-            var prune = new NpgsqlBatchCommand("DELETE FROM retention_passes WHERE id <= (SELECT max(id) FROM retention_passes) - $1");
-            prune.Parameters.AddWithValue(KeptPasses);
-            batch.BatchCommands.Add(insert);
-            batch.BatchCommands.Add(prune);
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (NpgsqlException e)
-        {
-            logger.LogWarning(e, "Could not record the retention pass; what it deleted is gone all the same");
-        }
-    }
-
     private sealed class Pass(int batchSize, Func<IReadOnlyCollection<Guid>, Task>? turnsRemoved)
     {
         public int BatchSize { get; } = batchSize;
@@ -262,6 +221,7 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, SessionReposit
         public List<string> Dropped { get; } = [];
         public int Statements { get; set; }
         public long HeldBack { get; set; }
+        public Stopwatch DeleteTime { get; } = new();
 
         public void Add(string table, long rows)
         {

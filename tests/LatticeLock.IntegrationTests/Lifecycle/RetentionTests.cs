@@ -168,6 +168,12 @@ public sealed class RetentionTests(ServersFixture servers)
         var next = await owner.SendAsync(HttpMethod.Post, $"/v1/chats/{chat}/turns", """{"role":"assistant","content":"after"}""", HttpStatusCode.Created);
         Assert.Equal(6, next["seq"]!.GetValue<long>());
 
+        // The operator's view: the team's settings and the passes that dropped its month.
+        var (code, output) = await BuiltProgram.RunCliAsync(env.Database, "retention", "status", "--passes", "1000");
+        Assert.True(code == 0, output);
+        Assert.Contains("Forgetful", output, StringComparison.Ordinal);
+        Assert.Contains(Partition("model_requests", teamOnlyMonth), output, StringComparison.Ordinal);
+
         // The change is in the workspace's audit chain, by the owner.
         var audit = await owner.SendAsync(HttpMethod.Get, $"/v1/workspaces/{team}/audit", null, HttpStatusCode.OK);
         Assert.Contains(audit["entries"]!.AsArray(), e => e!["action"]!.GetValue<string>() == "workspace.update"

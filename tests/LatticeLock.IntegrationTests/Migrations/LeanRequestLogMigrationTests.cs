@@ -73,7 +73,7 @@ public sealed class LeanRequestLogMigrationTests(ServersFixture servers)
         // No foreign keys and only the documented indexes on the hot log.
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_constraint WHERE conrelid = 'model_requests'::regclass AND contype = 'f'"));
         Assert.Equal(
-            new[] { "idx_model_requests_project", "idx_model_requests_requested_brin", "idx_model_requests_session_xact", "idx_model_requests_xact" },
+            new[] { "idx_model_requests_project", "idx_model_requests_requested_brin", "idx_model_requests_session_xact", "idx_model_requests_workspace", "idx_model_requests_xact" },
             (await db.RowsAsync("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'model_requests'::regclass ORDER BY 1")).Select(r => (string)r[0]!));
         // The migration checkpointed the session's totals: they equal the table's sums.
         Assert.Equal(sums, await db.RowsAsync("SELECT totals_request_count, totals_input_tokens, totals_output_tokens, totals_cost_usd FROM sessions WHERE id = $1", sessionId));
