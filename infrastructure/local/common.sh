@@ -109,3 +109,22 @@ process_verbs() {
     *) echo "usage: $0 start|halt|stop|env" >&2; exit 2 ;;
   esac
 }
+
+# Makes the server in data folder $1 archive every finished WAL segment to $2/wal (base backups go to $2/base):
+# copied under a temporary name, flushed to disk, then renamed, so an archived segment is always whole; a segment
+# is never overwritten. archive_timeout bounds how long a committed write waits to be archived (the local RPO when
+# the server's disk is lost). Settings documented in docs/operations.md (Backups and point-in-time restore).
+archive_wal() {
+  local data="$1" backup="$2"
+  mkdir -p "$backup/wal" "$backup/base"
+  chmod 755 "$backup" "$backup/wal" "$backup/base"
+  [ "$(id -u)" = "0" ] && chown postgres "$backup/wal"
+  cat >>"$data/postgresql.conf" <<CONF
+
+# WAL archiving for point-in-time restore (lattice backup; docs/operations.md)
+wal_level = replica
+archive_mode = on
+archive_command = 'test ! -f "$backup/wal/%f" && cp "%p" "$backup/wal/%f.part" && sync "$backup/wal/%f.part" && mv "$backup/wal/%f.part" "$backup/wal/%f"'
+archive_timeout = 60
+CONF
+}

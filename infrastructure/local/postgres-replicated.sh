@@ -18,6 +18,7 @@
 #   postgres-replicated.sh env           -> print the export line again
 #   postgres-replicated.sh foreground    -> start, then stay until TERM or INT and stop (the AppHost's executable
 #                                           resource); LL_PG_PORTS=primary,standby,replica picks the ports
+# The primary archives its WAL to $LL_BACKUP_DIR/wal (default: `backup` beside the data folders); see postgres.sh.
 # State lives in $LL_STATE_DIR (default: <repo>/.local); the data folders in /tmp so the postgres user can reach them.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -35,6 +36,8 @@ load() {
 print_env() {
   load
   echo "export ConnectionStrings__postgres='Host=127.0.0.1:$PRIMARY_PORT,127.0.0.1:$STANDBY_PORT,127.0.0.1:$REPLICA_PORT;Username=postgres;Database=$DATABASE;Host Recheck Seconds=1'"
+  [ -n "${BACKUP:-}" ] && echo "export LatticeLock__Backup__Directory='$BACKUP'"
+  return 0
 }
 
 # Starts the server in folder $1 on port $2 with cluster name $3 (its application_name when it streams).
@@ -62,13 +65,15 @@ start() {
   fi
   while [ "$standby_port" = "$primary_port" ]; do standby_port="$(free_port)"; done
   while [ "$replica_port" = "$primary_port" ] || [ "$replica_port" = "$standby_port" ]; do replica_port="$(free_port)"; done
-  printf 'DIR=%q\nPRIMARY=%q\nSTANDBY=%q\nREPLICA=%q\nPRIMARY_PORT=%q\nSTANDBY_PORT=%q\nREPLICA_PORT=%q\n' \
-    "$dir" "$dir/primary" "$dir/standby" "$dir/replica" "$primary_port" "$standby_port" "$replica_port" >"$STATE"
+  printf 'DIR=%q\nPRIMARY=%q\nSTANDBY=%q\nREPLICA=%q\nPRIMARY_PORT=%q\nSTANDBY_PORT=%q\nREPLICA_PORT=%q\nBACKUP=%q\n' \
+    "$dir" "$dir/primary" "$dir/standby" "$dir/replica" "$primary_port" "$standby_port" "$replica_port" "${LL_BACKUP_DIR:-$dir/backup}" >"$STATE"
   load
   log "initdb of the primary in $PRIMARY"
   # -A trust also admits replication connections from 127.0.0.1 (initdb's pg_hba.conf has them).
   as_pg "$PG_BIN/initdb" -D "$PRIMARY" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  # The standbys are copies of this folder, so they get the same settings; a standby archives once promoted.
+  archive_wal "$PRIMARY" "$BACKUP"
   log "starting the primary on 127.0.0.1:$PRIMARY_PORT"
   start_server "$PRIMARY" "$PRIMARY_PORT" primary
   psql_on "$PRIMARY_PORT" -c "CREATE DATABASE \"$DATABASE\"" >/dev/null

@@ -9,6 +9,9 @@
 #   postgres.sh env     -> print the export line of the running cluster
 # State lives in $LL_STATE_DIR (default: <repo>/.local); the data folder in /tmp so the
 # postgres user can reach it even when the checkout sits in a private folder.
+# The server archives its WAL (for point-in-time restore, `lattice backup`) to $LL_BACKUP_DIR/wal (default: a
+# `backup` folder beside the data folder, removed with it); `start` also prints
+# `export LatticeLock__Backup__Directory=...` for the CLI.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 STATE="$LL_STATE_DIR/postgres.state"
@@ -20,6 +23,8 @@ print_env() {
   # shellcheck disable=SC1090
   source "$STATE"
   echo "export ConnectionStrings__postgres='Host=127.0.0.1;Port=$PORT;Username=postgres;Database=$DATABASE'"
+  [ -n "${BACKUP:-}" ] && echo "export LatticeLock__Backup__Directory='$BACKUP'"
+  return 0
 }
 
 running() {
@@ -53,11 +58,13 @@ start() {
   log "initdb in $dir"
   as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  local backup="${LL_BACKUP_DIR:-$dir/backup}"
+  archive_wal "$dir/data" "$backup"
   log "starting PostgreSQL on 127.0.0.1:$port"
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=on -c shared_buffers=256MB" start >/dev/null \
     || { cat "$dir/server.log" >&2; die "PostgreSQL did not start"; }
-  printf 'DATA=%q\nDIR=%q\nPORT=%q\n' "$dir/data" "$dir" "$port" >"$STATE"
+  printf 'DATA=%q\nDIR=%q\nPORT=%q\nBACKUP=%q\n' "$dir/data" "$dir" "$port" "$backup" >"$STATE"
   as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qtA \
     -c "CREATE DATABASE \"$DATABASE\"" >/dev/null
   print_env

@@ -19,6 +19,7 @@ root.Subcommands.Add(AuditCommand.Create());
 root.Subcommands.Add(SecretsCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(RetentionCommand.Create());
+root.Subcommands.Add(BackupCommand.Create());
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

@@ -12,14 +12,18 @@ public sealed partial class LocalServer : IAsyncDisposable
     private readonly string _script;
     private readonly string _stateDir;
 
-    private LocalServer(string script, string stateDir, string connectionString)
+    private LocalServer(string script, string stateDir, string connectionString, IReadOnlyDictionary<string, string> exports)
     {
         _script = script;
         _stateDir = stateDir;
         ConnectionString = connectionString;
+        Exports = exports;
     }
 
     public string ConnectionString { get; }
+
+    /// <summary>Every <c>export NAME='value'</c> line the script printed at start (e.g. <c>LatticeLock__Backup__Directory</c>).</summary>
+    public IReadOnlyDictionary<string, string> Exports { get; }
 
     /// <summary>Starts <paramref name="name"/> (postgres, redis, moto or bigtable) and returns it once it accepts connections.</summary>
     public static async Task<LocalServer> StartAsync(string name)
@@ -29,7 +33,8 @@ public sealed partial class LocalServer : IAsyncDisposable
         var output = await RunAsync(script, "start", stateDir);
         var match = ExportLine().Match(output);
         if (!match.Success) throw new InvalidOperationException($"{script} start printed no connection string:\n{output}");
-        return new LocalServer(script, stateDir, match.Groups[1].Value);
+        var exports = AnyExport().Matches(output).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        return new LocalServer(script, stateDir, match.Groups[1].Value, exports);
     }
 
     public static string RepositoryRoot()
@@ -88,4 +93,7 @@ public sealed partial class LocalServer : IAsyncDisposable
 
     [GeneratedRegex(@"export ConnectionStrings__\w+='([^']*)'")]
     private static partial Regex ExportLine();
+
+    [GeneratedRegex(@"export (\w+)='([^']*)'")]
+    private static partial Regex AnyExport();
 }
