@@ -123,7 +123,7 @@ public sealed class RetentionSweeper(NpgsqlDataSource dataSource, SessionReposit
         RetentionStatements.AddCutoff(command, cutoff);
         if (table.Guards is not null) guards.AddTo(command);
         command.Parameters.AddWithValue(pass.BatchSize);
-        if (table.WalksInTimeOrder) command.Parameters.AddWithValue(from);
+        if (table.WalkColumn is not null) command.Parameters.AddWithValue(from);
         long removed = 0;
         var next = from;
         var chats = new HashSet<Guid>();

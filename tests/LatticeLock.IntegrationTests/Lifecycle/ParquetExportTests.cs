@@ -50,17 +50,7 @@ public sealed class ParquetExportTests(ServersFixture servers)
         }
         // Two spans of a team trace, one of the other workspace.
         foreach (var (client, session, spans) in new[] { (owner, teamSession, 2), (other, otherSession, 1) })
-        {
-            var trace = Guid.NewGuid().ToString("N");
-            var nanos = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
-            var items = string.Join(",", Enumerable.Range(0, spans).Select(s => $$$"""
-                {"traceId":"{{{trace}}}","spanId":"{{{trace[..15]}}}{{{s}}}","name":"step {{{s}}}","kind":1,"startTimeUnixNano":"{{{nanos - 1_000_000}}}",
-                 "endTimeUnixNano":"{{{nanos}}}","attributes":[{"key":"gen_ai.conversation.id","value":{"stringValue":"{{{session}}}"}}]}
-                """));
-            await client.SendAsync(HttpMethod.Post, "/otlp/v1/traces",
-                $$$"""{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"agent"}}]},"scopeSpans":[{"spans":[{{{items}}}]}]}]}""",
-                HttpStatusCode.OK);
-        }
+            await client.SendAsync(HttpMethod.Post, "/otlp/v1/traces", OtlpSpanBodies.OneTrace(session, now, spans).Body, HttpStatusCode.OK);
         Assert.True(await Eventually.TrueInDatabaseAsync(db,
             $"SELECT coalesce(sum(request_count), 0) = {teamRequests} FROM cost_aggregations WHERE workspace_id = '{team}'"));
 

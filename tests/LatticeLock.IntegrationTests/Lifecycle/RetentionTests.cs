@@ -7,7 +7,8 @@ namespace LatticeLock.IntegrationTests;
 /// <summary>
 /// Retention against a real silo whose job runs every 2 s: a workspace owner (not an admin) sets how long the team
 /// keeps model requests, spans and chat turns. A month holding only the team's expired rows is dropped as a partition
-/// (gone from the catalogue); a month shared with another workspace loses only the team's rows; chat turns older than
+/// (gone from the catalogue); a month shared with another workspace loses only the team's rows (requests and spans, in
+/// batches); chat turns older than
 /// the setting go, and the chat numbers its next turn after the removed ones. Session totals and cost aggregates stay
 /// as they were, and requests recorded while the job runs are all kept.
 /// </summary>
@@ -65,6 +66,10 @@ public sealed class RetentionTests(ServersFixture servers)
         // A trace's row (ids only) goes once its spans are gone and it was first seen before the cutoff: as if received then.
         await db.ExecuteAsync("UPDATE traces SET first_seen_at = $2 WHERE trace_id = $1", oldTrace, teamOnlyMonth.AddDays(2));
         var keptTrace = await PostSpansAsync(owner, teamSession, now.AddMinutes(-5), spans: 2);
+        // The shared month's spans: the team's go in batches (its trace first seen then too), the other workspace's stay.
+        var sharedTeamTrace = await PostSpansAsync(owner, teamSession, sharedMonth.AddDays(3), spans: 4);
+        await db.ExecuteAsync("UPDATE traces SET first_seen_at = $2 WHERE trace_id = $1", sharedTeamTrace, sharedMonth.AddDays(3));
+        var sharedOtherTrace = await PostSpansAsync(other, otherSession, sharedMonth.AddDays(3), spans: 3);
 
         // A chat with five turns, the first three of which are made 90 days old (the test's stand-in for time passing).
         var chat = (await owner.SendAsync(HttpMethod.Post, $"/v1/sessions/{teamSession}/chats", """{"title":"old talk"}""", HttpStatusCode.Created))["id"]!.GetValue<Guid>();
@@ -128,6 +133,7 @@ public sealed class RetentionTests(ServersFixture servers)
             SELECT to_regclass('{Partition("model_requests", teamOnlyMonth)}') IS NULL AND to_regclass('{Partition("spans", teamOnlyMonth)}') IS NULL
                AND NOT EXISTS (SELECT 1 FROM model_requests WHERE workspace_id = '{team}' AND requested_at < now() - interval '60 days' AND project_id IS NULL)
                AND NOT EXISTS (SELECT 1 FROM chat_turns WHERE chat_id = '{chat}' AND seq <= 3)
+               AND NOT EXISTS (SELECT 1 FROM traces WHERE trace_id = '{sharedTeamTrace}')
             """, seconds: 90));
         await Task.Delay(TimeSpan.FromSeconds(3)); // at least one more pass while requests keep coming
         stop.Cancel();
@@ -135,8 +141,7 @@ public sealed class RetentionTests(ServersFixture servers)
         Assert.True(acknowledged.Count >= 2, $"ingest recorded {acknowledged.Count} requests while the job ran");
 
         var dropped = await db.RowsAsync("SELECT unnest(dropped_partitions) FROM retention_passes");
-        // (The shared month's spans partition held no span, so nothing in it was kept: it went too.)
-        Assert.Equal(new[] { Partition("model_requests", teamOnlyMonth), Partition("spans", teamOnlyMonth), Partition("spans", sharedMonth) }.Order(StringComparer.Ordinal),
+        Assert.Equal(new[] { Partition("model_requests", teamOnlyMonth), Partition("spans", teamOnlyMonth) }.Order(StringComparer.Ordinal),
             dropped.Select(r => (string)r[0]!).Order(StringComparer.Ordinal));
         Assert.NotNull(await db.ScalarAsync<string>("SELECT to_regclass($1)::text", Partition("model_requests", sharedMonth)));
         Assert.Equal(20L, await db.ScalarAsync<long>("SELECT sum(model_requests) FROM retention_passes"));
@@ -147,6 +152,10 @@ public sealed class RetentionTests(ServersFixture servers)
         Assert.Equal(4L, await db.ScalarAsync<long>("SELECT held_back FROM retention_passes ORDER BY id DESC LIMIT 1"));
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM traces WHERE workspace_id = $1 AND trace_id <> $2", team, keptTrace));
         Assert.Equal(2L, await db.ScalarAsync<long>("SELECT count(*) FROM spans WHERE trace_id = $1", keptTrace));
+        Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM spans WHERE trace_id = $1", sharedTeamTrace));
+        Assert.Equal(3L, await db.ScalarAsync<long>("SELECT count(*) FROM spans WHERE trace_id = $1", sharedOtherTrace));
+        Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM traces WHERE trace_id = $1", sharedOtherTrace));
+        Assert.Equal(4L, await db.ScalarAsync<long>("SELECT sum(spans) FROM retention_passes"));
 
         // Totals and aggregates count what was deleted as before (plus what came in meanwhile).
         Assert.True(await Eventually.TrueInDatabaseAsync(db,
@@ -190,15 +199,8 @@ public sealed class RetentionTests(ServersFixture servers)
 
     private static async Task<string> PostSpansAsync(ApiClient client, Guid session, DateTimeOffset at, int spans)
     {
-        var trace = Guid.NewGuid().ToString("N");
-        var nanos = (at - DateTimeOffset.UnixEpoch).Ticks * 100;
-        var items = string.Join(",", Enumerable.Range(0, spans).Select(s => $$$"""
-            {"traceId":"{{{trace}}}","spanId":"{{{trace[..15]}}}{{{s}}}","name":"step {{{s}}}","kind":1,"startTimeUnixNano":"{{{nanos}}}",
-             "endTimeUnixNano":"{{{nanos + 1_000_000}}}","attributes":[{"key":"gen_ai.conversation.id","value":{"stringValue":"{{{session}}}"}}]}
-            """));
-        await client.SendAsync(HttpMethod.Post, "/otlp/v1/traces",
-            $$$"""{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"agent"}}]},"scopeSpans":[{"spans":[{{{items}}}]}]}]}""",
-            HttpStatusCode.OK);
+        var (trace, body) = OtlpSpanBodies.OneTrace(session, at.AddMilliseconds(1), spans);
+        await client.SendAsync(HttpMethod.Post, "/otlp/v1/traces", body, HttpStatusCode.OK);
         return trace;
     }
 }
