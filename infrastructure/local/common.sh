@@ -111,20 +111,31 @@ process_verbs() {
 }
 
 # Makes the server in data folder $1 archive every finished WAL segment to $2/wal (base backups go to $2/base):
-# copied under a temporary name, flushed to disk, then renamed, so an archived segment is always whole; a segment
-# is never overwritten. archive_timeout bounds how long a committed write waits to be archived (the local RPO when
-# the server's disk is lost). Settings documented in docs/operations.md (Backups and point-in-time restore).
+# copied under a temporary name, flushed to disk, renamed, and the folder flushed, so an archived segment is always
+# whole. A segment already archived is accepted again only when identical (a retry after a crash), never
+# overwritten. archive_timeout bounds how long a committed write waits to be archived (the local RPO when the
+# server's disk is lost). One folder per server: WAL names start over with every initdb, so a folder that already
+# holds segments is refused. Settings documented in docs/operations.md (Backups and point-in-time restore).
+require_fresh_archive() {
+  if [ -d "$1/wal" ] && [ -n "$(ls -A "$1/wal" 2>/dev/null)" ]; then
+    die "$1/wal already holds another server's WAL; give this server a new LL_BACKUP_DIR"
+  fi
+  return 0
+}
+
 archive_wal() {
   local data="$1" backup="$2"
+  require_fresh_archive "$backup"
   mkdir -p "$backup/wal" "$backup/base"
   chmod 755 "$backup" "$backup/wal" "$backup/base"
   [ "$(id -u)" = "0" ] && chown postgres "$backup/wal"
+  local w="$backup/wal"
   cat >>"$data/postgresql.conf" <<CONF
 
 # WAL archiving for point-in-time restore (lattice backup; docs/operations.md)
 wal_level = replica
 archive_mode = on
-archive_command = 'test ! -f "$backup/wal/%f" && cp "%p" "$backup/wal/%f.part" && sync "$backup/wal/%f.part" && mv "$backup/wal/%f.part" "$backup/wal/%f"'
+archive_command = 'if test -f "$w/%f"; then cmp -s "%p" "$w/%f"; else cp "%p" "$w/%f.part" && sync "$w/%f.part" && mv "$w/%f.part" "$w/%f" && sync "$w"; fi'
 archive_timeout = 60
 CONF
 }

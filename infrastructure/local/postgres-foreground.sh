@@ -4,7 +4,8 @@
 # initdb into a fresh folder, start on 127.0.0.1:PORT, create DATABASE (default lattice), then wait. On TERM or INT
 # (the AppHost stopping) it stops PostgreSQL and deletes the folder, so nothing is left behind and two runs never
 # share a server. WAL is archived to $LL_BACKUP_DIR/wal (default: inside that folder, deleted with it; set
-# LL_BACKUP_DIR to keep backups across runs).
+# LL_BACKUP_DIR to keep the archive and base backups outside it: a new, empty folder for each run, since every run is
+# a new server).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 set -u
 PORT="${1:?usage: $0 PORT [DATABASE]}"
@@ -23,9 +24,10 @@ cleanup() {
 }
 trap 'cleanup; exit 0' TERM INT
 trap cleanup EXIT
+backup="${LL_BACKUP_DIR:-$dir/backup}"
+( require_fresh_archive "$backup" ) || exit 1
 as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
-backup="${LL_BACKUP_DIR:-$dir/backup}"
 archive_wal "$dir/data" "$backup"
 as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
   -o "-p $PORT -k $dir -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=on -c shared_buffers=256MB" start >/dev/null \

@@ -55,10 +55,11 @@ start() {
   chmod 755 "$dir"
   [ "$(id -u)" = "0" ] && chown postgres "$dir"
   port="$(free_port)"
+  local backup="${LL_BACKUP_DIR:-$dir/backup}"
+  ( require_fresh_archive "$backup" ) || { rm -rf "$dir"; exit 1; }
   log "initdb in $dir"
   as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
-  local backup="${LL_BACKUP_DIR:-$dir/backup}"
   archive_wal "$dir/data" "$backup"
   log "starting PostgreSQL on 127.0.0.1:$port"
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \

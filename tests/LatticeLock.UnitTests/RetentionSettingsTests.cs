@@ -57,6 +57,8 @@ public sealed class RetentionSettingsTests
         Assert.Contains("LIMIT $5", delete, StringComparison.Ordinal); // $1, $2 cutoffs; $3, $4 guards; $6 where to go on from
         Assert.Contains("x.requested_at >= $6 ORDER BY x.requested_at", delete, StringComparison.Ordinal);
         Assert.Contains("x.xact_id < (SELECT s.totals_xmin", delete, StringComparison.Ordinal);
+        // Deleted only in the version the selection saw: a row updated meanwhile stays.
+        Assert.Contains("WHERE x.ctid = p.row_ctid AND x.xmin = p.row_xmin", delete, StringComparison.Ordinal);
         Assert.Contains("LIMIT $3", RetainedTable.Spans.DeleteBatch("\"spans_default\""), StringComparison.Ordinal);
         Assert.Contains("expired_through_seq", RetainedTable.ChatTurns.DeleteBatch("\"chat_turns\""), StringComparison.Ordinal);
         Assert.Equal("\"odd\"\"name\"", TablePartition.Quote("odd\"name"));

@@ -48,6 +48,7 @@ public sealed class RestoredServer
             "recovery_target_action = 'promote'",
             "archive_mode = 'off'",
             "hot_standby = 'off'", // no reads until recovery ends; also spares the checks that settings match the primary's
+            "synchronous_standby_names = ''", // a copy of a primary with a synchronous standby must not wait for that standby
             $"port = {server.Port}",
             "listen_addresses = '127.0.0.1'",
             $"unix_socket_directories = '{Quote(directory)}'",
@@ -56,9 +57,19 @@ public sealed class RestoredServer
         await File.AppendAllLinesAsync(Path.Combine(server.DataFolder, "postgresql.auto.conf"), settings, cancellationToken);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(server.DataFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await PostgresTools.HandToServerUserAsync(directory, cancellationToken);
-        var (code, output) = await tools.RunAsync("pg_ctl", ["-D", server.DataFolder, "-l", server.LogFile, "-w", "-t", "600", "start"], asServerUser: true, cancellationToken);
+        // Started without waiting (the replay may take long); the wait below watches it. A server that fails to come up
+        // is stopped, never left running.
+        var (code, output) = await tools.RunAsync("pg_ctl", ["-D", server.DataFolder, "-l", server.LogFile, "-W", "start"], asServerUser: true, cancellationToken);
         if (code != 0) throw new CliException($"the restored server did not start ({output}); its log says: {server.LogTail()}");
-        await server.WaitForPromotionAsync(cancellationToken);
+        try
+        {
+            await server.WaitForPromotionAsync(cancellationToken);
+        }
+        catch
+        {
+            await server.StopAsync(delete: false, CancellationToken.None);
+            throw;
+        }
         return server;
     }
 
@@ -69,10 +80,13 @@ public sealed class RestoredServer
         if (delete) Directory.Delete(Folder, recursive: true);
     }
 
-    /// <summary>Waits until recovery has reached its target and the server has promoted (it takes writes), at most 10 minutes.</summary>
+    /// <summary>The longest a replay may take before the restore gives up (and stops the server).</summary>
+    public static readonly TimeSpan MaxRecovery = TimeSpan.FromHours(1);
+
+    /// <summary>Waits until recovery has reached its target and the server has promoted (it takes writes), at most <see cref="MaxRecovery"/>.</summary>
     private async Task WaitForPromotionAsync(CancellationToken cancellationToken)
     {
-        var deadline = Stopwatch.StartNew();
+        var elapsed = Stopwatch.StartNew();
         while (true)
         {
             try
@@ -82,12 +96,13 @@ public sealed class RestoredServer
                 await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
                 if (!(bool)(await command.ExecuteScalarAsync(cancellationToken))!) return;
             }
-            catch (NpgsqlException) when (deadline.Elapsed < TimeSpan.FromMinutes(10))
+            catch (NpgsqlException)
             {
-                // Still replaying (or not accepting connections yet).
+                // Still replaying (connections are refused until recovery ends), or not listening yet.
             }
-            if (deadline.Elapsed > TimeSpan.FromMinutes(10)) throw new CliException($"recovery did not finish within 10 minutes; the log says: {LogTail()}");
-            if (!File.Exists(Path.Combine(DataFolder, "postmaster.pid")))
+            if (elapsed.Elapsed > MaxRecovery) throw new CliException($"recovery did not finish within {MaxRecovery.TotalMinutes:0} minutes; the log says: {LogTail()}");
+            // The postmaster writes its pid file as it starts and removes it when recovery fails and it shuts down.
+            if (elapsed.Elapsed > TimeSpan.FromSeconds(5) && !File.Exists(Path.Combine(DataFolder, "postmaster.pid")))
                 throw new CliException($"the restored server stopped during recovery; the log says: {LogTail()}");
             await Task.Delay(200, cancellationToken);
         }

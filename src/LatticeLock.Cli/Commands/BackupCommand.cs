@@ -83,8 +83,17 @@ public static class BackupCommand
             var folder = Directory.CreateTempSubdirectory("lattice-verify-").FullName;
             Directory.Delete(folder);
             var watch = Stopwatch.StartNew();
-            var server = await AnsiConsole.Status().StartAsync($"restoring base backup {newest.Id} with every archived WAL segment…", _ =>
-                RestoredServer.StartAsync(PostgresTools.From(configuration), backups, newest, null, folder, null, ct));
+            RestoredServer server;
+            try
+            {
+                server = await AnsiConsole.Status().StartAsync($"restoring base backup {newest.Id} with every archived WAL segment…", _ =>
+                    RestoredServer.StartAsync(PostgresTools.From(configuration), backups, newest, null, folder, null, ct));
+            }
+            catch
+            {
+                if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); // the server was stopped by StartAsync
+                throw;
+            }
             var restoreSeconds = watch.Elapsed.TotalSeconds;
             try
             {

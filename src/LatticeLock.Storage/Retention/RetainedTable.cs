@@ -55,27 +55,39 @@ public sealed record RetainedTable(RetentionKind Kind, string Name, PartitionedT
     {
         var limit = 3 + GuardParameters;
         var walk = WalkColumn is null ? "" : $" AND {WalkColumn} >= ${limit + 1} ORDER BY {WalkColumn}";
-        var delete = $"DELETE FROM {relation} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM {Rows(relation, false, one: true)} WHERE {Expired}{walk} LIMIT ${limit}))";
+        // Each row is deleted only in the version the selection saw (same xmin): a row updated meanwhile (a reprice
+        // moves it past its session's checkpoint and every cursor) is left for the next pass to judge again.
+        var delete = $"""
+            picked AS MATERIALIZED (SELECT x.ctid AS row_ctid, x.xmin AS row_xmin FROM {Rows(relation, false, one: true)} WHERE {Expired}{walk} LIMIT ${limit}),
+            gone AS (DELETE FROM {relation} x USING picked p WHERE x.ctid = p.row_ctid AND x.xmin = p.row_xmin
+            """;
         return Kind switch
         {
             RetentionKind.ChatTurns => $"""
-                WITH gone AS ({delete} RETURNING chat_id, seq),
+                WITH {delete} RETURNING x.chat_id, x.seq),
                 marked AS (UPDATE chats c SET expired_through_seq = greatest(c.expired_through_seq, g.last)
                            FROM (SELECT chat_id, max(seq) AS last FROM gone GROUP BY chat_id) g WHERE c.id = g.chat_id)
                 SELECT chat_id, count(*), NULL::timestamptz FROM gone GROUP BY chat_id
                 """,
             RetentionKind.Spans => $"""
-                WITH gone AS ({delete} RETURNING user_id, trace_id)
+                WITH {delete} RETURNING x.user_id, x.trace_id)
                 SELECT NULL::uuid, count(*), (SELECT max(t.first_seen_at) FROM traces t
                                               WHERE (t.user_id, t.trace_id) IN (SELECT DISTINCT user_id, trace_id FROM gone)) FROM gone
                 """,
-            _ => $"WITH gone AS ({delete} RETURNING {TimeColumn}) SELECT NULL::uuid, count(*), max({TimeColumn}) FROM gone",
+            _ => $"WITH {delete} RETURNING x.{TimeColumn}) SELECT NULL::uuid, count(*), max({TimeColumn}) FROM gone",
         };
     }
 
     /// <summary>Whether <paramref name="relation"/> holds a row that has not expired (for its workspace, or under the guards), over every workspace's cutoff.</summary>
     public string AnyKept(string relation) =>
         $"SELECT EXISTS (SELECT 1 FROM {Rows(relation, true, one: false)} WHERE NOT coalesce({Expired}, false))";
+
+    /// <summary>
+    /// <see cref="AnyKept"/> over the rows written by transactions from <c>$N</c> (an xid8 as text) on, where the table
+    /// records its writer (model requests: <c>xact_id</c>, indexed); null where it does not (every row is read again).
+    /// </summary>
+    public string? AnyKeptSince(string relation) => Guards is null ? null :
+        $"SELECT EXISTS (SELECT 1 FROM {Rows(relation, true, one: false)} WHERE x.xact_id >= ${3 + GuardParameters}::text::xid8 AND NOT coalesce({Expired}, false))";
 
     /// <summary>How many of one workspace's rows (at most <c>$N</c>) are past its retention but still guarded; 0 without guards.</summary>
     public string CountHeldBack(string relation) => Guards is null ? "SELECT 0::bigint" :
