@@ -61,6 +61,6 @@ public sealed class RetentionSettingsTests
         Assert.Contains("WHERE x.ctid = p.row_ctid AND x.xmin = p.row_xmin", delete, StringComparison.Ordinal);
         Assert.Contains("LIMIT $3", RetainedTable.Spans.DeleteBatch("\"spans_default\""), StringComparison.Ordinal);
         Assert.Contains("expired_through_seq", RetainedTable.ChatTurns.DeleteBatch("\"chat_turns\""), StringComparison.Ordinal);
-        Assert.Equal("\"odd\"\"name\"", TablePartition.Quote("odd\"name"));
+        Assert.Equal("\"odd\"\"name\"", LatticeLock.Storage.SqlIdentifier.Quote("odd\"name"));
     }
 }

@@ -17,6 +17,7 @@ public sealed class RetentionGrain(RetentionSweeper sweeper, IOptions<RetentionO
 {
     private const string ReminderName = "retention";
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(5);
+    private const int ChatNoticesAtOnce = 64;
 
     private IGrainTimer? _timer;
 
@@ -42,19 +43,22 @@ public sealed class RetentionGrain(RetentionSweeper sweeper, IOptions<RetentionO
         }
     }
 
+    /// <summary>Tells the chats, <see cref="ChatNoticesAtOnce"/> at a time (a batch may touch thousands).</summary>
     private async Task TellChatsAsync(IReadOnlyCollection<Guid> chats)
     {
-        foreach (var chat in chats)
+        foreach (var chunk in chats.Chunk(ChatNoticesAtOnce)) await Task.WhenAll(chunk.Select(TellChatAsync));
+    }
+
+    private async Task TellChatAsync(Guid chat)
+    {
+        try
         {
-            try
-            {
-                await GrainFactory.GetGrain<IChatGrain>(chat).TurnsExpired();
-            }
-            catch (Exception e)
-            {
-                // Its activation may serve a removed turn from memory until it is collected; logged, not retried.
-                logger.LogWarning(e, "Chat {ChatId} lost expired turns but could not be told to forget its cache", chat);
-            }
+            await GrainFactory.GetGrain<IChatGrain>(chat).TurnsExpired();
+        }
+        catch (Exception e)
+        {
+            // Its activation may serve a removed turn from memory until it is collected; logged, not retried.
+            logger.LogWarning(e, "Chat {ChatId} lost expired turns but could not be told to forget its cache", chat);
         }
     }
 }

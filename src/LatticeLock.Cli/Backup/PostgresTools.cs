@@ -18,6 +18,12 @@ public sealed class PostgresTools(string? binDirectory)
             if (!File.Exists(Path.Combine(configured, "pg_ctl"))) throw new CliException($"LatticeLock__Backup__PostgresBin: no pg_ctl in {configured}");
             return new PostgresTools(configured);
         }
+        return Installed();
+    }
+
+    /// <summary>The newest <c>/usr/lib/postgresql/N/bin</c>, else the programs on the PATH.</summary>
+    public static PostgresTools Installed()
+    {
         var installed = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "pg_ctl")))
                 .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).FirstOrDefault()

@@ -74,10 +74,15 @@ public sealed class RestoredServer
     }
 
     /// <summary>Stops the server (fast shutdown) and, when asked, deletes its folder.</summary>
-    public async Task StopAsync(bool delete, CancellationToken cancellationToken)
+    public Task StopAsync(bool delete, CancellationToken cancellationToken) => StopAsync(_tools, Folder, delete, cancellationToken);
+
+    /// <summary>Stops the restored server in <paramref name="folder"/> if it runs and, when asked, deletes the folder.</summary>
+    public static async Task StopAsync(PostgresTools tools, string folder, bool delete, CancellationToken cancellationToken)
     {
-        await _tools.RunAsync("pg_ctl", ["-D", DataFolder, "-m", "fast", "-w", "stop"], asServerUser: true, cancellationToken);
-        if (delete) Directory.Delete(Folder, recursive: true);
+        var data = Path.Combine(folder, "data");
+        if (File.Exists(Path.Combine(data, "postmaster.pid")))
+            await tools.RunAsync("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"], asServerUser: true, cancellationToken);
+        if (delete && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
     /// <summary>The longest a replay may take before the restore gives up (and stops the server).</summary>

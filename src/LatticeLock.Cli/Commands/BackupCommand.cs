@@ -104,8 +104,8 @@ public static class BackupCommand
                 long rows = 0;
                 foreach (var name in await TablesAsync(live, ct))
                 {
-                    var restoredRows = await ScalarAsync(restored, $"SELECT count(*) FROM {Quote(name)}", ct);
-                    var liveRows = await ScalarAsync(live, $"SELECT count(*) FROM {Quote(name)}", ct);
+                    var restoredRows = await ScalarAsync(restored, $"SELECT count(*) FROM {SqlIdentifier.Quote(name)}", ct);
+                    var liveRows = await ScalarAsync(live, $"SELECT count(*) FROM {SqlIdentifier.Quote(name)}", ct);
                     rows += restoredRows;
                     table.AddRow(name, restoredRows.ToString("N0", CultureInfo.InvariantCulture), liveRows.ToString("N0", CultureInfo.InvariantCulture));
                 }
@@ -159,6 +159,4 @@ public static class BackupCommand
         command.CommandTimeout = 0;
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
-
-    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -31,7 +31,7 @@ public static class PartitionDrop
     public static async Task<Outcome> TryAsync(NpgsqlDataSource dataSource, RetainedTable table, TablePartition partition,
         IReadOnlyList<RetentionCutoff> cutoffs, RetentionGuards guards, CancellationToken cancellationToken)
     {
-        var parent = TablePartition.Quote(table.Partitioned!.Name);
+        var parent = SqlIdentifier.Quote(table.Partitioned!.Name);
         try
         {
             // First without a lock: the whole partition is read, and ingest into it goes on. What this read cannot see

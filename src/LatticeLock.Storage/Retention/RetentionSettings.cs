@@ -1,4 +1,5 @@
 using LatticeLock.Grains.Abstractions.Workspaces;
+using LatticeLock.Storage.Workspaces;
 using Npgsql;
 
 namespace LatticeLock.Storage.Retention;
@@ -18,38 +19,30 @@ public sealed class RetentionSettings(IReadOnlyDictionary<RetentionKind, IReadOn
     public static async Task<IReadOnlyList<(Guid Id, string Name, bool Deleted, WorkspaceRetention Retention)>> ListAsync(NpgsqlDataSource dataSource, int limit,
         CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT id, name, deleted_at IS NOT NULL, retention_model_requests_days, retention_spans_days, retention_chat_turns_days FROM workspaces
-            WHERE retention_model_requests_days IS NOT NULL OR retention_spans_days IS NOT NULL OR retention_chat_turns_days IS NOT NULL
-            ORDER BY name, id LIMIT $1
+        await using var command = dataSource.CreateCommand($"""
+            SELECT id, name, deleted_at IS NOT NULL, {WorkspaceRetentionColumns.List} FROM workspaces
+            WHERE {WorkspaceRetentionColumns.AnySet} ORDER BY name, id LIMIT $1
             """);
         command.Parameters.AddWithValue(limit);
         var list = new List<(Guid, string, bool, WorkspaceRetention)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-        {
-            int? Days(int i) => reader.IsDBNull(i) ? null : reader.GetInt32(i);
-            list.Add((reader.GetGuid(0), reader.GetString(1), reader.GetBoolean(2), new WorkspaceRetention(Days(3), Days(4), Days(5))));
-        }
+            list.Add((reader.GetGuid(0), reader.GetString(1), reader.GetBoolean(2), WorkspaceRetentionColumns.Read(reader, 3)));
         return list;
     }
 
     public static async Task<RetentionSettings> LoadAsync(NpgsqlDataSource dataSource, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT id, retention_model_requests_days, retention_spans_days, retention_chat_turns_days FROM workspaces
-            WHERE retention_model_requests_days IS NOT NULL OR retention_spans_days IS NOT NULL OR retention_chat_turns_days IS NOT NULL
-            ORDER BY id
-            """);
+        await using var command = dataSource.CreateCommand($"SELECT id, {WorkspaceRetentionColumns.List} FROM workspaces WHERE {WorkspaceRetentionColumns.AnySet} ORDER BY id");
         var lists = Enum.GetValues<RetentionKind>().ToDictionary(k => k, _ => new List<RetentionCutoff>());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var id = reader.GetGuid(0);
-            foreach (var kind in Enum.GetValues<RetentionKind>())
+            var retention = WorkspaceRetentionColumns.Read(reader, 1);
+            foreach (var (kind, days) in new[] { (RetentionKind.ModelRequests, retention.ModelRequests), (RetentionKind.Spans, retention.Spans), (RetentionKind.ChatTurns, retention.ChatTurns) })
             {
-                var column = 1 + (int)kind;
-                if (!reader.IsDBNull(column)) lists[kind].Add(new RetentionCutoff(id, now.AddDays(-reader.GetInt32(column))));
+                if (days is { } d) lists[kind].Add(new RetentionCutoff(id, now.AddDays(-d)));
             }
         }
         return new RetentionSettings(lists.ToDictionary(p => p.Key, p => (IReadOnlyList<RetentionCutoff>)p.Value));

@@ -12,9 +12,7 @@ public sealed record TablePartition(string Name, DateTimeOffset? From, DateTimeO
     public bool IsMonth => From is not null;
 
     /// <summary>The name quoted as an SQL identifier (names come from the catalogue, never from a caller).</summary>
-    public string Quoted => Quote(Name);
-
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public string Quoted => SqlIdentifier.Quote(Name);
 
     /// <summary>The partitions of <paramref name="table"/>, oldest month first, the others last.</summary>
     public static async Task<IReadOnlyList<TablePartition>> ListAsync(NpgsqlDataSource dataSource, PartitionedTable table, CancellationToken cancellationToken)

@@ -59,7 +59,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
     public async Task<(WorkspaceDetails Workspace, DateTimeOffset? DeletedAt, Dictionary<Guid, WorkspaceMember> Members)?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
-        var workspace = new NpgsqlBatchCommand($"SELECT name, slug, personal_of, version, created_at, updated_at, deleted_at, {RetentionColumns} FROM workspaces WHERE id = $1");
+        var workspace = new NpgsqlBatchCommand($"SELECT name, slug, personal_of, version, created_at, updated_at, deleted_at, {WorkspaceRetentionColumns.List} FROM workspaces WHERE id = $1");
         workspace.Parameters.AddWithValue(id);
         var members = new NpgsqlBatchCommand("SELECT user_id, role, added_at FROM workspace_members WHERE workspace_id = $1");
         members.Parameters.AddWithValue(id);
@@ -68,7 +68,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
         var details = new WorkspaceDetails(id, reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.GetInt32(3),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5), ReadRetention(reader, 7));
+            reader.GetFieldValue<DateTimeOffset>(4), reader.GetFieldValue<DateTimeOffset>(5), WorkspaceRetentionColumns.Read(reader, 7));
         DateTimeOffset? deletedAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6);
         await reader.NextResultAsync(cancellationToken);
         var all = new Dictionary<Guid, WorkspaceMember>();
@@ -146,9 +146,9 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
     /// <summary>The live workspaces <paramref name="userId"/> belongs to, with the role in each, oldest first (at most <see cref="Limits.MaxWorkspacesPerUser"/>).</summary>
     public async Task<List<WorkspaceMembership>> ListForUserAsync(Guid userId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             SELECT w.id, w.name, w.slug, w.personal_of, w.version, w.created_at, w.updated_at, m.role,
-                   w.retention_model_requests_days, w.retention_spans_days, w.retention_chat_turns_days
+                   {WorkspaceRetentionColumns.List}
             FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
             WHERE m.user_id = $1 AND w.deleted_at IS NULL
             ORDER BY w.created_at, w.id
@@ -161,7 +161,7 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
         while (await reader.ReadAsync(cancellationToken))
         {
             var workspace = new WorkspaceDetails(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
-                reader.GetInt32(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), ReadRetention(reader, 8));
+                reader.GetInt32(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6), WorkspaceRetentionColumns.Read(reader, 8));
             list.Add(new WorkspaceMembership(workspace, WireNames.Parse<WorkspaceRole>(reader.GetString(7))));
         }
         return list;
@@ -177,15 +177,6 @@ public sealed class WorkspaceRepository(NpgsqlDataSource dataSource, AuditLog au
         command.Parameters.AddWithValue(workspaceId);
         command.Parameters.AddWithValue(userId);
         return await command.ExecuteScalarAsync(cancellationToken) is string role ? WireNames.Parse<WorkspaceRole>(role) : null;
-    }
-
-    private const string RetentionColumns = "retention_model_requests_days, retention_spans_days, retention_chat_turns_days";
-
-    /// <summary>The three retention columns from <paramref name="first"/> on.</summary>
-    private static WorkspaceRetention ReadRetention(NpgsqlDataReader reader, int first)
-    {
-        int? Days(int i) => reader.IsDBNull(i) ? null : reader.GetInt32(i);
-        return new WorkspaceRetention(Days(first), Days(first + 1), Days(first + 2));
     }
 
     /// <summary>Runs a statement that writes one row or none; a slug another live workspace holds is 409 naming <c>slug</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LatticeLock.Cli.Backup;
 using System.Net;
 using System.Text.RegularExpressions;
 using Npgsql;
@@ -121,20 +122,7 @@ public sealed partial class BackupRestoreTests
     }
 
     /// <summary>Stops a restored server (as the postgres user when root) and removes its folder.</summary>
-    private static async Task StopAsync(string folder)
-    {
-        var data = Path.Combine(folder, "data");
-        if (File.Exists(Path.Combine(data, "postmaster.pid")))
-        {
-            var pgCtl = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pg_ctl")).First(File.Exists);
-            var start = Environment.IsPrivilegedProcess
-                ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", pgCtl, "-D", data, "-m", "immediate", "-w", "stop"])
-                : new ProcessStartInfo(pgCtl, ["-D", data, "-m", "immediate", "-w", "stop"]);
-            using var stop = Process.Start(start)!;
-            await stop.WaitForExitAsync();
-        }
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
-    }
+    private static Task StopAsync(string folder) => RestoredServer.StopAsync(PostgresTools.Installed(), folder, delete: true, CancellationToken.None);
 
     [GeneratedRegex(@"Base backup (\d{8}T\d{6}Z) taken")]
     private static partial Regex BackupId();
